@@ -3,6 +3,7 @@ pub mod chat;
 pub mod gguf;
 pub mod gpu;
 pub mod karel;
+pub mod model;
 pub mod quant;
 pub mod random;
 pub mod sampling;

@@ -166,6 +166,20 @@ impl Tokenizer {
         self.unknown
     }
 
+    /// Tokens that end a reply: EOS, plus the control tokens chat templates close a turn with, found by
+    /// their text as llama.cpp does (files often name only one of them as EOS).
+    pub fn end_of_generation(&self) -> Vec<u32> {
+        const TURN_ENDS: [&str; 6] =
+            ["<|eot_id|>", "<|im_end|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "<|eom_id|>"];
+        let mut ids: Vec<u32> = self.eos.into_iter().collect();
+        for (id, text) in (0u32..).zip(&self.tokens) {
+            if self.is_special(id) && TURN_ENDS.contains(&text.as_str()) && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
     pub fn stream_decoder(&self) -> StreamDecoder<'_> {
         StreamDecoder::new(self)
     }

@@ -1,19 +1,23 @@
 //! `mindseye inspect MODEL.gguf`: what a GGUF file holds, read from its header alone.
 
-use mindseye_core::gguf::{Array, File, StreamReader, Value};
+use mindseye_core::chat::Template;
+use mindseye_core::gguf::{Array, File, Value};
+use mindseye_core::model::Config;
 use mindseye_core::quant::Type;
+use mindseye_core::tokenizer::Tokenizer;
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
-const CHUNK: usize = 1 << 20;
 /// Arrays up to this long and strings up to this many characters are printed whole.
 const SHORT_ARRAY: usize = 8;
 const SHORT_STRING: usize = 80;
 
 pub fn run(path: &Path, list_tensors: bool) -> Result<ExitCode, String> {
-    let file = read_header(path)?;
+    let (file, len) = super::model_file::read_header(path)?;
+    if let Err(e) = file.check_len(len) {
+        eprintln!("warning: {}: {e}", path.display());
+    }
     println!("file:      {}", path.display());
     println!("version:   {}", file.version());
     println!("alignment: {}", file.alignment());
@@ -42,6 +46,7 @@ pub fn run(path: &Path, list_tensors: bool) -> Result<ExitCode, String> {
     for (ty, (count, bytes)) in by_type {
         println!("  {ty}: {count} tensors, {}", size(bytes));
     }
+    print_model(&file);
     if list_tensors {
         for tensor in file.tensors() {
             let dims: Vec<String> = tensor.dims().iter().map(u64::to_string).collect();
@@ -51,28 +56,46 @@ pub fn run(path: &Path, list_tensors: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Streams the file until the header parses, so a multi-GB model is never read whole.
-fn read_header(path: &Path) -> Result<File, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let mut input = std::fs::File::open(path).map_err(|e| fail(&e))?;
-    let len = input.metadata().map_err(|e| fail(&e))?.len();
-    let mut reader = StreamReader::new();
-    let mut chunk = vec![0; CHUNK];
-    loop {
-        let n = input.read(&mut chunk).map_err(|e| fail(&e))?;
-        if n == 0 {
-            reader.finish().map_err(|e| fail(&e))?;
-            break;
+/// What the engine makes of the file: hyperparameters, tokenizer, chat template.
+fn print_model(file: &File) {
+    match Config::from_gguf(file) {
+        Ok(c) => {
+            println!(
+                "model:     {} layers, n_embd {}, n_ff {}, {} heads ({} kv) of {}, vocab {}, trained context {}",
+                c.n_layer, c.n_embd, c.n_ff, c.n_head, c.n_head_kv, c.head_dim, c.n_vocab, c.n_ctx_train
+            );
+            println!(
+                "           RoPE {:?} base {} over {} dims, rms eps {}",
+                c.rope.layout, c.rope.freq_base, c.rope.n_rot, c.rms_eps
+            );
+            if let Some(w) = c.sliding_window {
+                println!(
+                    "           sliding window {w} on even layers, soft-caps {:?} / {:?}",
+                    c.attn_softcap, c.final_softcap
+                );
+            }
         }
-        if reader.push(&chunk[..n]).map_err(|e| fail(&e))?.header.is_some() {
-            break;
+        Err(e) => println!("model:     not runnable here: {e}"),
+    }
+    match Tokenizer::from_gguf(file) {
+        Ok(t) => {
+            let name = |id: Option<u32>| id.and_then(|id| t.token_text(id)).unwrap_or("(none)").to_owned();
+            println!(
+                "tokenizer: {} {}, {} tokens, bos {}, eos {}",
+                file.get_str("tokenizer.ggml.model").unwrap_or("?"),
+                file.get_str("tokenizer.ggml.pre").unwrap_or("default"),
+                t.vocab_size(),
+                name(t.bos()),
+                name(t.eos())
+            );
         }
+        Err(e) => println!("tokenizer: unusable: {e}"),
     }
-    let file = reader.into_header().ok_or_else(|| fail(&"no header"))?;
-    if let Err(e) = file.check_len(len) {
-        eprintln!("warning: {}", fail(&e));
+    match (file.get("tokenizer.chat_template"), Template::from_gguf(file)) {
+        (Some(_), Ok(_)) => println!("template:  the file's own chat template"),
+        (None, Ok(_)) => println!("template:  none in the file; the family's fallback"),
+        (_, Err(e)) => println!("template:  unusable: {e}"),
     }
-    Ok(file)
 }
 
 fn size(bytes: u64) -> String {

@@ -4,6 +4,8 @@
 mod gpu_info;
 mod inspect;
 mod karel;
+mod model_file;
+mod run;
 mod sgp;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +35,10 @@ enum Command {
         #[arg(long)]
         tensors: bool,
     },
+    /// Generate text from a GGUF model, printing tokens as they come and the speed at the end.
+    Run(run::RunArgs),
+    /// Rank multiple-choice options by the log-likelihood the model gives them after a prompt.
+    Score(run::ScoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +48,8 @@ fn main() -> ExitCode {
         Command::Karel(args) => karel::run(args),
         Command::Sgp(args) => sgp::run(args),
         Command::Inspect { model, tensors } => inspect::run(&model, tensors),
+        Command::Run(args) => run::run(args),
+        Command::Score(args) => run::score(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,214 @@
+//! `mindseye run MODEL.gguf --prompt "..."`: generate, printing each token as it comes, then a summary
+//! line with the prompt and generation speeds. `mindseye score` ranks multiple-choice options.
+
+use super::model_file;
+use mindseye_core::chat::{Message, Template};
+use mindseye_core::model::{CpuModel, ForwardError, Generator, KvCache, Limits, Step, StopReason};
+use mindseye_core::sampling::{SamplingConfig, ScoringError, score_options};
+use mindseye_core::tokenizer::Tokenizer;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The .gguf model file.
+    model: PathBuf,
+    /// The text to continue (or, with --chat, the user's message).
+    #[arg(long)]
+    prompt: String,
+    /// Wrap the prompt in the model's chat template as one user turn.
+    #[arg(long)]
+    chat: bool,
+    #[arg(long, default_value_t = 64)]
+    max_tokens: usize,
+    /// 0 is greedy.
+    #[arg(long, default_value_t = 0.0)]
+    temperature: f32,
+    #[arg(long)]
+    top_k: Option<usize>,
+    #[arg(long)]
+    top_p: Option<f32>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Context size to allocate (prompt plus generated tokens).
+    #[arg(long, default_value_t = 2048)]
+    ctx: usize,
+    /// Run on the CPU reference forward pass.
+    #[arg(long)]
+    cpu: bool,
+    /// Print the token ids instead of their text.
+    #[arg(long)]
+    ids: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ScoreArgs {
+    model: PathBuf,
+    #[arg(long)]
+    prompt: String,
+    #[arg(long)]
+    chat: bool,
+    /// An answer option, as it would follow the prompt (e.g. " A"); repeat for each.
+    #[arg(long = "option", required = true)]
+    options: Vec<String>,
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let (file, tokenizer, model) = model_file::open_cpu(&args.model)?;
+    let loaded = started.elapsed();
+    let prompt = prompt_tokens(&file, &tokenizer, &args.prompt, args.chat)?;
+    let sampling = SamplingConfig {
+        temperature: args.temperature,
+        top_k: args.top_k,
+        top_p: args.top_p,
+        repetition_penalty: None,
+        seed: args.seed,
+    };
+    let limits = Limits { max_tokens: args.max_tokens, stop_tokens: tokenizer.end_of_generation() };
+    let n_prompt = prompt.len();
+    let mut generator =
+        Generator::new(prompt, model.config.n_vocab, sampling, limits, None).map_err(|e| e.to_string())?;
+    let mut cache = model.cache(args.ctx.min(model.config.n_ctx_train.max(1)).max(n_prompt + 1));
+    eprintln!(
+        "{}: {} {} layers, {} prompt tokens, loaded in {:.2} s (CPU reference)",
+        args.model.display(),
+        model.config.arch,
+        model.config.n_layer,
+        n_prompt,
+        loaded.as_secs_f64()
+    );
+
+    let mut decoder = tokenizer.stream_decoder();
+    let mut out = std::io::stdout();
+    let prefill_start = Instant::now();
+    let mut prefill = None;
+    let reason = loop {
+        if let Some(reason) = generator.stop_reason() {
+            break reason;
+        }
+        let logits = feed(&model, &mut cache, generator.pending()).map_err(|e| e.to_string())?;
+        prefill.get_or_insert_with(|| prefill_start.elapsed());
+        match generator.next(&logits).map_err(|e| e.to_string())? {
+            Step::Token(id) if args.ids => print!("{id} "),
+            Step::Token(id) => print!("{}", decoder.push(id)),
+            Step::Done(reason) => break reason,
+        }
+        let _ = out.flush();
+    };
+    print!("{}", decoder.finish());
+    println!();
+    let prefill = prefill.unwrap_or_default();
+    let decode = prefill_start.elapsed().saturating_sub(prefill);
+    let n_gen = generator.generated().len();
+    // The first token comes from the prefill; each later one costs one decode step.
+    let n_decode = n_gen.saturating_sub(1);
+    eprintln!(
+        "prompt: {n_prompt} tokens in {:.2} s ({:.1} tok/s); generated: {n_gen} tokens, {n_decode} decode steps in {:.2} s ({:.1} tok/s); stopped: {}",
+        prefill.as_secs_f64(),
+        n_prompt as f64 / prefill.as_secs_f64().max(1e-9),
+        decode.as_secs_f64(),
+        n_decode as f64 / decode.as_secs_f64().max(1e-9),
+        describe(reason, &tokenizer),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn score(args: ScoreArgs) -> Result<ExitCode, String> {
+    let (file, tokenizer, model) = model_file::open_cpu(&args.model)?;
+    let prompt = prompt_tokens(&file, &tokenizer, &args.prompt, args.chat)?;
+    let options: Vec<Vec<u32>> = args.options.iter().map(|o| tokenizer.encode_untrusted(o, false)).collect();
+    let scores = score_with(&model, &prompt, &options)?;
+    for (i, option) in args.options.iter().enumerate() {
+        println!(
+            "{option:?}: p = {:.4}, log-likelihood {:.3} ({} tokens)",
+            scores.probabilities[i],
+            scores.log_likelihoods[i],
+            options[i].len()
+        );
+    }
+    if let Some(best) = scores.best() {
+        println!("best: {:?}", args.options[best]);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Log-likelihood scoring, running the shared prompt once and each option after it.
+pub fn score_with(
+    model: &CpuModel,
+    prompt: &[u32],
+    options: &[Vec<u32>],
+) -> Result<mindseye_core::sampling::OptionScores, String> {
+    #[derive(Debug)]
+    enum Failure {
+        Scoring(ScoringError),
+        Forward(ForwardError),
+    }
+    impl From<ScoringError> for Failure {
+        fn from(e: ScoringError) -> Self {
+            Failure::Scoring(e)
+        }
+    }
+    let longest = options.iter().map(Vec::len).max().unwrap_or(0);
+    let mut cache = model.cache(prompt.len() + longest);
+    let mut prompt_rows = Vec::new();
+    let result = score_options(prompt, options, |sequence: &[u32]| -> Result<Vec<Vec<f32>>, Failure> {
+        if prompt_rows.is_empty() {
+            for &t in prompt {
+                prompt_rows.push(model.forward(&mut cache, t).map_err(Failure::Forward)?);
+            }
+        }
+        cache.truncate(prompt.len());
+        let mut rows = prompt_rows.clone();
+        for &t in &sequence[prompt.len()..] {
+            rows.push(model.forward(&mut cache, t).map_err(Failure::Forward)?);
+        }
+        Ok(rows)
+    });
+    result.map_err(|e| match e {
+        Failure::Scoring(e) => e.to_string(),
+        Failure::Forward(e) => e.to_string(),
+    })
+}
+
+/// Runs `tokens` through the model in order and returns the logits after the last one.
+fn feed(model: &CpuModel, cache: &mut KvCache, tokens: &[u32]) -> Result<Vec<f32>, ForwardError> {
+    let mut logits = Vec::new();
+    for &t in tokens {
+        logits = model.forward(cache, t)?;
+    }
+    Ok(logits)
+}
+
+fn prompt_tokens(
+    file: &mindseye_core::gguf::File,
+    tokenizer: &Tokenizer,
+    prompt: &str,
+    chat: bool,
+) -> Result<Vec<u32>, String> {
+    if !chat {
+        // The operator's own text: special-token texts in it are honoured, as llama.cpp's CLI does.
+        return Ok(tokenizer.encode(prompt, true));
+    }
+    let template = Template::from_gguf(file).map_err(|e| format!("chat template: {e}"))?;
+    let text = template.render(&[Message::user(prompt)], true).map_err(|e| format!("chat template: {e}"))?;
+    let mut tokens = tokenizer.encode(&text, true);
+    // Templates that write the BOS text themselves would otherwise get a second one.
+    if let (Some(bos), [a, b, ..]) = (tokenizer.bos(), tokens.as_slice())
+        && *a == bos
+        && *b == bos
+    {
+        tokens.remove(0);
+    }
+    Ok(tokens)
+}
+
+fn describe(reason: StopReason, tokenizer: &Tokenizer) -> String {
+    match reason {
+        StopReason::StopToken(id) => format!("end token {}", tokenizer.token_text(id).unwrap_or("?")),
+        StopReason::MaxTokens => "max tokens".into(),
+        StopReason::ConstraintComplete => "answer complete".into(),
+    }
+}

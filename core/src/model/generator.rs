@@ -1,0 +1,207 @@
+//! Generation as a state machine that owns no model: the backend asks what to feed, runs it, and hands
+//! back the logits of the last position. The CPU reference (synchronous) and the GPU runtime
+//! (asynchronous on the web) drive the same [`Generator`], and stopping early is simply not calling it
+//! again, so cancellation needs no support from the backend.
+
+use crate::sampling::{AllowedTokens, Constraint, Sampler, SamplingConfig, SamplingError, mask_logits};
+
+/// What the generator does after each token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Stop after this many generated tokens.
+    pub max_tokens: usize,
+    /// Stop when one of these is generated (end-of-sequence, end-of-turn); it is not emitted.
+    pub stop_tokens: Vec<u32>,
+}
+
+/// The outcome of one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A new token; unless [`Generator::stop_reason`] now says otherwise, feed [`Generator::pending`]
+    /// and call [`Generator::next`] again.
+    Token(u32),
+    Done(StopReason),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// A stop token came up.
+    StopToken(u32),
+    MaxTokens,
+    /// The constraint allows nothing longer.
+    ConstraintComplete,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GenerateError {
+    #[error("the prompt is empty")]
+    EmptyPrompt,
+    #[error(transparent)]
+    Sampling(#[from] SamplingError),
+    #[error("the logits have {found} entries but the model's vocabulary has {expected}")]
+    LogitsWidth { expected: usize, found: usize },
+    #[error("generation has already finished")]
+    Finished,
+}
+
+pub struct Generator {
+    tokens: Vec<u32>,
+    /// Tokens already run through the model (the KV cache's length).
+    fed: usize,
+    prompt_len: usize,
+    n_vocab: usize,
+    sampler: Sampler,
+    limits: Limits,
+    constraint: Option<Constraint>,
+    done: Option<StopReason>,
+}
+
+impl Generator {
+    pub fn new(
+        prompt: Vec<u32>,
+        n_vocab: usize,
+        sampling: SamplingConfig,
+        limits: Limits,
+        constraint: Option<Constraint>,
+    ) -> Result<Generator, GenerateError> {
+        if prompt.is_empty() {
+            return Err(GenerateError::EmptyPrompt);
+        }
+        Ok(Generator {
+            prompt_len: prompt.len(),
+            tokens: prompt,
+            fed: 0,
+            n_vocab,
+            sampler: Sampler::new(sampling)?,
+            limits,
+            constraint,
+            done: None,
+        })
+    }
+
+    /// Tokens the model has not seen yet: the whole prompt first, then the last generated token.
+    pub fn pending(&self) -> &[u32] {
+        &self.tokens[self.fed..]
+    }
+
+    /// Takes the logits the model produced for the last pending token and chooses the next token.
+    pub fn next(&mut self, logits: &[f32]) -> Result<Step, GenerateError> {
+        if self.done.is_some() {
+            return Err(GenerateError::Finished);
+        }
+        if logits.len() != self.n_vocab {
+            return Err(GenerateError::LogitsWidth { expected: self.n_vocab, found: logits.len() });
+        }
+        self.fed = self.tokens.len();
+        if self.generated().len() >= self.limits.max_tokens {
+            return Ok(self.finish(StopReason::MaxTokens));
+        }
+        let token = match &self.constraint {
+            None => self.sampler.sample(logits, &self.tokens)?,
+            Some(constraint) => {
+                // The constraint was checked on every token it let through, so this cannot fail.
+                let allowed = constraint.allowed(self.generated()).unwrap_or(AllowedTokens::Done);
+                if allowed == AllowedTokens::Done {
+                    return Ok(self.finish(StopReason::ConstraintComplete));
+                }
+                let mut masked = logits.to_vec();
+                let mut ids = allowed.tokens().to_vec();
+                if matches!(allowed, AllowedTokens::Either(_)) {
+                    ids.extend(&self.limits.stop_tokens);
+                }
+                mask_logits(&mut masked, &ids);
+                self.sampler.sample(&masked, &self.tokens)?
+            }
+        };
+        if self.limits.stop_tokens.contains(&token) {
+            return Ok(self.finish(StopReason::StopToken(token)));
+        }
+        self.tokens.push(token);
+        // Finished now, so that no forward pass is spent on a token nothing will follow.
+        if self.generated().len() >= self.limits.max_tokens {
+            self.done = Some(StopReason::MaxTokens);
+        }
+        Ok(Step::Token(token))
+    }
+
+    /// Tokens generated so far (the prompt excluded).
+    pub fn generated(&self) -> &[u32] {
+        &self.tokens[self.prompt_len..]
+    }
+
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.done
+    }
+
+    fn finish(&mut self, reason: StopReason) -> Step {
+        self.done = Some(reason);
+        Step::Done(reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_tokens: usize) -> Limits {
+        Limits { max_tokens, stop_tokens: vec![0] }
+    }
+
+    /// Logits over a vocabulary of 5 that make `best` the argmax.
+    fn favouring(best: usize) -> Vec<f32> {
+        (0..5).map(|i| if i == best { 1.0 } else { 0.0 }).collect()
+    }
+
+    fn greedy(prompt: Vec<u32>, limits: Limits) -> Generator {
+        Generator::new(prompt, 5, SamplingConfig::greedy(), limits, None).unwrap()
+    }
+
+    #[test]
+    fn the_whole_prompt_is_pending_first_then_only_the_newest_token() {
+        let mut g = greedy(vec![3, 4], limits(8));
+        assert_eq!(g.pending(), &[3, 4]);
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(2)));
+        assert_eq!(g.pending(), &[2]);
+        assert_eq!(g.generated(), &[2]);
+    }
+
+    #[test]
+    fn a_stop_token_ends_generation_without_being_emitted() {
+        let mut g = greedy(vec![3], limits(8));
+        assert_eq!(g.next(&favouring(0)), Ok(Step::Done(StopReason::StopToken(0))));
+        assert!(g.generated().is_empty());
+        assert_eq!(g.next(&favouring(1)), Err(GenerateError::Finished));
+    }
+
+    #[test]
+    fn reaching_max_tokens_finishes_with_the_last_token_so_no_forward_pass_is_wasted() {
+        let mut g = greedy(vec![3], limits(2));
+        assert_eq!(g.next(&favouring(1)), Ok(Step::Token(1)));
+        assert_eq!(g.stop_reason(), None);
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(2)));
+        assert_eq!(g.stop_reason(), Some(StopReason::MaxTokens));
+    }
+
+    #[test]
+    fn a_constraint_forces_an_allowed_sequence_and_stops_at_its_end() {
+        let constraint = Constraint::new(&[vec![4, 3]]).unwrap();
+        let mut g = Generator::new(vec![1], 5, SamplingConfig::greedy(), limits(8), Some(constraint)).unwrap();
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(4)));
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(3)));
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Done(StopReason::ConstraintComplete)));
+    }
+
+    #[test]
+    fn logits_of_the_wrong_width_are_refused() {
+        let mut g = greedy(vec![1], limits(8));
+        assert_eq!(g.next(&[0.0; 4]), Err(GenerateError::LogitsWidth { expected: 5, found: 4 }));
+    }
+
+    #[test]
+    fn an_empty_prompt_is_refused() {
+        assert!(matches!(
+            Generator::new(vec![], 5, SamplingConfig::greedy(), limits(8), None),
+            Err(GenerateError::EmptyPrompt)
+        ));
+    }
+}
