@@ -3,7 +3,7 @@
 //! against, so it is written to be read, one function per architecture.
 
 use super::config::{Arch, Config, ConfigError};
-use super::ops::{self, Tensor, add_in_place, gelu, rms_norm, silu, softcap};
+use super::ops::{self, Rounding, Tensor, add_in_place, gelu, gelu_like_ggml, rms_norm, silu, softcap};
 use super::weights::{Layer, Weights};
 use super::{ForwardError, LoadError};
 use crate::gguf::{self, TensorInfo};
@@ -14,6 +14,7 @@ pub struct CpuModel {
     pub weights: Weights<Tensor>,
     /// Small vectors (norms, biases, RoPE factors) dequantized once at load.
     vectors: Vectors,
+    rounding: Rounding,
 }
 
 struct Vectors {
@@ -67,7 +68,7 @@ impl CpuModel {
             output_norm: v(&weights.output_norm),
             rope_freqs: weights.rope_freqs.as_ref().map(v),
         };
-        Ok(CpuModel { config, weights, vectors })
+        Ok(CpuModel { config, weights, vectors, rounding: Rounding::F32 })
     }
 
     /// Loads a whole GGUF file held in memory.
@@ -78,6 +79,12 @@ impl CpuModel {
                 .map(<[u8]>::to_vec)
                 .ok_or_else(|| LoadError::Tensor { name: info.name().to_owned(), reason: "outside the file".into() })
         })
+    }
+
+    /// Rounds activations like llama.cpp's CPU backend, to show what separates the two (see [`Rounding`]).
+    pub fn with_rounding(mut self, rounding: Rounding) -> CpuModel {
+        self.rounding = rounding;
+        self
     }
 
     /// An empty KV cache for up to `n_ctx` positions.
@@ -117,7 +124,7 @@ impl CpuModel {
             add_in_place(&mut x, &attn);
 
             let h = rms_norm(&x, &v.ffn_norm, c.rms_eps);
-            let ffn = feed_forward(layer, &h, silu);
+            let ffn = self.feed_forward(layer, &h, silu);
             add_in_place(&mut x, &ffn);
         }
         self.logits(&x)
@@ -138,7 +145,8 @@ impl CpuModel {
             add_in_place(&mut x, &attn);
 
             let h = rms_norm(&x, &v.ffn_norm, c.rms_eps);
-            let ffn = feed_forward(layer, &h, gelu);
+            let gelu = if self.rounding == Rounding::LikeGgmlCpu { gelu_like_ggml } else { gelu };
+            let ffn = self.feed_forward(layer, &h, gelu);
             let ffn = rms_norm(&ffn, ffn_post_norm, c.rms_eps);
             add_in_place(&mut x, &ffn);
         }
@@ -159,7 +167,7 @@ impl CpuModel {
     fn logits(&self, x: &[f32]) -> Vec<f32> {
         let h = rms_norm(x, &self.vectors.output_norm, self.config.rms_eps);
         let output = self.weights.output.as_ref().unwrap_or(&self.weights.token_embd);
-        let mut logits = output.matvec(&h);
+        let mut logits = output.matvec_rounded(&h, self.rounding);
         if let Some(cap) = self.config.final_softcap {
             logits.iter_mut().for_each(|l| *l = softcap(*l, cap));
         }
@@ -171,9 +179,9 @@ impl CpuModel {
     fn attention(&self, i: usize, layer: &Layer<Tensor>, v: &LayerVectors, h: &[f32], cache: &mut KvCache) -> Vec<f32> {
         let c = &self.config;
         let pos = cache.len;
-        let mut q = with_bias(layer.wq.matvec(h), v.bq.as_deref());
-        let mut k = with_bias(layer.wk.matvec(h), v.bk.as_deref());
-        let val = with_bias(layer.wv.matvec(h), v.bv.as_deref());
+        let mut q = with_bias(layer.wq.matvec_rounded(h, self.rounding), v.bq.as_deref());
+        let mut k = with_bias(layer.wk.matvec_rounded(h, self.rounding), v.bk.as_deref());
+        let val = with_bias(layer.wv.matvec_rounded(h, self.rounding), v.bv.as_deref());
         let factors = self.vectors.rope_freqs.as_deref();
         ops::rope(&mut q, c.head_dim, pos, &c.rope, factors);
         ops::rope(&mut k, c.head_dim, pos, &c.rope, factors);
@@ -205,16 +213,16 @@ impl CpuModel {
                 }
             }
         }
-        layer.wo.matvec(&out)
+        layer.wo.matvec_rounded(&out, self.rounding)
     }
-}
 
-/// Gated feed-forward: `down(act(gate(h)) * up(h))`; SiLU makes it SwiGLU, GELU makes it GeGLU.
-fn feed_forward(layer: &Layer<Tensor>, h: &[f32], act: fn(f32) -> f32) -> Vec<f32> {
-    let gate = layer.ffn_gate.matvec(h);
-    let up = layer.ffn_up.matvec(h);
-    let gated: Vec<f32> = gate.iter().zip(&up).map(|(&g, &u)| act(g) * u).collect();
-    layer.ffn_down.matvec(&gated)
+    /// Gated feed-forward: `down(act(gate(h)) * up(h))`; SiLU makes it SwiGLU, GELU makes it GeGLU.
+    fn feed_forward(&self, layer: &Layer<Tensor>, h: &[f32], act: fn(f32) -> f32) -> Vec<f32> {
+        let gate = layer.ffn_gate.matvec_rounded(h, self.rounding);
+        let up = layer.ffn_up.matvec_rounded(h, self.rounding);
+        let gated: Vec<f32> = gate.iter().zip(&up).map(|(&g, &u)| act(g) * u).collect();
+        layer.ffn_down.matvec_rounded(&gated, self.rounding)
+    }
 }
 
 fn with_bias(mut x: Vec<f32>, bias: Option<&[f32]>) -> Vec<f32> {

@@ -42,6 +42,8 @@ pub enum GenerateError {
     LogitsWidth { expected: usize, found: usize },
     #[error("generation has already finished")]
     Finished,
+    #[error("this generation samples from the logits; an argmax alone is not enough")]
+    NeedsLogits,
 }
 
 pub struct Generator {
@@ -113,15 +115,40 @@ impl Generator {
                 self.sampler.sample(&masked, &self.tokens)?
             }
         };
+        Ok(self.accept(token))
+    }
+
+    /// Whether [`Generator::next`] needs the logits. When it does not (greedy, unconstrained), a GPU
+    /// backend can pick the argmax itself and call [`Generator::next_argmax`], reading back 4 bytes.
+    pub fn needs_logits(&self) -> bool {
+        self.constraint.is_some() || !self.sampler.is_greedy()
+    }
+
+    /// [`Generator::next`] when the backend already chose the most likely token.
+    pub fn next_argmax(&mut self, token: u32) -> Result<Step, GenerateError> {
+        if self.done.is_some() {
+            return Err(GenerateError::Finished);
+        }
+        if self.needs_logits() {
+            return Err(GenerateError::NeedsLogits);
+        }
+        self.fed = self.tokens.len();
+        if self.generated().len() >= self.limits.max_tokens {
+            return Ok(self.finish(StopReason::MaxTokens));
+        }
+        Ok(self.accept(token))
+    }
+
+    fn accept(&mut self, token: u32) -> Step {
         if self.limits.stop_tokens.contains(&token) {
-            return Ok(self.finish(StopReason::StopToken(token)));
+            return self.finish(StopReason::StopToken(token));
         }
         self.tokens.push(token);
         // Finished now, so that no forward pass is spent on a token nothing will follow.
         if self.generated().len() >= self.limits.max_tokens {
             self.done = Some(StopReason::MaxTokens);
         }
-        Ok(Step::Token(token))
+        Step::Token(token)
     }
 
     /// Tokens generated so far (the prompt excluded).

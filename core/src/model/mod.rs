@@ -13,6 +13,7 @@ mod weights;
 pub use config::{Arch, Config, ConfigError, Rope, RopeLayout};
 pub use cpu::{CpuModel, KvCache};
 pub use generator::{GenerateError, Generator, Limits, Step, StopReason};
+pub use ops::Rounding;
 pub use weights::{Layer, Weights};
 
 /// Why a model could not be loaded.

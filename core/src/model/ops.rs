@@ -55,7 +55,20 @@ impl Tensor {
 
     /// `y = W x`: one dot product per row, each row dequantized on the fly.
     pub fn matvec(&self, x: &[f32]) -> Vec<f32> {
+        self.matvec_rounded(x, Rounding::F32)
+    }
+
+    /// [`Tensor::matvec`] with the activations first rounded as `rounding` says.
+    pub fn matvec_rounded(&self, x: &[f32], rounding: Rounding) -> Vec<f32> {
         assert_eq!(x.len(), self.cols, "matvec input width");
+        let rounded;
+        let x = match rounding {
+            Rounding::F32 => x,
+            Rounding::LikeGgmlCpu => {
+                rounded = round_like_ggml(self.ty, x);
+                &rounded
+            }
+        };
         let mut row = vec![0.0; self.cols];
         (0..self.rows)
             .map(|r| {
@@ -63,6 +76,63 @@ impl Tensor {
                 dot(&row, x)
             })
             .collect()
+    }
+}
+
+/// How activations are rounded before a matrix product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Rounding {
+    /// Kept in f32: the reference, and what the GPU engine computes.
+    #[default]
+    F32,
+    /// As llama.cpp's CPU backend does: quantized to the weight type's partner for integer dot products
+    /// (Q8_0 blocks for Q4_0/Q8_0 weights, Q8_K for K-quants, f16 for F16), and GELU through its f16
+    /// table. Used only to show that this rounding is the whole difference from llama.cpp's logits.
+    LikeGgmlCpu,
+}
+
+/// `x` quantized and dequantized the way ggml prepares it for a dot product with weights of type `ty`
+/// (`quantize_row_q8_0_ref`, `quantize_row_q8_K_ref`).
+fn round_like_ggml(ty: Type, x: &[f32]) -> Vec<f32> {
+    match ty {
+        Type::Q4_0 | Type::Q4_1 | Type::Q5_0 | Type::Q5_1 | Type::Q8_0 => x
+            .chunks(32)
+            .flat_map(|block| {
+                let amax = block.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                let d = amax / 127.0;
+                let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+                let d16 = half::f16::from_f32(d).to_f32();
+                block.iter().map(move |v| (v * id).round() * d16)
+            })
+            .collect(),
+        Type::Q4_K | Type::Q5_K | Type::Q6_K | Type::Q2_K | Type::Q3_K => x
+            .chunks(256)
+            .flat_map(|block| {
+                let (mut amax, mut max) = (0.0f32, 0.0f32);
+                for &v in block {
+                    if v.abs() > amax {
+                        (amax, max) = (v.abs(), v);
+                    }
+                }
+                let iscale = if amax != 0.0 { -127.0 / max } else { 0.0 };
+                let d = if amax != 0.0 { 1.0 / iscale } else { 0.0 };
+                block.iter().map(move |v| ((iscale * v).round_ties_even().min(127.0)) * d)
+            })
+            .collect(),
+        Type::F16 => x.iter().map(|&v| half::f16::from_f32(v).to_f32()).collect(),
+        _ => x.to_vec(),
+    }
+}
+
+/// GELU as ggml's CPU backend computes it: through a table indexed by the f16 input, holding f16 outputs.
+pub fn gelu_like_ggml(x: f32) -> f32 {
+    if x <= -10.0 {
+        0.0
+    } else if x >= 10.0 {
+        x
+    } else {
+        let x16 = half::f16::from_f32(x).to_f32();
+        half::f16::from_f32(gelu(x16)).to_f32()
     }
 }
 

@@ -113,4 +113,49 @@ impl<T> Weights<T> {
             rope_freqs: get("rope_freqs.weight", &[c.rope.n_rot / 2], false)?,
         })
     }
+
+    /// Every tensor present, in a fixed order.
+    pub fn tensors(&self) -> Vec<&T> {
+        let mut all = vec![&self.token_embd];
+        for l in &self.layers {
+            all.extend([&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_norm, &l.ffn_gate, &l.ffn_up, &l.ffn_down]);
+            all.extend([&l.bq, &l.bk, &l.bv, &l.attn_post_norm, &l.ffn_post_norm].into_iter().flatten());
+        }
+        all.push(&self.output_norm);
+        all.extend(self.output.iter().chain(&self.rope_freqs));
+        all
+    }
+
+    /// The same structure with each tensor converted by `f` (e.g. tensor indices into GPU buffers).
+    pub fn try_map<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<Weights<U>, E> {
+        fn opt<T, U, E>(f: &mut impl FnMut(T) -> Result<U, E>, t: Option<T>) -> Result<Option<U>, E> {
+            t.map(f).transpose()
+        }
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for l in self.layers {
+            layers.push(Layer {
+                attn_norm: f(l.attn_norm)?,
+                wq: f(l.wq)?,
+                wk: f(l.wk)?,
+                wv: f(l.wv)?,
+                wo: f(l.wo)?,
+                bq: opt(&mut f, l.bq)?,
+                bk: opt(&mut f, l.bk)?,
+                bv: opt(&mut f, l.bv)?,
+                attn_post_norm: opt(&mut f, l.attn_post_norm)?,
+                ffn_norm: f(l.ffn_norm)?,
+                ffn_gate: f(l.ffn_gate)?,
+                ffn_up: f(l.ffn_up)?,
+                ffn_down: f(l.ffn_down)?,
+                ffn_post_norm: opt(&mut f, l.ffn_post_norm)?,
+            });
+        }
+        Ok(Weights {
+            token_embd: f(self.token_embd)?,
+            layers,
+            output_norm: f(self.output_norm)?,
+            output: opt(&mut f, self.output)?,
+            rope_freqs: opt(&mut f, self.rope_freqs)?,
+        })
+    }
 }

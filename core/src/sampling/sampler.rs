@@ -42,6 +42,11 @@ impl Sampler {
         Ok(Sampler { rng: SplitMix64::new(config.seed), config })
     }
 
+    /// Whether every draw is the argmax (temperature 0, no repetition penalty).
+    pub fn is_greedy(&self) -> bool {
+        self.config.temperature == 0.0 && self.config.repetition_penalty.is_none()
+    }
+
     /// The next token id given the logits over the vocabulary and the tokens so far (for the repetition
     /// penalty). Greedy picks the lowest id among equal maxima. Tokens whose logit is `-inf` (masked) are
     /// never chosen. Ids are `u32`, so logits past index `u32::MAX` are ignored.
