@@ -42,7 +42,7 @@ fn better(av: f32, ai: u32, bv: f32, bi: u32) -> bool {
 }
 
 // Ranks candidates e < count, read from x (from_partials false: index begin + e) or from the
-// partial lists (true), writing round r's pick through `emit`.
+// partial lists (true); round r's pick goes to part_*[out + r] or to result[r].
 fn rank(lid: u32, from_partials: bool, begin: u32, count: u32, out: u32) {
     var prev_v = 0.0;
     var prev_i = NONE;

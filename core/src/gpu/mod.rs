@@ -34,6 +34,8 @@ pub use self_test::{SelfTestReport, self_test};
 pub use step::{Step, StepValues};
 pub use top_k::{BoundTopK, MAX_K, Ranked, TopK};
 pub use weight::{SUPPORTED_TYPES, Weight, WeightUpload};
+/// The wgpu this module is built on, so callers name the same `Buffer` and `ComputePass` types.
+pub use wgpu;
 
 /// Threads per workgroup for the element-wise kernels.
 pub(crate) const ELEMENTWISE_WORKGROUP: u32 = 256;
