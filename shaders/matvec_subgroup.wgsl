@@ -5,7 +5,7 @@
 // No assumption about the subgroup size or how invocations map to subgroups: every thread writes
 // a slot (zero unless it is a subgroup's first lane) and all WG slots are summed.
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main_subgroup(
     @builtin(local_invocation_index) lid: u32,
     @builtin(workgroup_id) wid: vec3<u32>,

@@ -7,7 +7,8 @@ use super::weight::{SUPPORTED_TYPES, format};
 use super::{Context, GpuError, Step, Weight};
 use crate::quant::Type;
 
-const MATVEC_ROWS_PER_GROUP: u32 = 4;
+/// `ROWS` in shaders/matvec.wgsl.
+const MATVEC_ROWS_PER_GROUP: u32 = 8;
 const MATMUL_TILE: u32 = 64;
 
 /// Source of a kernel for weight type `ty`: its format library, then the kernel files.
