@@ -1,7 +1,7 @@
 //! The residual-add kernel from `shaders/`, dispatched through `core::gpu` on a real native adapter.
 #![cfg(not(target_arch = "wasm32"))]
 
-use mindseye_core::gpu::{Context, ResidualAdd, read_f32, self_test, storage_f32};
+use mindseye_core::gpu::{Context, ResidualAdd, Step, read_f32, self_test, storage_f32, submit_pass};
 
 fn context() -> Context {
     pollster::block_on(Context::new()).expect("a native adapter (lavapipe in CI: apt mesa-vulkan-drivers)")
@@ -18,6 +18,8 @@ fn self_test_matches_the_cpu() {
 fn residual_add_handles_sizes_that_are_not_a_multiple_of_the_workgroup() {
     let ctx = context();
     let kernel = ResidualAdd::new(&ctx);
+    let step = Step::new(&ctx);
+    step.write(&ctx, 0, 1);
     for n in [1usize, 255, 257, 4099] {
         let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
         let y: Vec<f32> = (0..n).map(|i| -2.0 * i as f32 + 0.25).collect();
@@ -26,9 +28,8 @@ fn residual_add_handles_sizes_that_are_not_a_multiple_of_the_workgroup() {
         x_padded.push(1234.5);
         let xb = storage_f32(&ctx, "x", &x_padded);
         let yb = storage_f32(&ctx, "y", &y);
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        kernel.encode(&ctx, &mut encoder, &xb, &yb, n as u32);
-        ctx.queue.submit([encoder.finish()]);
+        let bound = kernel.bind(&ctx, &step, &xb, &yb, n as u32).unwrap();
+        submit_pass(&ctx, |pass| bound.encode(pass, 1));
         let got = pollster::block_on(read_f32(&ctx, &xb, n + 1)).unwrap();
         for i in 0..n {
             assert_eq!(got[i], x[i] + y[i], "n={n} i={i}");

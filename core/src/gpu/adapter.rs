@@ -13,6 +13,15 @@ pub enum GpuError {
     Readback(String),
     #[error("the GPU computed a wrong result: {0}")]
     WrongResult(String),
+    #[error(
+        "{what} needs {needed} bytes in one storage binding, but this GPU allows at most {limit} \
+         (max_storage_buffer_binding_size)"
+    )]
+    TooLarge { what: String, needed: u64, limit: u64 },
+    #[error("the GPU kernels do not support {0}")]
+    Unsupported(String),
+    #[error("wrong shape or size: {0}")]
+    Shape(String),
 }
 
 /// What the app and the CLI show about an adapter: its identity, the limits that decide which
@@ -123,6 +132,11 @@ pub struct Context {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub summary: AdapterSummary,
+    /// Largest storage binding the kernels plan for: the adapter's limit unless lowered by
+    /// [`Context::with_storage_binding_cap`].
+    binding_cap: u64,
+    /// Whether kernels may use their subgroup variants (off: the portable path everywhere).
+    subgroups: bool,
 }
 
 impl Context {
@@ -161,7 +175,35 @@ impl Context {
             .await
             .map_err(|e| GpuError::DeviceRequest(e.to_string()))?;
         let summary = AdapterSummary::new(&adapter.get_info(), &limits, features);
-        Ok(Self { device, queue, summary })
+        let binding_cap = summary.max_storage_binding.min(summary.max_buffer);
+        let subgroups = summary.subgroups;
+        Ok(Self { device, queue, summary, binding_cap, subgroups })
+    }
+
+    /// The size in bytes that weight tensors are split to (by whole rows) so each piece fits one
+    /// storage binding.
+    pub fn storage_binding_cap(&self) -> u64 {
+        self.binding_cap
+    }
+
+    /// Plans for storage bindings of at most `bytes` (rounded down to whole words, never above the
+    /// adapter's limit), so tests exercise the split-weight paths on small tensors, as on phones
+    /// and lavapipe where the limit is 128 MiB.
+    pub fn with_storage_binding_cap(mut self, bytes: u64) -> Self {
+        self.binding_cap = self.binding_cap.min(bytes / 4 * 4).max(4);
+        self
+    }
+
+    /// Turns the subgroup kernel variants off, as on an adapter without subgroups (Chromium's
+    /// software WebGPU), so the portable path can be tested and measured on any adapter.
+    pub fn without_subgroups(mut self) -> Self {
+        self.subgroups = false;
+        self
+    }
+
+    /// Whether kernels built from this context use their subgroup variants.
+    pub fn uses_subgroups(&self) -> bool {
+        self.subgroups
     }
 }
 

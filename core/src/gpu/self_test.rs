@@ -1,7 +1,7 @@
 //! A tiny end-to-end check that the adapter really computes: upload, dispatch a kernel from
 //! `shaders/`, read back, compare with the CPU.
 
-use super::{Context, GpuError, ResidualAdd, read_f32, storage_f32};
+use super::{Context, GpuError, ResidualAdd, Step, read_f32, storage_f32, submit_pass};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SelfTestReport {
@@ -17,10 +17,11 @@ pub async fn self_test(ctx: &Context) -> Result<SelfTestReport, GpuError> {
     let xb = storage_f32(ctx, "self_test.x", &x);
     let yb = storage_f32(ctx, "self_test.y", &y);
 
-    let kernel = ResidualAdd::new(ctx);
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    kernel.encode(ctx, &mut encoder, &xb, &yb, N as u32);
-    ctx.queue.submit([encoder.finish()]);
+    // One "token" of N floats.
+    let step = Step::new(ctx);
+    step.write(ctx, 0, 1);
+    let kernel = ResidualAdd::new(ctx).bind(ctx, &step, &xb, &yb, N as u32)?;
+    submit_pass(ctx, |pass| kernel.encode(pass, 1));
 
     let got = read_f32(ctx, &xb, N).await?;
     let mut max_abs_error = 0.0f32;

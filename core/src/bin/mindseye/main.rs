@@ -1,6 +1,7 @@
 //! `mindseye`: the native command-line face of the engine (tests, benchmarks, batch evaluation).
 //! Each subcommand lives in its own module; this file only dispatches.
 
+mod bench;
 mod gpu_info;
 mod inspect;
 mod karel;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Show the GPU adapter wgpu finds, its limits and features, and run a compute self-test.
     GpuInfo,
+    /// Benchmarks: `bench kernels` measures the GPU kernels against a copy kernel.
+    Bench(bench::Args),
     /// Karel: check the paper's JSONL, generate tasks, benchmark the interpreter.
     Karel(karel::Args),
     /// SGP-Bench: check question files, render their SVG programs.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GpuInfo => gpu_info::run(),
+        Command::Bench(args) => bench::run(args),
         Command::Karel(args) => karel::run(args),
         Command::Sgp(args) => sgp::run(args),
         Command::Inspect { model, tensors } => inspect::run(&model, tensors),

@@ -1,0 +1,314 @@
+//! `mindseye bench kernels`: matvec bandwidth per weight type at model-like sizes, next to a plain
+//! copy kernel on the same adapter, plus one matmul (prefill) figure.
+
+use clap::Subcommand;
+use mindseye_core::gpu::{Context, Matmul, Matvec, Step, Weight, storage_zeroed, wgpu};
+use mindseye_core::quant::{self, Type};
+use mindseye_core::random::SplitMix64;
+use std::process::ExitCode;
+use std::time::Instant;
+use wgpu::util::DeviceExt;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: BenchCommand,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Matvec GB/s per weight type against a copy kernel, and matmul GFLOP/s at 64 tokens.
+    Kernels {
+        /// Timed runs per figure (the median is reported), after two warm-up runs.
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+        /// Use the portable kernels even if the adapter has subgroups.
+        #[arg(long)]
+        portable: bool,
+        /// Each run streams at least this many MiB of distinct buffers, so a CPU adapter's caches
+        /// cannot hold them (lavapipe on a 32 MiB L3).
+        #[arg(long, default_value_t = 96)]
+        footprint_mib: u64,
+        /// Only these weight types (e.g. `q4_0,q8_0`); all when absent.
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+        /// Skip the matmul figure.
+        #[arg(long)]
+        no_matmul: bool,
+    },
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    match args.command {
+        BenchCommand::Kernels { runs, portable, footprint_mib, types, no_matmul } => {
+            let types = if types.is_empty() {
+                TYPES.to_vec()
+            } else {
+                types
+                    .iter()
+                    .map(|name| {
+                        TYPES
+                            .into_iter()
+                            .find(|t| t.name().eq_ignore_ascii_case(name))
+                            .ok_or_else(|| format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q4_K, Q6_K, F16, F32"))
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+            kernels(runs.max(1), portable, footprint_mib << 20, &types, !no_matmul)
+        }
+    }
+}
+
+/// (cols, rows): Qwen2.5-0.5B's ffn_up (896 -> 4864) and ffn_down (4864 -> 896), Llama 3.2 1B's
+/// ffn_up (2048 -> 8192).
+const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
+const TYPES: [Type; 6] = [Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
+const WARMUP: usize = 2;
+
+/// Times one compute pass: GPU timestamps when the adapter has them, else wall time from submit to
+/// completion (then many dispatches per pass keep the submit overhead small).
+struct Timer {
+    queries: Option<(wgpu::QuerySet, wgpu::Buffer, wgpu::Buffer)>,
+    period_ns: f64,
+}
+
+impl Timer {
+    fn new(ctx: &Context) -> Self {
+        let queries = ctx.summary.timestamps.then(|| {
+            let set = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("bench"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2,
+            });
+            let buffer = |usage| {
+                ctx.device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 16, usage, mapped_at_creation: false })
+            };
+            let resolve = buffer(wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC);
+            let read = buffer(wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
+            (set, resolve, read)
+        });
+        Self { queries, period_ns: f64::from(ctx.queue.get_timestamp_period()) }
+    }
+
+    fn method(&self) -> &'static str {
+        if self.queries.is_some() { "GPU timestamp queries" } else { "wall time per submission" }
+    }
+
+    /// Seconds taken by the pass that `record` fills.
+    fn time(&self, ctx: &Context, record: &dyn Fn(&mut wgpu::ComputePass<'_>)) -> Result<f64, String> {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let timestamp_writes = self.queries.as_ref().map(|(set, _, _)| wgpu::ComputePassTimestampWrites {
+            query_set: set,
+            beginning_of_pass_write_index: Some(0),
+            end_of_pass_write_index: Some(1),
+        });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes });
+            record(&mut pass);
+        }
+        if let Some((set, resolve, read)) = &self.queries {
+            encoder.resolve_query_set(set, 0..2, resolve, 0);
+            encoder.copy_buffer_to_buffer(resolve, 0, read, 0, 16);
+        }
+        let start = Instant::now();
+        ctx.queue.submit([encoder.finish()]);
+        let Some((_, _, read)) = &self.queries else {
+            ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| e.to_string())?;
+            return Ok(start.elapsed().as_secs_f64());
+        };
+        read.map_async(wgpu::MapMode::Read, .., |_| {});
+        ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| e.to_string())?;
+        let ticks: Vec<u64> = {
+            let view = read.get_mapped_range(..).map_err(|e| e.to_string())?;
+            view.chunks_exact(8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default())).collect()
+        };
+        read.unmap();
+        Ok(ticks[1].saturating_sub(ticks[0]) as f64 * self.period_ns * 1e-9)
+    }
+
+    /// Median seconds per repetition over `runs` timed passes of `reps` repetitions each.
+    fn median(
+        &self,
+        ctx: &Context,
+        runs: usize,
+        reps: usize,
+        record: &dyn Fn(&mut wgpu::ComputePass<'_>),
+    ) -> Result<f64, String> {
+        let mut times = Vec::with_capacity(runs);
+        for i in 0..WARMUP + runs {
+            let t = self.time(ctx, record)?;
+            if i >= WARMUP {
+                times.push(t / reps as f64);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        Ok(times[times.len() / 2])
+    }
+}
+
+/// GGUF bytes of a random `rows x cols` weight with realistic scales (no NaN or subnormal scales,
+/// which would slow a CPU adapter down).
+fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<Vec<u8>, String> {
+    let n = rows as usize * cols as usize;
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
+    let bytes = match ty {
+        Type::F32 => (0..n).flat_map(|_| unit().to_le_bytes()).collect(),
+        Type::F16 => (0..n).flat_map(|_| half::f16::from_f32(unit()).to_le_bytes()).collect(),
+        Type::Q8_0 | Type::Q4_0 => {
+            let values: Vec<f32> = (0..n).map(|_| unit()).collect();
+            let mut out = vec![0u8; ty.n_bytes(n as u64).unwrap_or(0) as usize];
+            quant::quantize(ty, &values, &mut out).map_err(|e| e.to_string())?;
+            out
+        }
+        _ => {
+            let (block, scale_at) = if ty == Type::Q4_K { (144, 0) } else { (210, 208) };
+            let mut out: Vec<u8> = (0..n / 256 * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
+            for b in out.chunks_exact_mut(block) {
+                b[scale_at..scale_at + 2].copy_from_slice(&half::f16::from_f32(0.003).to_le_bytes());
+                if ty == Type::Q4_K {
+                    b[2..4].copy_from_slice(&half::f16::from_f32(0.001).to_le_bytes());
+                }
+            }
+            out
+        }
+    };
+    Ok(bytes)
+}
+
+/// `dst = src` over vec4<u32> (shaders/copy.wgsl), one bind group per buffer pair.
+struct Copy {
+    pipeline: wgpu::ComputePipeline,
+    bind_groups: Vec<wgpu::BindGroup>,
+    groups: (u32, u32),
+}
+
+impl Copy {
+    fn new(ctx: &Context, bytes: u64, pairs: usize) -> Self {
+        let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("copy"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("../../../../shaders/copy.wgsl").into()),
+        });
+        let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("copy"),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let quads = bytes.div_ceil(16) as u32;
+        let params = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("copy.params"),
+            contents: bytemuck::cast_slice(&[quads, 0, 0, 0]),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let bind_groups = (0..pairs)
+            .map(|_| {
+                let src = storage_zeroed(ctx, "copy.src", quads as usize * 4);
+                let dst = storage_zeroed(ctx, "copy.dst", quads as usize * 4);
+                ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("copy"),
+                    layout: &pipeline.get_bind_group_layout(0),
+                    entries: &[
+                        wgpu::BindGroupEntry { binding: 0, resource: src.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 1, resource: dst.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 2, resource: params.as_entire_binding() },
+                    ],
+                })
+            })
+            .collect();
+        let groups = quads.div_ceil(256);
+        let groups = if groups <= 65_535 { (groups, 1) } else { (65_535, groups.div_ceil(65_535)) };
+        Self { pipeline, bind_groups, groups }
+    }
+
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        pass.set_pipeline(&self.pipeline);
+        for bind_group in &self.bind_groups {
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
+        }
+    }
+}
+
+fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: bool) -> Result<ExitCode, String> {
+    let ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?;
+    let ctx = if portable { ctx.without_subgroups() } else { ctx };
+    let s = &ctx.summary;
+    println!("adapter:   {} ({}, {}; {})", s.name, s.backend, s.device_type, s.driver);
+    let timer = Timer::new(&ctx);
+    let reduction = if ctx.uses_subgroups() { "subgroupAdd" } else { "workgroup-memory tree (portable)" };
+    println!("timing:    {}, median of {runs} runs after {WARMUP} warm-up runs", timer.method());
+    println!("matvec:    reduction by {reduction}; each run cycles through >= {} MiB of distinct copies", footprint >> 20);
+    println!("copy:      shaders/copy.wgsl over the same bytes and copy count; GB/s counts bytes read + written");
+    println!();
+    println!(
+        "{:<6} {:>13} {:>9} {:>7} {:>10} {:>9} {:>10} {:>7}",
+        "type", "cols -> rows", "MiB", "copies", "us/matvec", "GB/s", "copy GB/s", "ratio"
+    );
+
+    let matvec = Matvec::new(&ctx);
+    let mut rng = SplitMix64::new(1);
+    for &ty in types {
+        for (cols, rows) in SHAPES {
+            let shape = format!("{cols} -> {rows}");
+            let multiple = if matches!(ty, Type::Q4_K | Type::Q6_K) { 256 } else { 32 };
+            if cols % multiple != 0 {
+                println!("{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks", ty.name());
+                continue;
+            }
+            let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
+            let first = Weight::from_bytes(&ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
+            let weight_bytes = first.gpu_bytes();
+            let copies = footprint.div_ceil(weight_bytes).clamp(1, 64) as usize;
+            let mut weights = vec![first];
+            for _ in 1..copies {
+                weights.push(Weight::from_bytes(&ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?);
+            }
+            let x = storage_zeroed(&ctx, "x", cols as usize);
+            let y = storage_zeroed(&ctx, "y", rows as usize);
+            let bound = weights
+                .iter()
+                .map(|w| matvec.bind(&ctx, w, &x, &y, None))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let t = timer.median(&ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass)))?;
+            drop((bound, weights));
+            let copy = Copy::new(&ctx, weight_bytes, copies);
+            let t_copy = timer.median(&ctx, runs, copies, &|pass| copy.record(pass))?;
+            drop(copy);
+            let gbps = weight_bytes as f64 / t * 1e-9;
+            let copy_gbps = 2.0 * weight_bytes as f64 / t_copy * 1e-9;
+            println!(
+                "{:<6} {shape:>13} {:>9.2} {copies:>7} {:>10.1} {gbps:>9.2} {copy_gbps:>10.2} {:>7.2}",
+                ty.name(),
+                weight_bytes as f64 / (1 << 20) as f64,
+                t * 1e6,
+                gbps / copy_gbps
+            );
+        }
+    }
+
+    if !matmul {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Prefill: 64 tokens through Llama 3.2 1B's ffn_up in Q4_0.
+    let (ty, cols, rows, n_tokens) = (Type::Q4_0, 2048u32, 8192u32, 64u32);
+    let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
+    let weight = Weight::from_bytes(&ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
+    let step = Step::new(&ctx);
+    step.write(&ctx, 0, n_tokens);
+    let x = storage_zeroed(&ctx, "x", (cols * n_tokens) as usize);
+    let y = storage_zeroed(&ctx, "y", (rows * n_tokens) as usize);
+    let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &x, &y, None).map_err(|e| e.to_string())?;
+    let t = timer.median(&ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
+    let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
+    println!();
+    println!(
+        "matmul {ty} {cols} -> {rows} x {n_tokens} tokens: {:.1} ms, {:.2} GFLOP/s ({:.2} GB/s of weights)",
+        t * 1e3,
+        flops / t * 1e-9,
+        weight.gpu_bytes() as f64 / t * 1e-9
+    );
+    Ok(ExitCode::SUCCESS)
+}

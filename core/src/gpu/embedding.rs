@@ -1,0 +1,96 @@
+//! Token embedding lookup from a (possibly row-split) `token_embd` weight of any supported type.
+
+use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, uniform};
+use super::weight::{SUPPORTED_TYPES, format};
+use super::{Context, ELEMENTWISE_WORKGROUP, GpuError, Step, Weight};
+use crate::quant::Type;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct EmbeddingParams {
+    rows: u32,
+    units: u32,
+    row_words: u32,
+    first_row: u32,
+    vocab: u32,
+    first_chunk: u32,
+    scale: f32,
+    _pad: u32,
+}
+
+/// `out[t] = W[ids[t]] * scale` for `n_tokens` token ids (shaders/embedding.wgsl); ids past the
+/// vocabulary give zero rows.
+pub struct Embedding {
+    pipelines: Vec<(Type, wgpu::ComputePipeline)>,
+}
+
+/// An [`Embedding`] bound to its table, ids and output.
+#[derive(Clone, Debug)]
+pub struct BoundEmbedding {
+    dispatches: Vec<Dispatch>,
+    parts_per_token: u32,
+}
+
+impl Embedding {
+    pub fn new(ctx: &Context) -> Self {
+        let kernel = include_str!("../../../shaders/embedding.wgsl");
+        let pipelines = SUPPORTED_TYPES
+            .iter()
+            .map(|&ty| {
+                let library = format(ty).map(|(lib, _)| lib).unwrap_or_default();
+                (ty, pipeline(ctx, &format!("embedding.{ty}"), &format!("{library}{kernel}"), "main"))
+            })
+            .collect();
+        Self { pipelines }
+    }
+
+    /// `ids` holds `n_tokens` u32 token ids and `out` `[n_tokens][table.cols()]` floats. `scale`
+    /// multiplies every value (Gemma: sqrt(n_embd); others: 1).
+    pub fn bind(
+        &self,
+        ctx: &Context,
+        step: &Step,
+        table: &Weight,
+        ids: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        scale: f32,
+    ) -> Result<BoundEmbedding, GpuError> {
+        let pipeline = self
+            .pipelines
+            .iter()
+            .find(|(t, _)| *t == table.ty())
+            .map(|(_, p)| p)
+            .ok_or_else(|| GpuError::Unsupported(format!("{} embeddings", table.ty())))?;
+        check_storage(ctx, "embedding ids", ids, 4)?;
+        check_storage(ctx, "embedding out", out, f32_bytes(table.cols()))?;
+        let dispatches = table
+            .chunks()
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let params = EmbeddingParams {
+                    rows: chunk.rows,
+                    units: table.units(),
+                    row_words: table.row_words(),
+                    first_row: chunk.first_row,
+                    vocab: table.rows(),
+                    first_chunk: u32::from(i == 0),
+                    scale,
+                    _pad: 0,
+                };
+                let params = uniform(ctx, "embedding.params", &params);
+                Dispatch::new(ctx, "embedding", pipeline, &[&chunk.buffer, ids, out, &params, step.buffer()])
+            })
+            .collect();
+        Ok(BoundEmbedding { dispatches, parts_per_token: table.units() * 4 })
+    }
+}
+
+impl BoundEmbedding {
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
+        let groups = grid(n_tokens.saturating_mul(self.parts_per_token).div_ceil(ELEMENTWISE_WORKGROUP));
+        for dispatch in &self.dispatches {
+            dispatch.record(pass, groups);
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Weight tensors on the GPU: GGUF bytes in, a layout the WGSL format libraries
+//! (`shaders/weights_*.wgsl`) read with aligned u32 loads, split by whole rows into as many buffers
+//! as the storage-binding limit requires.
+
+use super::{Context, GpuError};
+use crate::quant::Type;
+
+/// Stage this many repacked bytes before handing them to the queue, so a streamed tensor costs
+/// few `write_buffer` calls without holding a second copy of it.
+const STAGE_BYTES: usize = 4 << 20;
+
+/// The weight types the matvec, matmul and embedding kernels read.
+pub const SUPPORTED_TYPES: &[Type] = &[Type::F32, Type::F16, Type::Q8_0, Type::Q4_0, Type::Q4_K, Type::Q6_K];
+
+/// The WGSL library that reads `ty`, and the column multiple it needs (a 32-element unit, or a
+/// 256-element super-block for K-quants).
+pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
+    Some(match ty {
+        Type::F32 => (include_str!("../../../shaders/weights_f32.wgsl"), 32),
+        Type::F16 => (include_str!("../../../shaders/weights_f16.wgsl"), 32),
+        Type::Q8_0 => (include_str!("../../../shaders/weights_q8_0.wgsl"), 32),
+        Type::Q4_0 => (include_str!("../../../shaders/weights_q4_0.wgsl"), 32),
+        Type::Q4_K => (include_str!("../../../shaders/weights_q4_k.wgsl"), 256),
+        Type::Q6_K => (include_str!("../../../shaders/weights_q6_k.wgsl"), 256),
+        _ => return None,
+    })
+}
+
+/// u32 words per row in the GPU layout (see the weights_*.wgsl headers).
+fn row_words(ty: Type, cols: u32) -> u32 {
+    let pairs = (cols / 32).div_ceil(2);
+    match ty {
+        Type::F16 => cols / 2,
+        Type::Q8_0 => pairs * 17,
+        Type::Q4_0 => pairs * 9,
+        Type::Q4_K => cols / 256 * 36,
+        Type::Q6_K => cols / 256 * 53,
+        _ => cols, // F32
+    }
+}
+
+/// Appends one GGUF row of `ty` to `out` in the GPU layout.
+fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
+    match ty {
+        // Blocks in pairs: both f16 scales in one word, then both blocks' quants.
+        Type::Q8_0 | Type::Q4_0 => {
+            let block = ty.block_bytes();
+            let quants = block - 2;
+            for pair in raw.chunks(2 * block) {
+                let (b0, b1) = pair.split_at(block);
+                out.extend_from_slice(&b0[..2]);
+                out.extend_from_slice(if b1.is_empty() { &[0, 0] } else { &b1[..2] });
+                out.extend_from_slice(&b0[2..]);
+                if b1.is_empty() {
+                    out.resize(out.len() + quants, 0);
+                } else {
+                    out.extend_from_slice(&b1[2..]);
+                }
+            }
+        }
+        // 210 -> 212 bytes so d, the last field, is word-aligned in every super-block.
+        Type::Q6_K => {
+            for block in raw.chunks(210) {
+                out.extend_from_slice(block);
+                out.extend_from_slice(&[0, 0]);
+            }
+        }
+        _ => out.extend_from_slice(raw),
+    }
+}
+
+/// One buffer of a split weight: rows `first_row .. first_row + rows`.
+#[derive(Clone, Debug)]
+pub(crate) struct WeightChunk {
+    pub buffer: wgpu::Buffer,
+    pub first_row: u32,
+    pub rows: u32,
+}
+
+/// A GGUF weight of dims `[cols, rows]` on the GPU: maps x[cols] to y[rows]; row r is the
+/// embedding of token r for `token_embd`.
+#[derive(Clone, Debug)]
+pub struct Weight {
+    ty: Type,
+    rows: u32,
+    cols: u32,
+    row_words: u32,
+    rows_per_chunk: u32,
+    chunks: Vec<WeightChunk>,
+}
+
+impl Weight {
+    /// Uploads a whole tensor from its GGUF bytes.
+    pub fn from_bytes(
+        ctx: &Context,
+        label: &str,
+        ty: Type,
+        rows: u32,
+        cols: u32,
+        bytes: &[u8],
+    ) -> Result<Weight, GpuError> {
+        let mut upload = Weight::upload(ctx, label, ty, rows, cols)?;
+        upload.push(bytes)?;
+        upload.finish()
+    }
+
+    /// Allocates the GPU buffers for a tensor whose GGUF bytes will be streamed in with
+    /// [`WeightUpload::push`], in pieces of any size.
+    pub fn upload<'a>(
+        ctx: &'a Context,
+        label: &str,
+        ty: Type,
+        rows: u32,
+        cols: u32,
+    ) -> Result<WeightUpload<'a>, GpuError> {
+        let Some((_, multiple)) = format(ty) else {
+            return Err(GpuError::Unsupported(format!("{ty} weights ({label}); supported: F32, F16, Q8_0, Q4_0, Q4_K, Q6_K")));
+        };
+        if rows == 0 || cols == 0 || cols % multiple != 0 {
+            return Err(GpuError::Shape(format!(
+                "{label}: a {ty} weight needs a non-zero number of rows and a multiple of {multiple} columns, \
+                 not {rows} x {cols}"
+            )));
+        }
+        let row_words = row_words(ty, cols);
+        let row_bytes = u64::from(row_words) * 4;
+        let cap = ctx.storage_binding_cap();
+        if row_bytes > cap {
+            return Err(GpuError::TooLarge { what: format!("one row of {label}"), needed: row_bytes, limit: cap });
+        }
+        let rows_per_chunk = u32::try_from(cap / row_bytes).unwrap_or(u32::MAX).min(rows);
+        let mut chunks = Vec::new();
+        let mut first_row = 0;
+        while first_row < rows {
+            let n = rows_per_chunk.min(rows - first_row);
+            let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: u64::from(n) * row_bytes,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            chunks.push(WeightChunk { buffer, first_row, rows: n });
+            first_row += n;
+        }
+        let weight = Weight { ty, rows, cols, row_words, rows_per_chunk, chunks };
+        let raw_row_bytes = (u64::from(cols) / ty.block_size() as u64 * ty.block_bytes() as u64) as usize;
+        Ok(WeightUpload {
+            ctx,
+            label: label.to_string(),
+            weight,
+            raw_row_bytes,
+            partial: Vec::with_capacity(raw_row_bytes),
+            staged: Vec::new(),
+            staged_first_row: 0,
+            rows_done: 0,
+        })
+    }
+
+    pub fn ty(&self) -> Type {
+        self.ty
+    }
+
+    pub fn rows(&self) -> u32 {
+        self.rows
+    }
+
+    pub fn cols(&self) -> u32 {
+        self.cols
+    }
+
+    /// How many buffers the tensor was split into (1 unless it exceeds the binding cap).
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Bytes the tensor takes on the GPU.
+    pub fn gpu_bytes(&self) -> u64 {
+        self.chunks.iter().map(|c| c.buffer.size()).sum()
+    }
+
+    pub(crate) fn chunks(&self) -> &[WeightChunk] {
+        &self.chunks
+    }
+
+    /// u32 words per row in the GPU layout.
+    pub(crate) fn row_words(&self) -> u32 {
+        self.row_words
+    }
+
+    /// 32-element units per row.
+    pub(crate) fn units(&self) -> u32 {
+        self.cols / 32
+    }
+}
+
+/// A weight being streamed to the GPU: push its GGUF bytes in order, then [`WeightUpload::finish`].
+pub struct WeightUpload<'a> {
+    ctx: &'a Context,
+    label: String,
+    weight: Weight,
+    raw_row_bytes: usize,
+    /// The start of a row split across pushes.
+    partial: Vec<u8>,
+    /// Repacked rows from `staged_first_row` on, not yet written.
+    staged: Vec<u8>,
+    staged_first_row: u32,
+    rows_done: u32,
+}
+
+impl WeightUpload<'_> {
+    /// The next bytes of the tensor, in GGUF order; any length.
+    pub fn push(&mut self, mut bytes: &[u8]) -> Result<(), GpuError> {
+        let row = self.raw_row_bytes;
+        let left = u64::from(self.weight.rows - self.rows_done) * row as u64 - self.partial.len() as u64;
+        if bytes.len() as u64 > left {
+            return Err(GpuError::Shape(format!(
+                "{}: more bytes than {} x {} {} takes ({} too many)",
+                self.label,
+                self.weight.rows,
+                self.weight.cols,
+                self.weight.ty,
+                bytes.len() as u64 - left
+            )));
+        }
+        while !bytes.is_empty() {
+            if self.partial.is_empty() && bytes.len() >= row {
+                let (whole, rest) = bytes.split_at(row);
+                self.add_row(whole);
+                bytes = rest;
+            } else {
+                let take = (row - self.partial.len()).min(bytes.len());
+                self.partial.extend_from_slice(&bytes[..take]);
+                bytes = &bytes[take..];
+                if self.partial.len() == row {
+                    let raw = std::mem::take(&mut self.partial);
+                    self.add_row(&raw);
+                    self.partial = raw;
+                    self.partial.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn add_row(&mut self, raw: &[u8]) {
+        repack_row(self.weight.ty, raw, &mut self.staged);
+        self.rows_done += 1;
+        let chunk_end = self.rows_done.is_multiple_of(self.weight.rows_per_chunk) || self.rows_done == self.weight.rows;
+        if chunk_end || self.staged.len() >= STAGE_BYTES {
+            self.flush(chunk_end);
+        }
+    }
+
+    /// Writes the staged rows, which never straddle two chunks.
+    fn flush(&mut self, chunk_end: bool) {
+        if self.staged.is_empty() {
+            return;
+        }
+        let index = (self.staged_first_row / self.weight.rows_per_chunk) as usize;
+        let chunk = &self.weight.chunks[index];
+        let offset = u64::from(self.staged_first_row - chunk.first_row) * u64::from(self.weight.row_words) * 4;
+        self.ctx.queue.write_buffer(&chunk.buffer, offset, &self.staged);
+        self.staged.clear();
+        self.staged_first_row = self.rows_done;
+        if chunk_end {
+            // Lets wgpu copy and free its staging memory now rather than at the next real submit.
+            self.ctx.queue.submit([]);
+        }
+    }
+
+    /// Checks that the whole tensor arrived and returns it.
+    pub fn finish(self) -> Result<Weight, GpuError> {
+        if self.rows_done != self.weight.rows {
+            let expected = u64::from(self.weight.rows) * self.raw_row_bytes as u64;
+            let got = u64::from(self.rows_done) * self.raw_row_bytes as u64 + self.partial.len() as u64;
+            return Err(GpuError::Shape(format!("{}: got {got} of the {expected} bytes", self.label)));
+        }
+        Ok(self.weight)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q4_0_blocks_pair_up_with_both_scales_in_the_first_word() {
+        let raw: Vec<u8> = (0..54).map(|i| i as u8).collect(); // three 18-byte blocks
+        let mut out = Vec::new();
+        repack_row(Type::Q4_0, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::Q4_0, 96) * 4);
+        assert_eq!(&out[..4], &[0, 1, 18, 19]);
+        assert_eq!(&out[4..20], &raw[2..18]);
+        assert_eq!(&out[20..36], &raw[20..36]);
+        // The odd last block is paired with zeros.
+        assert_eq!(&out[36..40], &[36, 37, 0, 0]);
+        assert_eq!(&out[40..56], &raw[38..54]);
+        assert!(out[56..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn q6_k_super_blocks_are_padded_to_whole_words() {
+        let raw = vec![7u8; 420];
+        let mut out = Vec::new();
+        repack_row(Type::Q6_K, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::Q6_K, 512) * 4);
+        assert_eq!(&out[210..212], &[0, 0]);
+        assert_eq!(out[212], 7);
+    }
+}

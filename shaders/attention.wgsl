@@ -1,0 +1,149 @@
+// Causal multi-head attention over the KV cache, for queries t < step.n_tokens at positions
+// p = step.pos0 + t (decode: one token; prefill: many, each seeing the cache and the tokens before
+// it, whose keys kv_write.wgsl has already stored). Per head h, with kv head h / (n_heads / n_kv_heads)
+// (grouped-query attention):
+//   s_j = scale * dot(q, k_j);  s_j = cap * tanh(s_j / cap) if cap > 0 (Gemma 2 logit soft-capping)
+//   keys j <= p, and p - j < window if window > 0 (sliding window)
+//   out = sum_j softmax(s)_j * v_j
+// The keys are walked in chunks of 64 with an online (running-max) softmax, so any context length
+// works in 1.3 KiB of workgroup memory. f32 throughout; tanh is computed from exp in a form that
+// cannot overflow.
+//
+// Bindings (group 0):
+//   0: q       storage, read        array<vec4<f32>>  [n_tokens][n_heads][head_dim]
+//   1: k_cache storage, read        array<vec4<f32>>  [n_ctx][n_kv_heads][head_dim]
+//   2: v_cache storage, read        array<f32>        [n_ctx][n_kv_heads][head_dim]
+//   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
+//   4: params  uniform              Params
+//   5: step    uniform              Step
+// Dispatch: one workgroup of 64 threads per (token, head), n_tokens * n_heads workgroups folded
+// into (x, y) past 65,535. Thread i owns output dimensions i, i + 64, ... (head_dim <= 256).
+
+struct Params {
+    n_heads: u32,
+    n_kv_heads: u32,
+    head_dim: u32,
+    n_ctx: u32,
+    scale: f32,
+    softcap: f32,
+    window: u32,
+    _pad0: u32,
+}
+
+struct Step {
+    pos0: u32,
+    n_tokens: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k_cache: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v_cache: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(5) var<uniform> step: Step;
+
+const WG: u32 = 64u;
+const MAX_DIMS_PER_THREAD: u32 = 4u; // head_dim <= 256
+const LOWEST: f32 = -3.4028235e38;
+
+var<workgroup> q_shared: array<vec4<f32>, 64>;
+var<workgroup> scores: array<f32, WG>;
+var<workgroup> probs: array<f32, WG>;
+
+fn tanh_safe(x: f32) -> f32 {
+    // 1 - 2 / (e^2|x| + 1): exp overflowing to +inf gives exactly 1.
+    let t = 1.0 - 2.0 / (exp(2.0 * abs(x)) + 1.0);
+    return select(-t, t, x >= 0.0);
+}
+
+@compute @workgroup_size(64)
+fn main(
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+) {
+    let flat = wid.y * groups.x + wid.x;
+    let n_heads = params.n_heads;
+    let t = flat / n_heads;
+    if (t >= step.n_tokens) {
+        return;
+    }
+    let h = flat % n_heads;
+    let kv_h = h / (n_heads / params.n_kv_heads);
+    let quads = params.head_dim / 4u;
+    let kv_stride = params.n_kv_heads * quads; // vec4s per cache position
+
+    let p = step.pos0 + t;
+    let end = min(p + 1u, params.n_ctx);
+    var start = 0u;
+    if (params.window > 0u && p + 1u > params.window) {
+        start = p + 1u - params.window;
+    }
+
+    let q_base = (t * n_heads + h) * quads;
+    for (var i = lid; i < quads; i += WG) {
+        q_shared[i] = q[q_base + i];
+    }
+    workgroupBarrier();
+
+    var m = LOWEST;
+    var l = 0.0;
+    var acc: array<f32, MAX_DIMS_PER_THREAD>;
+    for (var c = start; c < end; c += WG) {
+        let j = c + lid;
+        var s = LOWEST;
+        if (j < end) {
+            let k_base = j * kv_stride + kv_h * quads;
+            var d = 0.0;
+            for (var i = 0u; i < quads; i++) {
+                d += dot(q_shared[i], k_cache[k_base + i]);
+            }
+            s = d * params.scale;
+            if (params.softcap > 0.0) {
+                s = params.softcap * tanh_safe(s / params.softcap);
+            }
+        }
+        scores[lid] = s;
+        workgroupBarrier();
+
+        let count = min(WG, end - c);
+        var chunk_max = LOWEST;
+        for (var i = 0u; i < count; i++) {
+            chunk_max = max(chunk_max, scores[i]);
+        }
+        let m_new = max(m, chunk_max);
+        let alpha = exp(m - m_new);
+        probs[lid] = select(0.0, exp(s - m_new), j < end);
+        workgroupBarrier();
+
+        var chunk_sum = 0.0;
+        for (var i = 0u; i < count; i++) {
+            chunk_sum += probs[i];
+        }
+        l = l * alpha + chunk_sum;
+        for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
+            let dim = lid + WG * di;
+            if (dim < params.head_dim) {
+                var a = acc[di] * alpha;
+                var v_at = c * kv_stride * 4u + kv_h * params.head_dim + dim;
+                for (var i = 0u; i < count; i++) {
+                    a += probs[i] * v_cache[v_at];
+                    v_at += kv_stride * 4u;
+                }
+                acc[di] = a;
+            }
+        }
+        m = m_new;
+        workgroupBarrier();
+    }
+
+    let out_base = (t * n_heads + h) * params.head_dim;
+    for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
+        let dim = lid + WG * di;
+        if (dim < params.head_dim) {
+            out[out_base + dim] = acc[di] / l;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// Weight format library: Q4_K, read in place (a 144-byte GGUF super-block is already 36 whole
+// words): word 0 = d | dmin << 16, words 1-3 = 12 bytes of packed 6-bit scales and mins, words
+// 4-35 = 128 bytes of nibbles. A 32-element unit is sub-block j = u % 8 of super-block u / 8; its
+// values are the low (j even) or high (j odd) nibbles of bytes 32 * (j / 2) .. + 32, and
+// value = d * scale_j * nibble - dmin * min_j (ggml's dequantize_row_q4_K).
+// Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+
+// The min is applied once per unit as -dmin * min * sum(x).
+const NEEDS_XSUM: bool = true;
+
+struct Part {
+    lo: vec4<f32>,
+    hi: vec4<f32>,
+}
+
+fn nibbles(w: u32, shift: u32) -> vec4<f32> {
+    return vec4<f32>((vec4<u32>(w) >> (vec4<u32>(0u, 8u, 16u, 24u) + shift)) & vec4<u32>(15u));
+}
+
+// Byte b (0..12) of the packed scales of the super-block at word sb.
+fn scale_byte(sb: u32, b: u32) -> u32 {
+    return (weights[sb + 1u + (b >> 2u)] >> (8u * (b & 3u))) & 0xFFu;
+}
+
+// (d * scale_j, dmin * min_j) for sub-block j: ggml's get_scale_min_k4.
+fn scale_min(sb: u32, j: u32) -> vec2<f32> {
+    var sc: u32;
+    var m: u32;
+    if (j < 4u) {
+        sc = scale_byte(sb, j) & 63u;
+        m = scale_byte(sb, j + 4u) & 63u;
+    } else {
+        sc = (scale_byte(sb, j + 4u) & 0xFu) | ((scale_byte(sb, j - 4u) >> 6u) << 4u);
+        m = (scale_byte(sb, j + 4u) >> 4u) | ((scale_byte(sb, j) >> 6u) << 4u);
+    }
+    let dm = unpack2x16float(weights[sb]);
+    return vec2<f32>(dm.x * f32(sc), dm.y * f32(m));
+}
+
+fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32) -> f32 {
+    let sb = base + (u >> 3u) * 36u;
+    let j = u & 7u;
+    let qs = sb + 4u + 8u * (j >> 1u);
+    let shift = 4u * (j & 1u);
+    var s = 0.0;
+    for (var i = 0u; i < 8u; i++) {
+        s += dot(nibbles(weights[qs + i], shift), (*x)[i]);
+    }
+    let sm = scale_min(sb, j);
+    return sm.x * s - sm.y * xsum;
+}
+
+fn part_load(base: u32, u: u32, p: u32) -> Part {
+    let sb = base + (u >> 3u) * 36u;
+    let j = u & 7u;
+    let qs = sb + 4u + 8u * (j >> 1u) + 2u * p;
+    let shift = 4u * (j & 1u);
+    let sm = scale_min(sb, j);
+    return Part(sm.x * nibbles(weights[qs], shift) - sm.y, sm.x * nibbles(weights[qs + 1u], shift) - sm.y);
+}

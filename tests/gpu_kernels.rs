@@ -1,0 +1,749 @@
+//! Every kernel in `core::gpu` against a straightforward CPU reference on the first native adapter
+//! (lavapipe in CI). Weights are dequantized with `core::quant` (bit-exact with ggml); sums are
+//! taken in f64. Data comes from seeded SplitMix64 streams, and sizes are deliberately awkward:
+//! row and token counts that are not multiples of the workgroup tiles, columns that are whole
+//! blocks but not whole tiles. Each tolerance is stated where it is checked.
+//!
+//! Kernels with a subgroup variant run on both paths when the adapter has subgroups (lavapipe
+//! does): the context as opened, and `without_subgroups()` (the portable path of Chromium's
+//! software adapter).
+#![cfg(not(target_arch = "wasm32"))]
+
+use mindseye_core::gpu::*;
+use mindseye_core::quant::{self, Type};
+use mindseye_core::random::SplitMix64;
+
+fn context() -> Context {
+    pollster::block_on(Context::new()).expect("a native GPU adapter (lavapipe in CI: apt mesa-vulkan-drivers)")
+}
+
+/// The context as opened, plus the portable path when that differs.
+fn contexts() -> Vec<(&'static str, Context)> {
+    let ctx = context();
+    if ctx.uses_subgroups() { vec![("subgroup", ctx), ("portable", context().without_subgroups())] } else { vec![("portable", ctx)] }
+}
+
+struct Rng(SplitMix64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(SplitMix64::new(seed))
+    }
+
+    /// Uniform in [-1, 1).
+    fn unit(&mut self) -> f32 {
+        (self.0.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+
+    fn f32s(&mut self, n: usize, scale: f32) -> Vec<f32> {
+        (0..n).map(|_| self.unit() * scale).collect()
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.0.next_u64() as u8).collect()
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.0.below(n)
+    }
+}
+
+fn f16_bytes(v: f32) -> [u8; 2] {
+    half::f16::from_f32(v).to_le_bytes()
+}
+
+/// GGUF bytes of a `rows x cols` weight: real quantization for the types core::quant writes,
+/// random blocks with sane scales for the K-quants.
+fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
+    let n = rows * cols;
+    match ty {
+        Type::F32 => rng.f32s(n, 1.0).iter().flat_map(|v| v.to_le_bytes()).collect(),
+        Type::F16 => rng.f32s(n, 1.0).iter().flat_map(|&v| f16_bytes(v)).collect(),
+        Type::Q8_0 | Type::Q4_0 => {
+            let mut out = vec![0u8; ty.n_bytes(n as u64).unwrap() as usize];
+            quant::quantize(ty, &rng.f32s(n, 1.0), &mut out).unwrap();
+            out
+        }
+        Type::Q4_K => {
+            let mut out = rng.bytes(n / 256 * 144);
+            for block in out.chunks_exact_mut(144) {
+                let (d, dmin) = (0.002 + 0.01 * rng.unit().abs(), 0.002 + 0.01 * rng.unit().abs());
+                block[..2].copy_from_slice(&f16_bytes(d));
+                block[2..4].copy_from_slice(&f16_bytes(dmin));
+            }
+            out
+        }
+        Type::Q6_K => {
+            let mut out = rng.bytes(n / 256 * 210);
+            for block in out.chunks_exact_mut(210) {
+                let d = 0.0002 + 0.001 * rng.unit().abs();
+                block[208..].copy_from_slice(&f16_bytes(d));
+            }
+            out
+        }
+        _ => unreachable!("no test weights for {ty}"),
+    }
+}
+
+fn dequantized(ty: Type, bytes: &[u8], n: usize) -> Vec<f32> {
+    let mut out = vec![0.0; n];
+    quant::dequantize(ty, bytes, &mut out).unwrap();
+    out
+}
+
+fn read(ctx: &Context, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
+    pollster::block_on(read_f32(ctx, buffer, len)).unwrap()
+}
+
+/// A step buffer already holding (pos0, n_tokens).
+fn step_at(ctx: &Context, pos0: u32, n_tokens: u32) -> Step {
+    let step = Step::new(ctx);
+    step.write(ctx, pos0, n_tokens);
+    step
+}
+
+/// Row-by-row reference of W x: (dot, sum of |w x|) in f64.
+fn matvec_ref(w: &[f32], x: &[f32], rows: usize, cols: usize) -> Vec<(f64, f64)> {
+    (0..rows)
+        .map(|r| {
+            let row = &w[r * cols..(r + 1) * cols];
+            row.iter().zip(x).fold((0.0, 0.0), |(s, m), (&a, &b)| {
+                let p = f64::from(a) * f64::from(b);
+                (s + p, m + p.abs())
+            })
+        })
+        .collect()
+}
+
+/// Accumulation-order tolerance of a dot product: 5e-5 of the sum of |w x| (f32 sums of a few
+/// thousand terms, and the Q4_0/Q4_K kernels fold the offset into -8 * sum(x) or -min * sum(x),
+/// which cancels against sum(q x)), plus 1e-6 absolute.
+fn assert_dots(label: &str, got: &[f32], want: &[(f64, f64)], bias: Option<&[f32]>) {
+    assert_eq!(got.len(), want.len(), "{label}");
+    for (r, (&g, &(dot, magnitude))) in got.iter().zip(want).enumerate() {
+        let want = dot + bias.map_or(0.0, |b| f64::from(b[r]));
+        let tol = 5e-5 * magnitude + 1e-6;
+        assert!(
+            (f64::from(g) - want).abs() <= tol,
+            "{label}: row {r}: GPU {g}, CPU {want}, |diff| {} > {tol}",
+            (f64::from(g) - want).abs()
+        );
+    }
+}
+
+/// Rows not a multiple of 4 (rows per matvec workgroup) or 64 (matmul tile); columns whole blocks
+/// but fewer, and more, than 64 units (one per matvec thread).
+fn shapes(ty: Type) -> [(usize, usize); 2] {
+    if matches!(ty, Type::Q4_K | Type::Q6_K) { [(37, 768), (301, 2304)] } else { [(37, 96), (301, 2144)] }
+}
+
+fn check_matvec(ty: Type, seed: u64) {
+    for (path, ctx) in contexts() {
+        let kernel = Matvec::new(&ctx);
+        for (rows, cols) in shapes(ty) {
+            let mut rng = Rng::new(seed);
+            let bytes = weight_bytes(&mut rng, ty, rows, cols);
+            let x = rng.f32s(cols, 1.0);
+            let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+            let xb = storage_f32(&ctx, "x", &x);
+            let yb = storage_zeroed(&ctx, "y", rows);
+            let bound = kernel.bind(&ctx, &weight, &xb, &yb, None).unwrap();
+            submit_pass(&ctx, |pass| bound.encode(pass));
+            let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
+            assert_dots(&format!("{ty} {rows}x{cols} ({path})"), &read(&ctx, &yb, rows), &want, None);
+        }
+    }
+}
+
+#[test]
+fn matvec_f32_matches_the_cpu() {
+    check_matvec(Type::F32, 1);
+}
+
+#[test]
+fn matvec_f16_matches_the_cpu() {
+    check_matvec(Type::F16, 2);
+}
+
+#[test]
+fn matvec_q8_0_matches_the_cpu() {
+    check_matvec(Type::Q8_0, 3);
+}
+
+#[test]
+fn matvec_q4_0_matches_the_cpu() {
+    check_matvec(Type::Q4_0, 4);
+}
+
+#[test]
+fn matvec_q4_k_matches_the_cpu() {
+    check_matvec(Type::Q4_K, 5);
+}
+
+#[test]
+fn matvec_q6_k_matches_the_cpu() {
+    check_matvec(Type::Q6_K, 6);
+}
+
+#[test]
+fn matvec_adds_the_bias() {
+    let ctx = context();
+    let (rows, cols) = (45, 320);
+    let mut rng = Rng::new(7);
+    let bytes = weight_bytes(&mut rng, Type::Q8_0, rows, cols);
+    let (x, bias) = (rng.f32s(cols, 1.0), rng.f32s(rows, 3.0));
+    let weight = Weight::from_bytes(&ctx, "w", Type::Q8_0, rows as u32, cols as u32, &bytes).unwrap();
+    let (xb, bb, yb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "bias", &bias), storage_zeroed(&ctx, "y", rows));
+    let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, Some(&bb)).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass));
+    let want = matvec_ref(&dequantized(Type::Q8_0, &bytes, rows * cols), &x, rows, cols);
+    assert_dots("Q8_0 + bias", &read(&ctx, &yb, rows), &want, Some(&bias));
+}
+
+/// A binding cap of `rows_per_chunk` rows' worth of GPU bytes (rounded down to whole words).
+fn capped(ty: Type, cols: usize, rows_per_chunk: usize) -> Context {
+    // Ask a one-row weight how many bytes a row takes on the GPU.
+    let probe = context();
+    let one_row = weight_bytes(&mut Rng::new(0), ty, 1, cols);
+    let bytes_per_row = Weight::from_bytes(&probe, "probe", ty, 1, cols as u32, &one_row).unwrap().gpu_bytes();
+    context().with_storage_binding_cap(bytes_per_row * rows_per_chunk as u64 + 3)
+}
+
+#[test]
+fn matvec_splits_weights_larger_than_a_binding() {
+    // Q4_0 rows of 3 blocks (54 GGUF bytes, not a whole number of words) and Q6_K super-blocks.
+    for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512)] {
+        let rows = 23;
+        let ctx = capped(ty, cols, 5);
+        let mut rng = Rng::new(8);
+        let bytes = weight_bytes(&mut rng, ty, rows, cols);
+        let (x, bias) = (rng.f32s(cols, 1.0), rng.f32s(rows, 1.0));
+        let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+        assert_eq!(weight.chunk_count(), 5, "{ty}: 23 rows in chunks of 5");
+        let (xb, bb, yb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "b", &bias), storage_zeroed(&ctx, "y", rows));
+        let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, Some(&bb)).unwrap();
+        submit_pass(&ctx, |pass| bound.encode(pass));
+        let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
+        assert_dots(&format!("{ty} split"), &read(&ctx, &yb, rows), &want, Some(&bias));
+    }
+}
+
+#[test]
+fn weight_upload_accepts_bytes_in_pieces_of_any_size() {
+    let (ty, rows, cols) = (Type::Q4_0, 19, 160);
+    let ctx = capped(ty, cols, 4);
+    let mut rng = Rng::new(9);
+    let bytes = weight_bytes(&mut rng, ty, rows, cols);
+    let x = rng.f32s(cols, 1.0);
+    let whole = Weight::from_bytes(&ctx, "whole", ty, rows as u32, cols as u32, &bytes).unwrap();
+    let mut upload = Weight::upload(&ctx, "pieces", ty, rows as u32, cols as u32).unwrap();
+    let mut rest = &bytes[..];
+    for size in [1, 7, 90, 3, 1000, 17].iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (piece, tail) = rest.split_at((*size).min(rest.len()));
+        upload.push(piece).unwrap();
+        rest = tail;
+    }
+    let pieces = upload.finish().unwrap();
+    let kernel = Matvec::new(&ctx);
+    let xb = storage_f32(&ctx, "x", &x);
+    let mut results = Vec::new();
+    for weight in [&whole, &pieces] {
+        let yb = storage_zeroed(&ctx, "y", rows);
+        let bound = kernel.bind(&ctx, weight, &xb, &yb, None).unwrap();
+        submit_pass(&ctx, |pass| bound.encode(pass));
+        results.push(read(&ctx, &yb, rows));
+    }
+    // The same bytes on the GPU give bit-identical results.
+    assert_eq!(results[0], results[1]);
+}
+
+#[test]
+fn weight_upload_rejects_wrong_sizes_and_types() {
+    let ctx = context();
+    let mut upload = Weight::upload(&ctx, "w", Type::Q8_0, 2, 64).unwrap();
+    assert!(matches!(upload.push(&[0; 137]), Err(GpuError::Shape(_))), "4 blocks are 136 bytes");
+    upload.push(&[0; 100]).unwrap();
+    assert!(matches!(upload.finish(), Err(GpuError::Shape(m)) if m.contains("100 of the 136")));
+    assert!(matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))), "K-quants need 256 columns");
+    assert!(matches!(Weight::upload(&ctx, "w", Type::Q5_0, 2, 64), Err(GpuError::Unsupported(_))));
+    let small = context().with_storage_binding_cap(64);
+    let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
+    assert!(matches!(err, GpuError::TooLarge { needed: 128, limit: 64, .. }));
+    assert!(err.to_string().contains("max_storage_buffer_binding_size"), "{err}");
+}
+
+/// Reference of Y[t] = W X[t] for the matmul tests.
+fn matmul_ref(w: &[f32], x: &[f32], rows: usize, cols: usize, n_tokens: usize) -> Vec<Vec<(f64, f64)>> {
+    (0..n_tokens).map(|t| matvec_ref(w, &x[t * cols..(t + 1) * cols], rows, cols)).collect()
+}
+
+fn check_matmul(ctx: &Context, ty: Type, rows: usize, cols: usize, n_tokens: usize, seed: u64, chunks: Option<usize>) {
+    let mut rng = Rng::new(seed);
+    let bytes = weight_bytes(&mut rng, ty, rows, cols);
+    let (x, bias) = (rng.f32s(n_tokens * cols, 1.0), rng.f32s(rows, 1.0));
+    let weight = Weight::from_bytes(ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+    if let Some(chunks) = chunks {
+        assert_eq!(weight.chunk_count(), chunks);
+    }
+    let step = step_at(ctx, 0, n_tokens as u32);
+    let (xb, bb) = (storage_f32(ctx, "x", &x), storage_f32(ctx, "bias", &bias));
+    let yb = storage_zeroed(ctx, "y", n_tokens * rows);
+    let bound = Matmul::new(ctx).bind(ctx, &step, &weight, &xb, &yb, Some(&bb)).unwrap();
+    submit_pass(ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let got = read(ctx, &yb, n_tokens * rows);
+    let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
+    for t in 0..n_tokens {
+        let label = format!("{ty} {rows}x{cols}, token {t} of {n_tokens}");
+        assert_dots(&label, &got[t * rows..(t + 1) * rows], &want[t], Some(&bias));
+    }
+}
+
+#[test]
+fn matmul_matches_the_cpu_for_every_weight_type() {
+    let ctx = context();
+    // 70 rows and 67 tokens: two 64-tiles each, the second mostly empty.
+    for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
+        let cols = if matches!(ty, Type::Q4_K | Type::Q6_K) { 512 } else { 160 };
+        check_matmul(&ctx, ty, 70, cols, 67, 20 + i as u64, None);
+    }
+}
+
+#[test]
+fn matmul_of_one_token_matches_the_cpu() {
+    check_matmul(&context(), Type::Q4_K, 33, 256, 1, 30, None);
+}
+
+#[test]
+fn matmul_splits_weights_larger_than_a_binding() {
+    let ctx = capped(Type::Q8_0, 96, 30);
+    check_matmul(&ctx, Type::Q8_0, 100, 96, 9, 31, Some(4));
+}
+
+fn embedding_ref(table: &[f32], cols: usize, vocab: usize, ids: &[u32], scale: f32) -> Vec<f32> {
+    ids.iter()
+        .flat_map(|&id| {
+            let id = id as usize;
+            if id < vocab { table[id * cols..(id + 1) * cols].iter().map(|v| v * scale).collect() } else { vec![0.0; cols] }
+        })
+        .collect()
+}
+
+fn check_embedding(ctx: &Context, ty: Type, vocab: usize, cols: usize, ids: &[u32], seed: u64) {
+    let mut rng = Rng::new(seed);
+    let bytes = weight_bytes(&mut rng, ty, vocab, cols);
+    let table = Weight::from_bytes(ctx, "token_embd", ty, vocab as u32, cols as u32, &bytes).unwrap();
+    let scale = (cols as f32).sqrt();
+    let step = step_at(ctx, 0, ids.len() as u32);
+    let idb = storage_u32(ctx, "ids", ids);
+    let out = storage_f32(ctx, "out", &vec![f32::NAN; ids.len() * cols]);
+    let bound = Embedding::new(ctx).bind(ctx, &step, &table, &idb, &out, scale).unwrap();
+    submit_pass(ctx, |pass| bound.encode(pass, ids.len() as u32));
+    let got = read(ctx, &out, ids.len() * cols);
+    let want = embedding_ref(&dequantized(ty, &bytes, vocab * cols), cols, vocab, ids, scale);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        // One multiply (d * q) or two (d * sc * q) per value, then the scale: 1e-6 relative.
+        assert!((g - w).abs() <= 1e-6 * w.abs() + 1e-7, "{ty}: token {} dim {}: GPU {g}, CPU {w}", i / cols, i % cols);
+    }
+}
+
+#[test]
+fn embedding_matches_the_cpu_for_every_weight_type() {
+    let ctx = context();
+    let ids = [3, 0, 40, 3, 17, 41];
+    for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
+        let cols = if matches!(ty, Type::Q4_K | Type::Q6_K) { 512 } else { 96 };
+        check_embedding(&ctx, ty, 42, cols, &ids, 40 + i as u64);
+    }
+}
+
+#[test]
+fn embedding_splits_tables_larger_than_a_binding() {
+    let ctx = capped(Type::Q6_K, 256, 7);
+    let ids: Vec<u32> = (0..300).map(|i| (i * 7919 % 50) as u32).collect();
+    check_embedding(&ctx, Type::Q6_K, 50, 256, &ids, 50);
+}
+
+#[test]
+fn embedding_gives_zero_rows_for_ids_past_the_vocabulary() {
+    let ctx = capped(Type::F16, 64, 4);
+    check_embedding(&ctx, Type::F16, 10, 64, &[9, 10, u32::MAX, 0], 51);
+}
+
+#[test]
+fn rms_norm_matches_the_cpu() {
+    let ctx = context();
+    let (n, n_tokens, eps) = (1000, 5, 1e-6f32);
+    let mut rng = Rng::new(60);
+    let (x, w) = (rng.f32s(n * n_tokens, 4.0), rng.f32s(n, 2.0));
+    let step = step_at(&ctx, 0, n_tokens as u32);
+    let (xb, wb, yb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "w", &w), storage_zeroed(&ctx, "y", n * n_tokens));
+    let bound = RmsNorm::new(&ctx).bind(&ctx, &step, &xb, &wb, &yb, n as u32, eps).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let got = read(&ctx, &yb, n * n_tokens);
+    for t in 0..n_tokens {
+        let row = &x[t * n..(t + 1) * n];
+        let mean = row.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / n as f64;
+        let inv = 1.0 / (mean + f64::from(eps)).sqrt();
+        for i in 0..n {
+            let want = f64::from(row[i]) * inv * f64::from(w[i]);
+            let g = f64::from(got[t * n + i]);
+            // A sum of 1000 squares and a few roundings: 1e-5 relative.
+            assert!((g - want).abs() <= 1e-5 * want.abs() + 1e-6, "token {t} dim {i}: GPU {g}, CPU {want}");
+        }
+    }
+}
+
+/// ggml_rope_ext (no YaRN) in f64: theta_i = freq_scale * pos * base^(-2i/n_rot) / factor_i.
+#[allow(clippy::too_many_arguments)]
+fn rope_ref(
+    x: &[f32],
+    n_tokens: usize,
+    n_heads: usize,
+    head_dim: usize,
+    n_rot: usize,
+    neox: bool,
+    pos0: usize,
+    base: f64,
+    freq_scale: f64,
+    factors: Option<&[f32]>,
+) -> Vec<f32> {
+    let mut y = x.to_vec();
+    for t in 0..n_tokens {
+        for h in 0..n_heads {
+            let at = (t * n_heads + h) * head_dim;
+            for i in 0..n_rot / 2 {
+                let mut theta = freq_scale * (pos0 + t) as f64 * base.powf(-2.0 * i as f64 / n_rot as f64);
+                if let Some(f) = factors {
+                    theta /= f64::from(f[i]);
+                }
+                let (a, b) = if neox { (at + i, at + i + n_rot / 2) } else { (at + 2 * i, at + 2 * i + 1) };
+                let (x0, x1) = (f64::from(x[a]), f64::from(x[b]));
+                y[a] = (x0 * theta.cos() - x1 * theta.sin()) as f32;
+                y[b] = (x0 * theta.sin() + x1 * theta.cos()) as f32;
+            }
+        }
+    }
+    y
+}
+
+fn check_rope(layout: RopeLayout, head_dim: usize, n_rot: usize, with_factors: bool, seed: u64) {
+    let ctx = context();
+    let (n_tokens, n_heads, pos0, base, freq_scale) = (3, 5, 200, 10000.0f32, 1.0f32);
+    let mut rng = Rng::new(seed);
+    let x = rng.f32s(n_tokens * n_heads * head_dim, 1.0);
+    let factors: Vec<f32> = (0..n_rot / 2).map(|i| 1.0 + (i % 7) as f32).collect();
+    let step = step_at(&ctx, pos0 as u32, n_tokens as u32);
+    let (xb, fb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "factors", &factors));
+    let config = RopeConfig {
+        n_heads: n_heads as u32,
+        head_dim: head_dim as u32,
+        n_rot: n_rot as u32,
+        layout,
+        freq_base: base,
+        freq_scale,
+        freq_factors: with_factors.then_some(&fb),
+    };
+    let bound = Rope::new(&ctx).bind(&ctx, &step, &xb, &config).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let got = read(&ctx, &xb, x.len());
+    let neox = layout == RopeLayout::Neox;
+    let f = with_factors.then_some(&factors[..]);
+    let want = rope_ref(&x, n_tokens, n_heads, head_dim, n_rot, neox, pos0, base.into(), freq_scale.into(), f);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        // theta reaches ~200 rad; its f32 rounding (as in ggml) alone is ~1e-5 rad: 1e-4 absolute
+        // on values of magnitude <= 1.4.
+        assert!((g - w).abs() <= 1e-4, "{layout:?} element {i} (dim {}): GPU {g}, CPU {w}", i % head_dim);
+    }
+}
+
+#[test]
+fn rope_normal_layout_matches_ggml_mode_0() {
+    check_rope(RopeLayout::Normal, 64, 64, false, 70);
+}
+
+#[test]
+fn rope_neox_layout_matches_ggml_mode_2() {
+    check_rope(RopeLayout::Neox, 128, 128, false, 71);
+}
+
+#[test]
+fn rope_divides_by_frequency_factors() {
+    check_rope(RopeLayout::Normal, 64, 64, true, 72);
+}
+
+#[test]
+fn rope_leaves_dimensions_past_n_rot_alone() {
+    check_rope(RopeLayout::Neox, 64, 32, false, 73);
+}
+
+#[test]
+fn kv_write_stores_tokens_at_their_positions() {
+    let ctx = context();
+    let (n_ctx, n_kv, hd) = (40u32, 2u32, 12u32);
+    let width = (n_kv * hd) as usize;
+    let cache = KvCache::new(&ctx, "cache", n_ctx, n_kv, hd).unwrap();
+    let kernel = KvWrite::new(&ctx);
+    let mut rng = Rng::new(80);
+    let (k, v) = (rng.f32s(5 * width, 1.0), rng.f32s(5 * width, 1.0));
+    let (kb, vb) = (storage_f32(&ctx, "k", &k), storage_f32(&ctx, "v", &v));
+    let step = Step::new(&ctx);
+    let bound = kernel.bind(&ctx, &step, &kb, &vb, &cache).unwrap();
+    // Prefill 5 tokens at 0..5, then decode one token (the first of k/v) at 17.
+    step.write(&ctx, 0, 5);
+    submit_pass(&ctx, |pass| bound.encode(pass, 5));
+    step.write(&ctx, 17, 1);
+    submit_pass(&ctx, |pass| bound.encode(pass, 1));
+    for (buffer, src) in [(cache.keys(), &k), (cache.values(), &v)] {
+        let got = read(&ctx, buffer, n_ctx as usize * width);
+        assert_eq!(&got[..5 * width], &src[..], "positions 0..5");
+        assert!(got[5 * width..17 * width].iter().all(|&g| g == 0.0), "positions 5..17 untouched");
+        assert_eq!(&got[17 * width..18 * width], &src[..width], "position 17");
+        assert!(got[18 * width..].iter().all(|&g| g == 0.0), "positions 18.. untouched");
+    }
+}
+
+struct AttentionCase {
+    n_heads: usize,
+    n_kv: usize,
+    head_dim: usize,
+    n_ctx: usize,
+    pos0: usize,
+    n_tokens: usize,
+    scale: f32,
+    softcap: Option<f32>,
+    window: Option<usize>,
+    q_scale: f32,
+}
+
+/// Softmax attention in f64, masking exactly as the brief and llama.cpp: key j is seen by the query
+/// at position p when j <= p and (no window or p - j < window).
+fn attention_ref(c: &AttentionCase, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f32> {
+    let (hd, group) = (c.head_dim, c.n_heads / c.n_kv);
+    let mut out = vec![0.0f32; c.n_tokens * c.n_heads * hd];
+    for t in 0..c.n_tokens {
+        let p = c.pos0 + t;
+        for h in 0..c.n_heads {
+            let kvh = h / group;
+            let qv = &q[(t * c.n_heads + h) * hd..][..hd];
+            let keys: Vec<usize> = (0..=p).filter(|&j| c.window.is_none_or(|w| p - j < w)).collect();
+            let scores: Vec<f64> = keys
+                .iter()
+                .map(|&j| {
+                    let kv = &k[(j * c.n_kv + kvh) * hd..][..hd];
+                    let mut s = qv.iter().zip(kv).map(|(&a, &b)| f64::from(a) * f64::from(b)).sum::<f64>();
+                    s *= f64::from(c.scale);
+                    if let Some(cap) = c.softcap {
+                        s = f64::from(cap) * (s / f64::from(cap)).tanh();
+                    }
+                    s
+                })
+                .collect();
+            let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let weights: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+            let total: f64 = weights.iter().sum();
+            for d in 0..hd {
+                let o: f64 = keys.iter().zip(&weights).map(|(&j, w)| w * f64::from(v[(j * c.n_kv + kvh) * hd + d])).sum();
+                out[(t * c.n_heads + h) * hd + d] = (o / total) as f32;
+            }
+        }
+    }
+    out
+}
+
+/// Fills positions 0..pos0 + n_tokens of a fresh cache the way a model would (a prefill of the
+/// earlier tokens, then this call's tokens), runs attention for this call, compares with the CPU.
+fn check_attention(c: &AttentionCase, seed: u64) {
+    let ctx = context();
+    let mut rng = Rng::new(seed);
+    let total = c.pos0 + c.n_tokens;
+    let width = c.n_kv * c.head_dim;
+    let (k, v) = (rng.f32s(total * width, 1.0), rng.f32s(total * width, 1.0));
+    let q = rng.f32s(c.n_tokens * c.n_heads * c.head_dim, c.q_scale);
+    let cache = KvCache::new(&ctx, "cache", c.n_ctx as u32, c.n_kv as u32, c.head_dim as u32).unwrap();
+    let step = Step::new(&ctx);
+    let writer = KvWrite::new(&ctx);
+    if c.pos0 > 0 {
+        let (kb, vb) = (storage_f32(&ctx, "k_past", &k[..c.pos0 * width]), storage_f32(&ctx, "v_past", &v[..c.pos0 * width]));
+        let bound = writer.bind(&ctx, &step, &kb, &vb, &cache).unwrap();
+        step.write(&ctx, 0, c.pos0 as u32);
+        submit_pass(&ctx, |pass| bound.encode(pass, c.pos0 as u32));
+    }
+    let (kb, vb) = (storage_f32(&ctx, "k", &k[c.pos0 * width..]), storage_f32(&ctx, "v", &v[c.pos0 * width..]));
+    let qb = storage_f32(&ctx, "q", &q);
+    let out = storage_zeroed(&ctx, "out", q.len());
+    let config = AttentionConfig {
+        n_heads: c.n_heads as u32,
+        scale: c.scale,
+        softcap: c.softcap,
+        window: c.window.map(|w| w as u32),
+    };
+    let write = writer.bind(&ctx, &step, &kb, &vb, &cache).unwrap();
+    let attend = Attention::new(&ctx).bind(&ctx, &step, &qb, &cache, &out, &config).unwrap();
+    step.write(&ctx, c.pos0 as u32, c.n_tokens as u32);
+    submit_pass(&ctx, |pass| {
+        write.encode(pass, c.n_tokens as u32);
+        attend.encode(pass, c.n_tokens as u32);
+    });
+    let got = read(&ctx, &out, q.len());
+    let want = attention_ref(c, &q, &k, &v);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        let (t, h, d) = (i / (c.n_heads * c.head_dim), i / c.head_dim % c.n_heads, i % c.head_dim);
+        // Outputs are convex combinations of values in [-1, 1]; f32 exp and dot products: 2e-5.
+        assert!((g - w).abs() <= 2e-5, "token {t} head {h} dim {d}: GPU {g}, CPU {w}");
+    }
+}
+
+#[test]
+fn attention_decode_matches_the_cpu_with_grouped_query_heads() {
+    // 8 query heads over 2 kv heads; 150 cached tokens span three 64-key chunks.
+    let c = AttentionCase { n_heads: 8, n_kv: 2, head_dim: 64, n_ctx: 200, pos0: 150, n_tokens: 1, scale: 0.125, softcap: None, window: None, q_scale: 2.0 };
+    check_attention(&c, 90);
+}
+
+#[test]
+fn attention_prefill_is_causal() {
+    // 70 new tokens after 30 cached ones, 14 heads over 2 kv heads (Qwen2.5-0.5B's grouping).
+    let c = AttentionCase { n_heads: 14, n_kv: 2, head_dim: 64, n_ctx: 128, pos0: 30, n_tokens: 70, scale: 0.125, softcap: None, window: None, q_scale: 2.0 };
+    check_attention(&c, 91);
+}
+
+#[test]
+fn attention_soft_caps_logits() {
+    // Gemma 2 shapes: head_dim 256, cap 50; large queries push scores well past the cap.
+    let c = AttentionCase { n_heads: 4, n_kv: 2, head_dim: 256, n_ctx: 100, pos0: 90, n_tokens: 3, scale: 0.0625, softcap: Some(50.0), window: None, q_scale: 40.0 };
+    check_attention(&c, 92);
+}
+
+#[test]
+fn attention_sliding_window_hides_old_keys() {
+    let c = AttentionCase { n_heads: 4, n_kv: 4, head_dim: 128, n_ctx: 256, pos0: 150, n_tokens: 5, scale: 0.088, softcap: None, window: Some(40), q_scale: 2.0 };
+    check_attention(&c, 93);
+}
+
+#[test]
+fn attention_rejects_heads_that_do_not_share_kv_heads_evenly() {
+    let ctx = context();
+    let cache = KvCache::new(&ctx, "cache", 8, 3, 64).unwrap();
+    let buf = storage_zeroed(&ctx, "q", 4 * 64);
+    let config = AttentionConfig { n_heads: 4, scale: 1.0, softcap: None, window: None };
+    let err = Attention::new(&ctx).bind(&ctx, &Step::new(&ctx), &buf, &cache, &buf, &config);
+    assert!(matches!(err, Err(GpuError::Shape(_))));
+    assert!(matches!(KvCache::new(&ctx, "cache", 8, 1, 512), Err(GpuError::Shape(_))), "head_dim above 256");
+}
+
+fn check_glu(activation: Activation, f: impl Fn(f64) -> f64) {
+    let ctx = context();
+    let (width, n_tokens) = (700, 3);
+    let mut rng = Rng::new(100);
+    let mut gate = rng.f32s(width * n_tokens, 6.0);
+    // Extremes must not overflow to NaN.
+    gate[0] = 200.0;
+    gate[1] = -200.0;
+    let up = rng.f32s(width * n_tokens, 2.0);
+    let step = step_at(&ctx, 0, n_tokens as u32);
+    let (gb, ub) = (storage_f32(&ctx, "gate", &gate), storage_f32(&ctx, "up", &up));
+    let bound = Glu::new(&ctx).bind(&ctx, &step, &gb, &ub, width as u32, activation).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let got = read(&ctx, &gb, gate.len());
+    for (i, g) in got.iter().enumerate() {
+        let want = f(f64::from(gate[i])) * f64::from(up[i]);
+        // One exp and a few roundings: 1e-5 relative.
+        assert!((f64::from(*g) - want).abs() <= 1e-5 * want.abs() + 1e-6, "{activation:?} {i}: GPU {g}, CPU {want}");
+    }
+}
+
+#[test]
+fn swiglu_matches_the_cpu() {
+    check_glu(Activation::Silu, |x| x / (1.0 + (-x).exp()));
+}
+
+#[test]
+fn geglu_matches_the_cpu() {
+    let k = (2.0 / std::f64::consts::PI).sqrt();
+    check_glu(Activation::GeluTanh, |x| 0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).tanh()));
+}
+
+#[test]
+fn softcap_bounds_logits_smoothly() {
+    let ctx = context();
+    let cap = 30.0f32;
+    let mut rng = Rng::new(110);
+    let mut x = rng.f32s(1001, 80.0);
+    x[0] = 1e30;
+    x[1] = -1e30;
+    let xb = storage_f32(&ctx, "x", &x);
+    let bound = Softcap::new(&ctx).bind(&ctx, &xb, x.len() as u32, cap).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass));
+    for (i, (g, v)) in read(&ctx, &xb, x.len()).iter().zip(&x).enumerate() {
+        let want = f64::from(cap) * (f64::from(*v) / f64::from(cap)).tanh();
+        // 1e-5 of the cap: tanh from one exp.
+        assert!((f64::from(*g) - want).abs() <= 3e-4, "{i}: x {v}: GPU {g}, CPU {want}");
+    }
+}
+
+fn top_k_of(ctx: &Context, x: &[f32], k: u32) -> Ranked {
+    let xb = storage_f32(ctx, "logits", x);
+    let bound = TopK::new(ctx).bind(ctx, &xb, x.len() as u32, k).unwrap();
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        bound.encode(&mut pass);
+    }
+    bound.copy_result(&mut encoder);
+    ctx.queue.submit([encoder.finish()]);
+    pollster::block_on(bound.read(ctx)).unwrap()
+}
+
+/// The k best (value descending, index ascending among equals) by a full CPU sort.
+fn top_k_ref(x: &[f32], k: usize) -> Ranked {
+    let mut order: Vec<u32> = (0..x.len() as u32).collect();
+    order.sort_by(|&a, &b| x[b as usize].total_cmp(&x[a as usize]).then(a.cmp(&b)));
+    order.truncate(k);
+    Ranked { values: order.iter().map(|&i| x[i as usize]).collect(), indices: order }
+}
+
+#[test]
+fn argmax_picks_the_lowest_index_among_ties() {
+    let ctx = context();
+    // A Gemma-sized vocabulary; the maximum appears three times, in different workgroups' slices.
+    let mut rng = Rng::new(120);
+    let mut x = rng.f32s(256_000, 10.0);
+    for i in [200_001, 77_777, 255_999] {
+        x[i] = 12.5;
+    }
+    let got = top_k_of(&ctx, &x, 1);
+    assert_eq!(got.indices, vec![77_777]);
+    assert_eq!(got.values, vec![12.5]);
+}
+
+#[test]
+fn argmax_of_random_logits_matches_the_cpu() {
+    let ctx = context();
+    for seed in 0..4 {
+        let x = Rng::new(130 + seed).f32s(151_936, 20.0); // Qwen2.5's vocabulary
+        assert_eq!(top_k_of(&ctx, &x, 1), top_k_ref(&x, 1), "seed {seed}");
+    }
+}
+
+#[test]
+fn top_k_matches_a_cpu_sort() {
+    let ctx = context();
+    let mut rng = Rng::new(140);
+    // Coarse values give many exact ties, including across slices.
+    let x: Vec<f32> = (0..100_003).map(|_| (rng.below(2000) as f32) * 0.5).collect();
+    for k in [2, 40, 64] {
+        assert_eq!(top_k_of(&ctx, &x, k), top_k_ref(&x, k as usize), "k = {k}");
+    }
+}
+
+#[test]
+fn top_k_of_a_short_vector_ranks_all_of_it() {
+    let ctx = context();
+    let x = [0.5f32, -1.0, 3.0, 0.5, 2.0];
+    assert_eq!(top_k_of(&ctx, &x, 5), top_k_ref(&x, 5));
+    let err = TopK::new(&ctx).bind(&ctx, &storage_f32(&ctx, "x", &x), 5, 6);
+    assert!(matches!(err, Err(GpuError::Unsupported(_))), "k > n");
+}
