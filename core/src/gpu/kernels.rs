@@ -309,14 +309,7 @@ impl BoundRmsNorm {
     }
 }
 
-/// Which dimensions RoPE rotates together (ggml's rope modes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RopeLayout {
-    /// Mode 0 (llama): pairs (2i, 2i + 1).
-    Normal,
-    /// Mode 2 (qwen2, gemma2): pairs (i, i + n_rot / 2).
-    Neox,
-}
+pub use crate::model::RopeLayout;
 
 /// A model's RoPE settings (GGUF `*.rope.*` keys).
 #[derive(Clone, Copy, Debug)]
@@ -387,7 +380,7 @@ impl Rope {
             n_heads,
             head_dim,
             n_rot,
-            neox: u32::from(layout == RopeLayout::Neox),
+            neox: u32::from(layout == RopeLayout::NeoX),
             // ggml: powf(freq_base, -2.0f / n_dims)
             theta_scale: freq_base.powf(-2.0 / n_rot as f32),
             freq_scale,

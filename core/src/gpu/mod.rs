@@ -16,6 +16,7 @@ mod buffers;
 mod embedding;
 mod kernels;
 mod matvec;
+mod model;
 mod self_test;
 mod step;
 mod top_k;
@@ -30,6 +31,7 @@ pub use kernels::{
     RopeConfig, RopeLayout, Softcap,
 };
 pub use matvec::{BoundMatmul, BoundMatvec, Matmul, Matvec};
+pub use model::{GpuLoader, GpuModel, GpuTensor, MAX_BATCH, Output, Want, load_chunks};
 pub use self_test::{SelfTestReport, self_test};
 pub use step::{Step, StepValues};
 pub use top_k::{BoundTopK, MAX_K, Ranked, TopK};

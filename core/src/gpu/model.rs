@@ -1,0 +1,499 @@
+//! The transformer forward pass on the GPU: the same steps as the CPU reference
+//! ([`crate::model::CpuModel`]), recorded as kernels into one command buffer per call.
+//!
+//! Everything is bound once at load: activation buffers sized for a batch of tokens, one KV cache
+//! per layer, and each kernel's bind group. A call writes the token ids and the step uniform
+//! (position, token count), records the layers, and reads back either the chosen token (4 bytes,
+//! on-GPU argmax) or the last position's logits.
+
+use super::{
+    Activation, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundKvWrite, BoundMatmul,
+    BoundMatvec, BoundResidualAdd, BoundRmsNorm, BoundRope, BoundSoftcap, BoundTopK, Context, Embedding, Glu, GpuError,
+    KvCache, KvWrite, Matmul, Matvec, ResidualAdd, RmsNorm, Rope, RopeConfig, Softcap, Step, TopK, Weight,
+    WeightUpload, buffers::map_read, storage_f32, storage_zeroed,
+};
+use crate::gguf::{self, Piece};
+use crate::model::{Arch, Config, LoadError, Weights};
+use crate::quant;
+use std::sync::Arc;
+
+/// Prompt tokens processed per command buffer; longer prompts go in several.
+pub const MAX_BATCH: u32 = 64;
+
+/// A tensor on the GPU: a matrix in the kernels' layout, or a small f32 vector (norms, biases).
+pub enum GpuTensor {
+    Matrix(Weight),
+    Vector(wgpu::Buffer),
+}
+
+impl GpuTensor {
+    fn matrix(&self, name: &str) -> Result<&Weight, GpuError> {
+        match self {
+            GpuTensor::Matrix(w) => Ok(w),
+            GpuTensor::Vector(_) => Err(GpuError::Shape(format!("{name} should be a matrix"))),
+        }
+    }
+
+    fn vector(&self, name: &str) -> Result<&wgpu::Buffer, GpuError> {
+        match self {
+            GpuTensor::Vector(v) => Ok(v),
+            GpuTensor::Matrix(_) => Err(GpuError::Shape(format!("{name} should be a vector"))),
+        }
+    }
+}
+
+/// Streams a GGUF file's tensors to the GPU as their bytes arrive, in file order and in pieces of
+/// any size, so no second copy of the file is ever held in memory.
+pub struct GpuLoader<'a> {
+    ctx: &'a Context,
+    config: Config,
+    /// Tensor index (in the file) of every tensor the model uses.
+    plan: Weights<usize>,
+    slots: Vec<Slot<'a>>,
+}
+
+enum Slot<'a> {
+    Unused,
+    Matrix(WeightUpload<'a>),
+    Vector { ty: quant::Type, len: usize, bytes: Vec<u8> },
+    Done(GpuTensor),
+}
+
+impl<'a> GpuLoader<'a> {
+    /// Checks the header describes a model we can run, and allocates its GPU buffers.
+    pub fn new(ctx: &'a Context, file: &gguf::File) -> Result<GpuLoader<'a>, LoadError> {
+        let config = Config::from_gguf(file)?;
+        let index = |info: &gguf::TensorInfo| {
+            file.tensors().iter().position(|t| t.name() == info.name()).ok_or(LoadError::Io("tensor index".into()))
+        };
+        let plan = Weights::load(&config, file, index)?;
+        let mut slots: Vec<Slot<'a>> = file.tensors().iter().map(|_| Slot::Unused).collect();
+        for &i in plan.tensors() {
+            let info = &file.tensors()[i];
+            let gpu = |e: GpuError| LoadError::Tensor { name: info.name().to_owned(), reason: e.to_string() };
+            slots[i] = match info.dims() {
+                [cols, rows] if *rows > 1 => {
+                    let (rows, cols) = (u32::try_from(*rows), u32::try_from(*cols));
+                    let (Ok(rows), Ok(cols)) = (rows, cols) else {
+                        return Err(LoadError::Tensor { name: info.name().to_owned(), reason: "too large".into() });
+                    };
+                    Slot::Matrix(Weight::upload(ctx, info.name(), info.ty(), rows, cols).map_err(gpu)?)
+                }
+                _ => Slot::Vector {
+                    ty: info.ty(),
+                    len: info.n_elements() as usize,
+                    bytes: Vec::with_capacity(info.n_bytes() as usize),
+                },
+            };
+        }
+        Ok(GpuLoader { ctx, config, plan, slots })
+    }
+
+    /// Bytes of one tensor, as the stream reader routes them (in order within each tensor).
+    pub fn push(&mut self, piece: &Piece<'_>) -> Result<(), LoadError> {
+        match self.slots.get_mut(piece.tensor) {
+            Some(Slot::Matrix(upload)) => upload
+                .push(piece.bytes)
+                .map_err(|e| LoadError::Tensor { name: format!("#{}", piece.tensor), reason: e.to_string() }),
+            Some(Slot::Vector { bytes, .. }) => {
+                bytes.extend_from_slice(piece.bytes);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Finishes the uploads and builds the model with a KV cache of `n_ctx` positions.
+    pub fn finish(mut self, ctx: Arc<Context>, n_ctx: u32) -> Result<GpuModel, LoadError> {
+        let gpu = |name: &str, e: GpuError| LoadError::Tensor { name: name.to_owned(), reason: e.to_string() };
+        for slot in &mut self.slots {
+            *slot = match std::mem::replace(slot, Slot::Unused) {
+                Slot::Matrix(upload) => Slot::Done(GpuTensor::Matrix(upload.finish().map_err(|e| gpu("weight", e))?)),
+                Slot::Vector { ty, len, bytes } => {
+                    let mut values = vec![0.0; len];
+                    quant::dequantize(ty, &bytes, &mut values)
+                        .map_err(|e| LoadError::Tensor { name: "vector".into(), reason: e.to_string() })?;
+                    Slot::Done(GpuTensor::Vector(storage_f32(self.ctx, "vector", &values)))
+                }
+                other => other,
+            };
+        }
+        let mut slots = self.slots;
+        let weights = self.plan.try_map(|i| match std::mem::replace(&mut slots[i], Slot::Unused) {
+            Slot::Done(t) => Ok(t),
+            _ => Err(LoadError::Io(format!("tensor #{i} was used twice or never arrived"))),
+        })?;
+        GpuModel::new(ctx, self.config, weights, n_ctx).map_err(|e| LoadError::Io(e.to_string()))
+    }
+}
+
+/// What a forward call reads back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// The most likely next token, chosen on the GPU (4 bytes back).
+    Argmax,
+    /// The logits of the last position (the whole vocabulary back).
+    Logits,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    Token(u32),
+    Logits(Vec<f32>),
+}
+
+pub struct GpuModel {
+    pub config: Config,
+    ctx: Arc<Context>,
+    /// Kept alive for the bind groups, which reference their buffers.
+    _weights: Weights<GpuTensor>,
+    _caches: Vec<KvCache>,
+    buffers: Buffers,
+    step: Step,
+    plan: Plan,
+    n_ctx: u32,
+    /// Positions in the KV cache.
+    len: u32,
+}
+
+/// Activations for up to [`MAX_BATCH`] tokens, each `[tokens][width]` f32.
+struct Buffers {
+    ids: wgpu::Buffer,
+    x: wgpu::Buffer,
+    h: wgpu::Buffer,
+    q: wgpu::Buffer,
+    k: wgpu::Buffer,
+    v: wgpu::Buffer,
+    att: wgpu::Buffer,
+    o: wgpu::Buffer,
+    o_normed: wgpu::Buffer,
+    gate: wgpu::Buffer,
+    up: wgpu::Buffer,
+    last: wgpu::Buffer,
+    logits: wgpu::Buffer,
+    logits_staging: wgpu::Buffer,
+}
+
+/// Every kernel of the forward pass, bound to its buffers.
+struct Plan {
+    embed: BoundEmbedding,
+    layers: Vec<LayerPlan>,
+    output_norm: BoundRmsNorm,
+    output: BoundMatvec,
+    final_softcap: Option<BoundSoftcap>,
+    argmax: BoundTopK,
+}
+
+struct LayerPlan {
+    attn_norm: BoundRmsNorm,
+    q: Projection,
+    k: Projection,
+    v: Projection,
+    rope_q: BoundRope,
+    rope_k: BoundRope,
+    kv_write: BoundKvWrite,
+    attention: BoundAttention,
+    o: Projection,
+    attn_post_norm: Option<BoundRmsNorm>,
+    attn_add: BoundResidualAdd,
+    ffn_norm: BoundRmsNorm,
+    gate: Projection,
+    up: Projection,
+    glu: BoundGlu,
+    down: Projection,
+    ffn_post_norm: Option<BoundRmsNorm>,
+    ffn_add: BoundResidualAdd,
+}
+
+/// A weight bound twice: matrix-vector for one token, matrix-matrix for a batch.
+struct Projection {
+    one: BoundMatvec,
+    many: BoundMatmul,
+}
+
+impl Projection {
+    fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
+        if n_tokens == 1 { self.one.encode(pass) } else { self.many.encode(pass, n_tokens) }
+    }
+}
+
+/// The kernels, compiled once per model.
+struct Kernels {
+    matvec: Matvec,
+    matmul: Matmul,
+    rms_norm: RmsNorm,
+    rope: Rope,
+    kv_write: KvWrite,
+    attention: Attention,
+    add: ResidualAdd,
+    glu: Glu,
+}
+
+impl GpuModel {
+    fn new(ctx: Arc<Context>, config: Config, weights: Weights<GpuTensor>, n_ctx: u32) -> Result<GpuModel, GpuError> {
+        let c = &config;
+        let n_ctx = n_ctx.max(1);
+        let b = MAX_BATCH as usize;
+        let dims = |n: usize| -> Result<u32, GpuError> {
+            u32::try_from(n).map_err(|_| GpuError::Shape(format!("{n} does not fit in 32 bits")))
+        };
+        let (d, q_dim, kv_dim, v_dim, ff, vocab) =
+            (dims(c.n_embd)?, dims(c.q_dim())?, dims(c.kv_dim())?, dims(c.v_dim())?, dims(c.n_ff)?, dims(c.n_vocab)?);
+        let att_dim = dims(c.n_head * c.head_dim_v)?;
+        let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats);
+        let logits_staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("logits.staging"),
+            size: u64::from(vocab) * 4,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let buffers = Buffers {
+            ids: zeroed("ids", b),
+            x: zeroed("x", b * c.n_embd),
+            h: zeroed("h", b * c.n_embd),
+            q: zeroed("q", b * c.q_dim()),
+            k: zeroed("k", b * c.kv_dim()),
+            v: zeroed("v", b * c.v_dim()),
+            att: zeroed("att", b * att_dim as usize),
+            o: zeroed("o", b * c.n_embd),
+            o_normed: zeroed("o_normed", b * c.n_embd),
+            gate: zeroed("gate", b * c.n_ff),
+            up: zeroed("up", b * c.n_ff),
+            last: zeroed("last", c.n_embd),
+            logits: zeroed("logits", c.n_vocab),
+            logits_staging,
+        };
+        let caches = (0..c.n_layer)
+            .map(|i| KvCache::new(&ctx, &format!("kv.{i}"), n_ctx, dims(c.n_head_kv)?, dims(c.head_dim)?))
+            .collect::<Result<Vec<_>, _>>()?;
+        let step = Step::new(&ctx);
+        let k = Kernels {
+            matvec: Matvec::new(&ctx),
+            matmul: Matmul::new(&ctx),
+            rms_norm: RmsNorm::new(&ctx),
+            rope: Rope::new(&ctx),
+            kv_write: KvWrite::new(&ctx),
+            attention: Attention::new(&ctx),
+            add: ResidualAdd::new(&ctx),
+            glu: Glu::new(&ctx),
+        };
+        let bf = &buffers;
+        let project = |w: &GpuTensor, name: &str, x: &wgpu::Buffer, y: &wgpu::Buffer, bias: Option<&GpuTensor>| {
+            let w = w.matrix(name)?;
+            let bias = bias.map(|t| t.vector(name)).transpose()?;
+            Ok::<_, GpuError>(Projection {
+                one: k.matvec.bind(&ctx, w, x, y, bias)?,
+                many: k.matmul.bind(&ctx, &step, w, x, y, bias)?,
+            })
+        };
+        let norm = |w: &GpuTensor, x: &wgpu::Buffer, y: &wgpu::Buffer| {
+            k.rms_norm.bind(&ctx, &step, x, w.vector("norm")?, y, d, c.rms_eps)
+        };
+        let freq_factors = weights.rope_freqs.as_ref().map(|t| t.vector("rope_freqs")).transpose()?;
+        let rope = |x: &wgpu::Buffer, n_heads: usize| {
+            let config = RopeConfig {
+                n_heads: dims(n_heads)?,
+                head_dim: dims(c.head_dim)?,
+                n_rot: dims(c.rope.n_rot)?,
+                layout: c.rope.layout,
+                freq_base: c.rope.freq_base,
+                freq_scale: 1.0,
+                freq_factors,
+            };
+            k.rope.bind(&ctx, &step, x, &config)
+        };
+        let activation = if c.arch == Arch::Gemma2 { Activation::GeluTanh } else { Activation::Silu };
+        let mut layers = Vec::with_capacity(c.n_layer);
+        for (i, (w, cache)) in weights.layers.iter().zip(&caches).enumerate() {
+            let post = |t: &Option<GpuTensor>| t.as_ref().map(|t| norm(t, &bf.o, &bf.o_normed)).transpose();
+            let attn_post_norm = post(&w.attn_post_norm)?;
+            let ffn_post_norm = post(&w.ffn_post_norm)?;
+            // With a post-norm the residual adds the normed output.
+            let attn_out = if attn_post_norm.is_some() { &bf.o_normed } else { &bf.o };
+            let ffn_out = if ffn_post_norm.is_some() { &bf.o_normed } else { &bf.o };
+            let window = c.sliding_window.filter(|_| c.is_sliding(i)).map(dims).transpose()?;
+            let attention =
+                AttentionConfig { n_heads: dims(c.n_head)?, scale: c.attn_scale, softcap: c.attn_softcap, window };
+            layers.push(LayerPlan {
+                attn_norm: norm(&w.attn_norm, &bf.x, &bf.h)?,
+                q: project(&w.wq, "attn_q", &bf.h, &bf.q, w.bq.as_ref())?,
+                k: project(&w.wk, "attn_k", &bf.h, &bf.k, w.bk.as_ref())?,
+                v: project(&w.wv, "attn_v", &bf.h, &bf.v, w.bv.as_ref())?,
+                rope_q: rope(&bf.q, c.n_head)?,
+                rope_k: rope(&bf.k, c.n_head_kv)?,
+                kv_write: k.kv_write.bind(&ctx, &step, &bf.k, &bf.v, cache)?,
+                attention: k.attention.bind(&ctx, &step, &bf.q, cache, &bf.att, &attention)?,
+                o: project(&w.wo, "attn_output", &bf.att, &bf.o, None)?,
+                attn_post_norm,
+                attn_add: k.add.bind(&ctx, &step, &bf.x, attn_out, d)?,
+                ffn_norm: norm(&w.ffn_norm, &bf.x, &bf.h)?,
+                gate: project(&w.ffn_gate, "ffn_gate", &bf.h, &bf.gate, None)?,
+                up: project(&w.ffn_up, "ffn_up", &bf.h, &bf.up, None)?,
+                glu: k.glu.bind(&ctx, &step, &bf.gate, &bf.up, ff, activation)?,
+                down: project(&w.ffn_down, "ffn_down", &bf.gate, &bf.o, None)?,
+                ffn_post_norm,
+                ffn_add: k.add.bind(&ctx, &step, &bf.x, ffn_out, d)?,
+            });
+        }
+        let embd_scale = c.embd_scale.unwrap_or(1.0);
+        let embedding = weights.token_embd.matrix("token_embd")?;
+        let output = weights.output.as_ref().unwrap_or(&weights.token_embd).matrix("output")?;
+        let plan = Plan {
+            embed: Embedding::new(&ctx).bind(&ctx, &step, embedding, &bf.ids, &bf.x, embd_scale)?,
+            layers,
+            output_norm: norm(&weights.output_norm, &bf.x, &bf.h)?,
+            output: k.matvec.bind(&ctx, output, &bf.last, &bf.logits, None)?,
+            final_softcap: c
+                .final_softcap
+                .map(|cap| Softcap::new(&ctx).bind(&ctx, &bf.logits, vocab, cap))
+                .transpose()?,
+            argmax: TopK::new(&ctx).bind(&ctx, &bf.logits, vocab, 1)?,
+        };
+        let _ = (q_dim, kv_dim, v_dim);
+        Ok(GpuModel { config, ctx, _weights: weights, _caches: caches, buffers, step, plan, n_ctx, len: 0 })
+    }
+
+    /// Positions in the KV cache.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.n_ctx as usize
+    }
+
+    /// Forgets every position from `len` on (the cache keeps the prefix).
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(u32::try_from(len).unwrap_or(u32::MAX));
+    }
+
+    /// Runs `tokens` at the next positions and reads back what `want` asks for about the last one.
+    pub async fn forward(&mut self, tokens: &[u32], want: Want) -> Result<Output, GpuError> {
+        if tokens.is_empty() {
+            return Err(GpuError::Shape("no tokens to run".into()));
+        }
+        if let Some(&t) = tokens.iter().find(|&&t| t as usize >= self.config.n_vocab) {
+            return Err(GpuError::Shape(format!("token {t} is outside the vocabulary of {}", self.config.n_vocab)));
+        }
+        if self.len as usize + tokens.len() > self.n_ctx as usize {
+            return Err(GpuError::Shape(format!("the context is full ({} tokens)", self.n_ctx)));
+        }
+        let batches: Vec<&[u32]> = tokens.chunks(MAX_BATCH as usize).collect();
+        for (i, batch) in batches.iter().enumerate() {
+            let last = i + 1 == batches.len();
+            self.submit(batch, last.then_some(want));
+        }
+        match want {
+            Want::Argmax => {
+                let ranked = self.plan.argmax.read(&self.ctx).await?;
+                ranked.indices.first().copied().map(Output::Token).ok_or_else(|| GpuError::Readback("no argmax".into()))
+            }
+            Want::Logits => {
+                let bytes = map_read(&self.ctx, &self.buffers.logits_staging).await?;
+                Ok(Output::Logits(
+                    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+                ))
+            }
+        }
+    }
+
+    /// Records one batch as one command buffer: the layers over all its tokens, then (for the last
+    /// batch) the output head on its last token and the read-back copy.
+    fn submit(&mut self, tokens: &[u32], want: Option<Want>) {
+        let n = tokens.len() as u32;
+        let (b, p) = (&self.buffers, &self.plan);
+        self.ctx.queue.write_buffer(&b.ids, 0, bytemuck::cast_slice(tokens));
+        self.step.write(&self.ctx, self.len, n);
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            p.embed.encode(&mut pass, n);
+            for l in &p.layers {
+                l.attn_norm.encode(&mut pass, n);
+                l.q.encode(&mut pass, n);
+                l.k.encode(&mut pass, n);
+                l.v.encode(&mut pass, n);
+                l.rope_q.encode(&mut pass, n);
+                l.rope_k.encode(&mut pass, n);
+                l.kv_write.encode(&mut pass, n);
+                l.attention.encode(&mut pass, n);
+                l.o.encode(&mut pass, n);
+                if let Some(norm) = &l.attn_post_norm {
+                    norm.encode(&mut pass, n);
+                }
+                l.attn_add.encode(&mut pass, n);
+
+                l.ffn_norm.encode(&mut pass, n);
+                l.gate.encode(&mut pass, n);
+                l.up.encode(&mut pass, n);
+                l.glu.encode(&mut pass, n);
+                l.down.encode(&mut pass, n);
+                if let Some(norm) = &l.ffn_post_norm {
+                    norm.encode(&mut pass, n);
+                }
+                l.ffn_add.encode(&mut pass, n);
+            }
+            if want.is_some() {
+                p.output_norm.encode(&mut pass, n);
+            }
+        }
+        if let Some(want) = want {
+            let row = self.config.n_embd as u64 * 4;
+            encoder.copy_buffer_to_buffer(&b.h, u64::from(n - 1) * row, &b.last, 0, row);
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                p.output.encode(&mut pass);
+                if let Some(cap) = &p.final_softcap {
+                    cap.encode(&mut pass);
+                }
+                if want == Want::Argmax {
+                    p.argmax.encode(&mut pass);
+                }
+            }
+            match want {
+                Want::Argmax => p.argmax.copy_result(&mut encoder),
+                Want::Logits => {
+                    encoder.copy_buffer_to_buffer(&b.logits, 0, &b.logits_staging, 0, b.logits_staging.size())
+                }
+            }
+        }
+        self.ctx.queue.submit([encoder.finish()]);
+        self.len += n;
+    }
+}
+
+/// Loads a model from its file's bytes, given in order as chunks of any size (a native file read in
+/// pieces, or test fixtures); the browser drives [`GpuLoader`] itself as its download streams in.
+pub fn load_chunks<I>(ctx: Arc<Context>, chunks: I, n_ctx: u32) -> Result<GpuModel, LoadError>
+where
+    I: IntoIterator<Item = Result<Vec<u8>, LoadError>>,
+{
+    let mut reader = gguf::StreamReader::new();
+    let mut loader: Option<GpuLoader<'_>> = None;
+    let header_error = |e: gguf::Error| LoadError::Config(e.into());
+    for chunk in chunks {
+        let chunk = chunk?;
+        let pushed = reader.push(&chunk).map_err(header_error)?;
+        if let Some(file) = pushed.header {
+            loader = Some(GpuLoader::new(&ctx, file)?);
+        }
+        if let Some(loader) = loader.as_mut() {
+            for piece in &pushed.pieces {
+                loader.push(piece)?;
+            }
+        }
+    }
+    let pushed = reader.finish().map_err(header_error)?;
+    if let Some(file) = pushed.header {
+        loader = Some(GpuLoader::new(&ctx, file)?);
+    }
+    let mut loader = loader.ok_or_else(|| LoadError::Io("the file ended before its header".into()))?;
+    for piece in &pushed.pieces {
+        loader.push(piece)?;
+    }
+    loader.finish(ctx.clone(), n_ctx)
+}
