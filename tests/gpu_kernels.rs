@@ -20,7 +20,11 @@ fn context() -> Context {
 /// The context as opened, plus the portable path when that differs.
 fn contexts() -> Vec<(&'static str, Context)> {
     let ctx = context();
-    if ctx.uses_subgroups() { vec![("subgroup", ctx), ("portable", context().without_subgroups())] } else { vec![("portable", ctx)] }
+    if ctx.uses_subgroups() {
+        vec![("subgroup", ctx), ("portable", context().without_subgroups())]
+    } else {
+        vec![("portable", ctx)]
+    }
 }
 
 struct Rng(SplitMix64);
@@ -267,7 +271,10 @@ fn weight_upload_rejects_wrong_sizes_and_types() {
     assert!(matches!(upload.push(&[0; 137]), Err(GpuError::Shape(_))), "4 blocks are 136 bytes");
     upload.push(&[0; 100]).unwrap();
     assert!(matches!(upload.finish(), Err(GpuError::Shape(m)) if m.contains("100 of the 136")));
-    assert!(matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))), "K-quants need 256 columns");
+    assert!(
+        matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))),
+        "K-quants need 256 columns"
+    );
     assert!(matches!(Weight::upload(&ctx, "w", Type::Q5_0, 2, 64), Err(GpuError::Unsupported(_))));
     let small = context().with_storage_binding_cap(64);
     let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
@@ -326,7 +333,11 @@ fn embedding_ref(table: &[f32], cols: usize, vocab: usize, ids: &[u32], scale: f
     ids.iter()
         .flat_map(|&id| {
             let id = id as usize;
-            if id < vocab { table[id * cols..(id + 1) * cols].iter().map(|v| v * scale).collect() } else { vec![0.0; cols] }
+            if id < vocab {
+                table[id * cols..(id + 1) * cols].iter().map(|v| v * scale).collect()
+            } else {
+                vec![0.0; cols]
+            }
         })
         .collect()
 }
@@ -379,7 +390,8 @@ fn rms_norm_matches_the_cpu() {
     let mut rng = Rng::new(60);
     let (x, w) = (rng.f32s(n * n_tokens, 4.0), rng.f32s(n, 2.0));
     let step = step_at(&ctx, 0, n_tokens as u32);
-    let (xb, wb, yb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "w", &w), storage_zeroed(&ctx, "y", n * n_tokens));
+    let (xb, wb, yb) =
+        (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "w", &w), storage_zeroed(&ctx, "y", n * n_tokens));
     let bound = RmsNorm::new(&ctx).bind(&ctx, &step, &xb, &wb, &yb, n as u32, eps).unwrap();
     submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
     let got = read(&ctx, &yb, n * n_tokens);
@@ -545,7 +557,8 @@ fn attention_ref(c: &AttentionCase, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f32>
             let weights: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
             let total: f64 = weights.iter().sum();
             for d in 0..hd {
-                let o: f64 = keys.iter().zip(&weights).map(|(&j, w)| w * f64::from(v[(j * c.n_kv + kvh) * hd + d])).sum();
+                let o: f64 =
+                    keys.iter().zip(&weights).map(|(&j, w)| w * f64::from(v[(j * c.n_kv + kvh) * hd + d])).sum();
                 out[(t * c.n_heads + h) * hd + d] = (o / total) as f32;
             }
         }
@@ -566,7 +579,8 @@ fn check_attention(c: &AttentionCase, seed: u64) {
     let step = Step::new(&ctx);
     let writer = KvWrite::new(&ctx);
     if c.pos0 > 0 {
-        let (kb, vb) = (storage_f32(&ctx, "k_past", &k[..c.pos0 * width]), storage_f32(&ctx, "v_past", &v[..c.pos0 * width]));
+        let (kb, vb) =
+            (storage_f32(&ctx, "k_past", &k[..c.pos0 * width]), storage_f32(&ctx, "v_past", &v[..c.pos0 * width]));
         let bound = writer.bind(&ctx, &step, &kb, &vb, &cache).unwrap();
         step.write(&ctx, 0, c.pos0 as u32);
         submit_pass(&ctx, |pass| bound.encode(pass, c.pos0 as u32));
@@ -599,27 +613,71 @@ fn check_attention(c: &AttentionCase, seed: u64) {
 #[test]
 fn attention_decode_matches_the_cpu_with_grouped_query_heads() {
     // 8 query heads over 2 kv heads; 150 cached tokens span three 64-key chunks.
-    let c = AttentionCase { n_heads: 8, n_kv: 2, head_dim: 64, n_ctx: 200, pos0: 150, n_tokens: 1, scale: 0.125, softcap: None, window: None, q_scale: 2.0 };
+    let c = AttentionCase {
+        n_heads: 8,
+        n_kv: 2,
+        head_dim: 64,
+        n_ctx: 200,
+        pos0: 150,
+        n_tokens: 1,
+        scale: 0.125,
+        softcap: None,
+        window: None,
+        q_scale: 2.0,
+    };
     check_attention(&c, 90);
 }
 
 #[test]
 fn attention_prefill_is_causal() {
     // 70 new tokens after 30 cached ones, 14 heads over 2 kv heads (Qwen2.5-0.5B's grouping).
-    let c = AttentionCase { n_heads: 14, n_kv: 2, head_dim: 64, n_ctx: 128, pos0: 30, n_tokens: 70, scale: 0.125, softcap: None, window: None, q_scale: 2.0 };
+    let c = AttentionCase {
+        n_heads: 14,
+        n_kv: 2,
+        head_dim: 64,
+        n_ctx: 128,
+        pos0: 30,
+        n_tokens: 70,
+        scale: 0.125,
+        softcap: None,
+        window: None,
+        q_scale: 2.0,
+    };
     check_attention(&c, 91);
 }
 
 #[test]
 fn attention_soft_caps_logits() {
     // Gemma 2 shapes: head_dim 256, cap 50; large queries push scores well past the cap.
-    let c = AttentionCase { n_heads: 4, n_kv: 2, head_dim: 256, n_ctx: 100, pos0: 90, n_tokens: 3, scale: 0.0625, softcap: Some(50.0), window: None, q_scale: 40.0 };
+    let c = AttentionCase {
+        n_heads: 4,
+        n_kv: 2,
+        head_dim: 256,
+        n_ctx: 100,
+        pos0: 90,
+        n_tokens: 3,
+        scale: 0.0625,
+        softcap: Some(50.0),
+        window: None,
+        q_scale: 40.0,
+    };
     check_attention(&c, 92);
 }
 
 #[test]
 fn attention_sliding_window_hides_old_keys() {
-    let c = AttentionCase { n_heads: 4, n_kv: 4, head_dim: 128, n_ctx: 256, pos0: 150, n_tokens: 5, scale: 0.088, softcap: None, window: Some(40), q_scale: 2.0 };
+    let c = AttentionCase {
+        n_heads: 4,
+        n_kv: 4,
+        head_dim: 128,
+        n_ctx: 256,
+        pos0: 150,
+        n_tokens: 5,
+        scale: 0.088,
+        softcap: None,
+        window: Some(40),
+        q_scale: 2.0,
+    };
     check_attention(&c, 93);
 }
 

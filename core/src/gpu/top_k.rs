@@ -46,7 +46,10 @@ pub struct BoundTopK {
 impl TopK {
     pub fn new(ctx: &Context) -> Self {
         let source = include_str!("../../../shaders/top_k.wgsl");
-        Self { partial: pipeline(ctx, "top_k.partial", source, "partial"), merge: pipeline(ctx, "top_k.merge", source, "merge") }
+        Self {
+            partial: pipeline(ctx, "top_k.partial", source, "partial"),
+            merge: pipeline(ctx, "top_k.merge", source, "merge"),
+        }
     }
 
     /// Ranks the first `n` floats of `x`; `1 <= k <= min(n, 64)`. k = 1 is argmax.

@@ -47,10 +47,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 types
                     .iter()
                     .map(|name| {
-                        TYPES
-                            .into_iter()
-                            .find(|t| t.name().eq_ignore_ascii_case(name))
-                            .ok_or_else(|| format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q4_K, Q6_K, F16, F32"))
+                        TYPES.into_iter().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+                            format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q4_K, Q6_K, F16, F32")
+                        })
                     })
                     .collect::<Result<_, _>>()?
             };
@@ -81,7 +80,12 @@ impl Timer {
                 count: 2,
             });
             let buffer = |usage| {
-                ctx.device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 16, usage, mapped_at_creation: false })
+                ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: None,
+                    size: 16,
+                    usage,
+                    mapped_at_creation: false,
+                })
             };
             let resolve = buffer(wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC);
             let read = buffer(wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
@@ -239,7 +243,10 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
     let timer = Timer::new(&ctx);
     let reduction = if ctx.uses_subgroups() { "subgroupAdd" } else { "workgroup-memory tree (portable)" };
     println!("timing:    {}, median of {runs} runs after {WARMUP} warm-up runs", timer.method());
-    println!("matvec:    reduction by {reduction}; each run cycles through >= {} MiB of distinct copies", footprint >> 20);
+    println!(
+        "matvec:    reduction by {reduction}; each run cycles through >= {} MiB of distinct copies",
+        footprint >> 20
+    );
     println!("copy:      shaders/copy.wgsl over the same bytes and copy count; GB/s counts bytes read + written");
     println!();
     println!(
@@ -254,7 +261,10 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
             let shape = format!("{cols} -> {rows}");
             let multiple = if matches!(ty, Type::Q4_K | Type::Q6_K) { 256 } else { 32 };
             if cols % multiple != 0 {
-                println!("{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks", ty.name());
+                println!(
+                    "{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks",
+                    ty.name()
+                );
                 continue;
             }
             let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
