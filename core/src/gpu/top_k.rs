@@ -59,6 +59,9 @@ impl TopK {
         }
         check_storage(ctx, "top_k input", x, f32_bytes(n))?;
         let n_partials = n.div_ceil(SLICE);
+        if n_partials > 65_535 {
+            return Err(GpuError::Unsupported(format!("top-k over {n} values (at most {})", 65_535 * SLICE)));
+        }
         let storage = |label: &str, bytes: u64, extra: wgpu::BufferUsages| {
             ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
