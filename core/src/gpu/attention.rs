@@ -18,7 +18,7 @@ pub struct KvCache {
 
 impl KvCache {
     pub fn new(ctx: &Context, label: &str, n_ctx: u32, n_kv_heads: u32, head_dim: u32) -> Result<Self, GpuError> {
-        if n_ctx == 0 || n_kv_heads == 0 || head_dim == 0 || head_dim % 4 != 0 || head_dim > MAX_HEAD_DIM {
+        if n_ctx == 0 || n_kv_heads == 0 || head_dim == 0 || !head_dim.is_multiple_of(4) || head_dim > MAX_HEAD_DIM {
             return Err(GpuError::Shape(format!(
                 "{label}: a KV cache of {n_ctx} positions x {n_kv_heads} heads x {head_dim} dimensions \
                  (head_dim must be a multiple of 4, at most {MAX_HEAD_DIM})"
@@ -108,7 +108,8 @@ impl KvWrite {
         check_storage(ctx, "kv_write v", v, f32_bytes(cache.width()))?;
         let quads = cache.width() / 4;
         let params = uniform(ctx, "kv_write.params", &KvWriteParams { quads, n_ctx: cache.n_ctx, _pad: [0; 2] });
-        let dispatch = Dispatch::new(ctx, "kv_write", &self.pipeline, &[k, v, &cache.k, &cache.v, &params, step.buffer()]);
+        let dispatch =
+            Dispatch::new(ctx, "kv_write", &self.pipeline, &[k, v, &cache.k, &cache.v, &params, step.buffer()]);
         Ok(BoundKvWrite { dispatch, quads })
     }
 }
@@ -175,7 +176,7 @@ impl Attention {
         config: &AttentionConfig,
     ) -> Result<BoundAttention, GpuError> {
         let AttentionConfig { n_heads, scale, softcap, window } = *config;
-        if n_heads == 0 || n_heads % cache.n_kv_heads != 0 {
+        if n_heads == 0 || !n_heads.is_multiple_of(cache.n_kv_heads) {
             return Err(GpuError::Shape(format!(
                 "{n_heads} query heads cannot share {} kv heads evenly",
                 cache.n_kv_heads

@@ -369,7 +369,7 @@ impl Rope {
         config: &RopeConfig<'_>,
     ) -> Result<BoundRope, GpuError> {
         let &RopeConfig { n_heads, head_dim, n_rot, layout, freq_base, freq_scale, freq_factors } = config;
-        if n_rot == 0 || n_rot % 2 != 0 || n_rot > head_dim {
+        if n_rot == 0 || !n_rot.is_multiple_of(2) || n_rot > head_dim {
             return Err(GpuError::Shape(format!("RoPE over {n_rot} of {head_dim} dimensions")));
         }
         check_storage(ctx, "rope x", x, f32_bytes(n_heads * head_dim))?;

@@ -25,7 +25,7 @@ fn source(ty: Type, kernel: &[&str], subgroups: bool) -> String {
     s
 }
 
-fn pipeline_for<'a>(pipelines: &'a [(Type, wgpu::ComputePipeline)], ty: Type) -> Result<&'a wgpu::ComputePipeline, GpuError> {
+fn pipeline_for(pipelines: &[(Type, wgpu::ComputePipeline)], ty: Type) -> Result<&wgpu::ComputePipeline, GpuError> {
     pipelines
         .iter()
         .find(|(t, _)| *t == ty)

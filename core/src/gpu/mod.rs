@@ -7,6 +7,39 @@
 //! so a whole token's forward pass can be one pass with no allocations. What changes per call
 //! (position, token count) lives in the shared [`Step`] buffer, written once per call.
 //!
+//! Weights ([`Weight`]) keep the GGUF convention: dims `[cols, rows]` map x[cols] to y[rows]. A
+//! tensor larger than one storage binding (128 MiB on lavapipe and many phones) is split by whole
+//! rows into several buffers; matvec, matmul and embedding record one dispatch per buffer.
+//! Activations are f32; a layer's KV cache ([`KvCache`]) is f32 `[n_ctx][n_kv_heads][head_dim]`.
+//!
+//! One decoded token, sketched (bind everything once, before the first token):
+//!
+//! ```ignore
+//! step.write(ctx, pos, 1);
+//! let mut encoder = ctx.device.create_command_encoder(&Default::default());
+//! {
+//!     let mut pass = encoder.begin_compute_pass(&Default::default());
+//!     embed.encode(&mut pass, 1);
+//!     for layer in &layers {
+//!         layer.attn_norm.encode(&mut pass, 1);
+//!         layer.q.encode(&mut pass); // BoundMatvec; Matmul for prefill
+//!         layer.k.encode(&mut pass);
+//!         layer.v.encode(&mut pass);
+//!         layer.rope_q.encode(&mut pass, 1);
+//!         layer.rope_k.encode(&mut pass, 1);
+//!         layer.kv_write.encode(&mut pass, 1);
+//!         layer.attention.encode(&mut pass, 1);
+//!         // ... output projection, residual add, FFN norm, gate/up, glu, down, residual add
+//!     }
+//!     output_norm.encode(&mut pass, 1);
+//!     logits.encode(&mut pass);
+//!     argmax.encode(&mut pass);
+//! }
+//! argmax.copy_result(&mut encoder);
+//! ctx.queue.submit([encoder.finish()]);
+//! let next = argmax.read(ctx).await?.indices[0];
+//! ```
+//!
 //! The same code runs natively (Vulkan, Metal, DX12; lavapipe in tests) and in the browser
 //! (WebGPU). Nothing here blocks on wasm: every wait is an `async` map of a buffer.
 
@@ -33,7 +66,7 @@ pub use kernels::{
 pub use matvec::{BoundMatmul, BoundMatvec, Matmul, Matvec};
 pub use model::{GpuLoader, GpuModel, GpuTensor, MAX_BATCH, Output, Want, load_chunks};
 pub use self_test::{SelfTestReport, self_test};
-pub use step::{Step, StepValues};
+pub use step::Step;
 pub use top_k::{BoundTopK, MAX_K, Ranked, TopK};
 pub use weight::{SUPPORTED_TYPES, Weight, WeightUpload};
 /// The wgpu this module is built on, so callers name the same `Buffer` and `ComputePass` types.

@@ -6,10 +6,10 @@ use super::Context;
 /// `pos0`: position of the first token of this call; `n_tokens`: how many tokens it processes
 /// (1 when decoding). Matches `struct Step` in the shaders.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct StepValues {
-    pub pos0: u32,
-    pub n_tokens: u32,
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct StepValues {
+    pos0: u32,
+    n_tokens: u32,
     _pad: [u32; 2],
 }
 

@@ -46,7 +46,10 @@ pub struct BoundTopK {
 impl TopK {
     pub fn new(ctx: &Context) -> Self {
         let source = include_str!("../../../shaders/top_k.wgsl");
-        Self { partial: pipeline(ctx, "top_k.partial", source, "partial"), merge: pipeline(ctx, "top_k.merge", source, "merge") }
+        Self {
+            partial: pipeline(ctx, "top_k.partial", source, "partial"),
+            merge: pipeline(ctx, "top_k.merge", source, "merge"),
+        }
     }
 
     /// Ranks the first `n` floats of `x`; `1 <= k <= min(n, 64)`. k = 1 is argmax.
@@ -56,6 +59,9 @@ impl TopK {
         }
         check_storage(ctx, "top_k input", x, f32_bytes(n))?;
         let n_partials = n.div_ceil(SLICE);
+        if n_partials > 65_535 {
+            return Err(GpuError::Unsupported(format!("top-k over {n} values (at most {})", 65_535 * SLICE)));
+        }
         let storage = |label: &str, bytes: u64, extra: wgpu::BufferUsages| {
             ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),

@@ -114,9 +114,11 @@ impl Weight {
         cols: u32,
     ) -> Result<WeightUpload<'a>, GpuError> {
         let Some((_, multiple)) = format(ty) else {
-            return Err(GpuError::Unsupported(format!("{ty} weights ({label}); supported: F32, F16, Q8_0, Q4_0, Q4_K, Q6_K")));
+            return Err(GpuError::Unsupported(format!(
+                "{ty} weights ({label}); supported: F32, F16, Q8_0, Q4_0, Q4_K, Q6_K"
+            )));
         };
-        if rows == 0 || cols == 0 || cols % multiple != 0 {
+        if rows == 0 || cols == 0 || !cols.is_multiple_of(multiple) {
             return Err(GpuError::Shape(format!(
                 "{label}: a {ty} weight needs a non-zero number of rows and a multiple of {multiple} columns, \
                  not {rows} x {cols}"

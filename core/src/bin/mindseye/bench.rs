@@ -47,10 +47,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 types
                     .iter()
                     .map(|name| {
-                        TYPES
-                            .into_iter()
-                            .find(|t| t.name().eq_ignore_ascii_case(name))
-                            .ok_or_else(|| format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q4_K, Q6_K, F16, F32"))
+                        TYPES.into_iter().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+                            format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q4_K, Q6_K, F16, F32")
+                        })
                     })
                     .collect::<Result<_, _>>()?
             };
@@ -81,7 +80,12 @@ impl Timer {
                 count: 2,
             });
             let buffer = |usage| {
-                ctx.device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 16, usage, mapped_at_creation: false })
+                ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: None,
+                    size: 16,
+                    usage,
+                    mapped_at_creation: false,
+                })
             };
             let resolve = buffer(wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC);
             let read = buffer(wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
@@ -176,13 +180,13 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
 }
 
 /// `dst = src` over vec4<u32> (shaders/copy.wgsl), one bind group per buffer pair.
-struct Copy {
+struct CopyKernel {
     pipeline: wgpu::ComputePipeline,
     bind_groups: Vec<wgpu::BindGroup>,
     groups: (u32, u32),
 }
 
-impl Copy {
+impl CopyKernel {
     fn new(ctx: &Context, bytes: u64, pairs: usize) -> Self {
         let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("copy"),
@@ -239,7 +243,10 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
     let timer = Timer::new(&ctx);
     let reduction = if ctx.uses_subgroups() { "subgroupAdd" } else { "workgroup-memory tree (portable)" };
     println!("timing:    {}, median of {runs} runs after {WARMUP} warm-up runs", timer.method());
-    println!("matvec:    reduction by {reduction}; each run cycles through >= {} MiB of distinct copies", footprint >> 20);
+    println!(
+        "matvec:    reduction by {reduction}; each run cycles through >= {} MiB of distinct copies",
+        footprint >> 20
+    );
     println!("copy:      shaders/copy.wgsl over the same bytes and copy count; GB/s counts bytes read + written");
     println!();
     println!(
@@ -254,7 +261,10 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
             let shape = format!("{cols} -> {rows}");
             let multiple = if matches!(ty, Type::Q4_K | Type::Q6_K) { 256 } else { 32 };
             if cols % multiple != 0 {
-                println!("{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks", ty.name());
+                println!(
+                    "{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks",
+                    ty.name()
+                );
                 continue;
             }
             let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
@@ -274,7 +284,7 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
                 .map_err(|e| e.to_string())?;
             let t = timer.median(&ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass)))?;
             drop((bound, weights));
-            let copy = Copy::new(&ctx, weight_bytes, copies);
+            let copy = CopyKernel::new(&ctx, weight_bytes, copies);
             let t_copy = timer.median(&ctx, runs, copies, &|pass| copy.record(pass))?;
             drop(copy);
             let gbps = weight_bytes as f64 / t * 1e-9;
@@ -304,11 +314,6 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
     let t = timer.median(&ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
     let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
     println!();
-    println!(
-        "matmul {ty} {cols} -> {rows} x {n_tokens} tokens: {:.1} ms, {:.2} GFLOP/s ({:.2} GB/s of weights)",
-        t * 1e3,
-        flops / t * 1e-9,
-        weight.gpu_bytes() as f64 / t * 1e-9
-    );
+    println!("matmul {ty} {cols} -> {rows} x {n_tokens} tokens: {:.1} ms, {:.2} GFLOP/s", t * 1e3, flops / t * 1e-9);
     Ok(ExitCode::SUCCESS)
 }
