@@ -46,7 +46,7 @@ struct Step {
 
 const WG: u32 = 64u;
 const MAX_DIMS_PER_THREAD: u32 = 4u; // head_dim <= 256
-const LOWEST: f32 = -3.4028235e38;
+const LOWEST: f32 = -3.4028234e38;
 
 var<workgroup> q_shared: array<vec4<f32>, 64>;
 var<workgroup> scores: array<f32, WG>;

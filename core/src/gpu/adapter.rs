@@ -22,6 +22,8 @@ pub enum GpuError {
     Unsupported(String),
     #[error("wrong shape or size: {0}")]
     Shape(String),
+    #[error("the GPU rejected the work: {0}")]
+    Rejected(String),
 }
 
 /// What the app and the CLI show about an adapter: its identity, the limits that decide which

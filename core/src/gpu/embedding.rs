@@ -87,6 +87,10 @@ impl Embedding {
 }
 
 impl BoundEmbedding {
+    pub fn dispatch_count(&self) -> usize {
+        self.dispatches.len()
+    }
+
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         let groups = grid(n_tokens.saturating_mul(self.parts_per_token).div_ceil(ELEMENTWISE_WORKGROUP));
         for dispatch in &self.dispatches {

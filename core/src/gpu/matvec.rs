@@ -110,6 +110,11 @@ impl Matvec {
 }
 
 impl BoundMatvec {
+    /// One dispatch per weight buffer.
+    pub fn dispatch_count(&self) -> usize {
+        self.dispatches.len()
+    }
+
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
         for (dispatch, groups) in &self.dispatches {
             dispatch.record(pass, *groups);

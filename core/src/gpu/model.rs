@@ -353,6 +353,30 @@ impl GpuModel {
         Ok(GpuModel { config, ctx, _weights: weights, _caches: caches, buffers, step, plan, n_ctx, len: 0 })
     }
 
+    pub fn adapter_name(&self) -> &str {
+        &self.ctx.summary.name
+    }
+
+    /// Kernel dispatches recorded for one decoded token (the dispatch overhead a small model pays).
+    pub fn dispatches_per_token(&self) -> usize {
+        let p = &self.plan;
+        let per_layer: usize = p
+            .layers
+            .iter()
+            .map(|l| {
+                let projections = [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down];
+                let norms = 2 + usize::from(l.attn_post_norm.is_some()) + usize::from(l.ffn_post_norm.is_some());
+                projections.iter().map(|p| p.one.dispatch_count()).sum::<usize>() + norms + 7
+            })
+            .sum();
+        p.embed.dispatch_count()
+            + per_layer
+            + 1
+            + p.output.dispatch_count()
+            + usize::from(p.final_softcap.is_some())
+            + 2
+    }
+
     /// Positions in the KV cache.
     pub fn len(&self) -> usize {
         self.len as usize
@@ -382,10 +406,15 @@ impl GpuModel {
         if self.len as usize + tokens.len() > self.n_ctx as usize {
             return Err(GpuError::Shape(format!("the context is full ({} tokens)", self.n_ctx)));
         }
+        // WebGPU reports invalid work asynchronously and otherwise computes zeros: catch it here.
+        let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let batches: Vec<&[u32]> = tokens.chunks(MAX_BATCH as usize).collect();
         for (i, batch) in batches.iter().enumerate() {
             let last = i + 1 == batches.len();
             self.submit(batch, last.then_some(want));
+        }
+        if let Some(error) = scope.pop().await {
+            return Err(GpuError::Rejected(error.to_string()));
         }
         match want {
             Want::Argmax => {

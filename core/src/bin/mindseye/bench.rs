@@ -17,6 +17,9 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A model's load time, prefill and decode tokens/s, time to first token and peak memory, next
+    /// to llama.cpp on the same file.
+    Model(super::bench_model::Args),
     /// Matvec GB/s per weight type against a copy kernel, and matmul GFLOP/s at 64 tokens.
     Kernels {
         /// Timed runs per figure (the median is reported), after two warm-up runs.
@@ -40,6 +43,7 @@ enum BenchCommand {
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     match args.command {
+        BenchCommand::Model(args) => super::bench_model::run(args),
         BenchCommand::Kernels { runs, portable, footprint_mib, types, no_matmul } => {
             let types = if types.is_empty() {
                 TYPES.to_vec()

@@ -1,7 +1,9 @@
 //! `mindseye`: the native command-line face of the engine (tests, benchmarks, batch evaluation).
 //! Each subcommand lives in its own module; this file only dispatches.
 
+mod backend;
 mod bench;
+mod bench_model;
 mod gpu_info;
 mod inspect;
 mod karel;

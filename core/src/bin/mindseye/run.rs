@@ -1,9 +1,10 @@
 //! `mindseye run MODEL.gguf --prompt "..."`: generate, printing each token as it comes, then a summary
 //! line with the prompt and generation speeds. `mindseye score` ranks multiple-choice options.
 
+use super::backend::Backend;
 use super::model_file;
 use mindseye_core::chat::{Message, Template};
-use mindseye_core::model::{CpuModel, ForwardError, Generator, KvCache, Limits, Step, StopReason};
+use mindseye_core::model::{CpuModel, ForwardError, Generator, Limits, Step, StopReason};
 use mindseye_core::sampling::{SamplingConfig, ScoringError, score_options};
 use mindseye_core::tokenizer::Tokenizer;
 use std::io::Write;
@@ -35,7 +36,7 @@ pub struct RunArgs {
     /// Context size to allocate (prompt plus generated tokens).
     #[arg(long, default_value_t = 2048)]
     ctx: usize,
-    /// Run on the CPU reference forward pass.
+    /// Run on the CPU reference forward pass instead of the GPU.
     #[arg(long)]
     cpu: bool,
     /// Print the token ids instead of their text.
@@ -57,8 +58,9 @@ pub struct ScoreArgs {
 
 pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
-    let (file, tokenizer, model) = model_file::open_cpu(&args.model)?;
+    let (file, tokenizer, mut backend) = Backend::open(&args.model, args.cpu, args.ctx)?;
     let loaded = started.elapsed();
+    let config = backend.config().clone();
     let prompt = prompt_tokens(&file, &tokenizer, &args.prompt, args.chat)?;
     let sampling = SamplingConfig {
         temperature: args.temperature,
@@ -69,16 +71,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     };
     let limits = Limits { max_tokens: args.max_tokens, stop_tokens: tokenizer.end_of_generation() };
     let n_prompt = prompt.len();
-    let mut generator =
-        Generator::new(prompt, model.config.n_vocab, sampling, limits, None).map_err(|e| e.to_string())?;
-    let mut cache = model.cache(args.ctx.min(model.config.n_ctx_train.max(1)).max(n_prompt + 1));
+    let mut generator = Generator::new(prompt, config.n_vocab, sampling, limits, None).map_err(|e| e.to_string())?;
     eprintln!(
-        "{}: {} {} layers, {} prompt tokens, loaded in {:.2} s (CPU reference)",
+        "{}: {} {} layers, {} prompt tokens, loaded in {:.2} s ({})",
         args.model.display(),
-        model.config.arch,
-        model.config.n_layer,
+        config.arch,
+        config.n_layer,
         n_prompt,
-        loaded.as_secs_f64()
+        loaded.as_secs_f64(),
+        backend.name()
     );
 
     let mut decoder = tokenizer.stream_decoder();
@@ -89,9 +90,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
         if let Some(reason) = generator.stop_reason() {
             break reason;
         }
-        let logits = feed(&model, &mut cache, generator.pending()).map_err(|e| e.to_string())?;
+        let step = backend.step(&mut generator)?;
         prefill.get_or_insert_with(|| prefill_start.elapsed());
-        match generator.next(&logits).map_err(|e| e.to_string())? {
+        match step {
             Step::Token(id) if args.ids => print!("{id} "),
             Step::Token(id) => print!("{}", decoder.push(id)),
             Step::Done(reason) => break reason,
@@ -171,15 +172,6 @@ pub fn score_with(
         Failure::Scoring(e) => e.to_string(),
         Failure::Forward(e) => e.to_string(),
     })
-}
-
-/// Runs `tokens` through the model in order and returns the logits after the last one.
-fn feed(model: &CpuModel, cache: &mut KvCache, tokens: &[u32]) -> Result<Vec<f32>, ForwardError> {
-    let mut logits = Vec::new();
-    for &t in tokens {
-        logits = model.forward(cache, t)?;
-    }
-    Ok(logits)
 }
 
 fn prompt_tokens(

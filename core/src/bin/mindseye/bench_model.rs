@@ -1,0 +1,143 @@
+//! `mindseye bench model MODEL.gguf`: load time, prefill and decode speed, time to first token and
+//! peak host memory of the GPU engine, next to llama.cpp on the same file in the same run when a
+//! Python with `llama-cpp-python` is given (`--llama-cpp`, or `MINDSEYE_LLAMA_PYTHON`).
+
+use super::backend::Backend;
+use mindseye_core::gpu::{Output, Want};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    model: PathBuf,
+    #[arg(long, default_value_t = 64)]
+    prompt_tokens: usize,
+    #[arg(long, default_value_t = 32)]
+    decode_tokens: usize,
+    /// A Python interpreter with llama-cpp-python, to run llama.cpp on the same file as the peer.
+    #[arg(long)]
+    llama_cpp: Option<PathBuf>,
+    /// Threads for llama.cpp (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let n_ctx = args.prompt_tokens + args.decode_tokens + 8;
+    let (_, tokenizer, mut backend) = Backend::open(&args.model, false, n_ctx)?;
+    let load_s = started.elapsed().as_secs_f64();
+    let Backend::Gpu(model) = &mut backend else { unreachable!("opened on the GPU") };
+    let n_vocab = model.config.n_vocab;
+    // The same deterministic prompt as scripts/llama_cpp_bench.py: ids spread over the vocabulary.
+    let mut prompt: Vec<u32> = (0..args.prompt_tokens).map(|i| ((i * 7919 + 13) % n_vocab) as u32).collect();
+    if let (Some(bos), Some(first)) = (tokenizer.bos(), prompt.first_mut()) {
+        *first = bos;
+    }
+    // Warm-up: the first submission compiles and uploads lazily on some drivers.
+    argmax(model, &prompt[..1])?;
+    model.truncate(0);
+
+    let t = Instant::now();
+    let mut token = argmax(model, &prompt)?;
+    let prefill_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for _ in 0..args.decode_tokens {
+        token = argmax(model, &[token])?;
+    }
+    let decode_s = t.elapsed().as_secs_f64();
+
+    println!(
+        "model:    {} ({} {} layers, n_embd {}, vocab {n_vocab})",
+        args.model.display(),
+        model.config.arch,
+        model.config.n_layer,
+        model.config.n_embd
+    );
+    println!("device:   {}", model.adapter_name());
+    println!("kernels:  {} dispatches per decoded token, one command buffer", model.dispatches_per_token());
+    let ours = Figures {
+        load_s,
+        prefill_tok_s: args.prompt_tokens as f64 / prefill_s,
+        ttft_s: prefill_s,
+        decode_tok_s: args.decode_tokens as f64 / decode_s,
+    };
+    println!("{:<34} {:>8} {:>13} {:>10} {:>12}", "engine", "load s", "prefill tok/s", "TTFT s", "decode tok/s");
+    ours.print("mindseye (wgpu)");
+    if let Some(rss) = peak_rss_mib() {
+        println!("peak host memory (mindseye): {rss:.0} MiB; file {:.0} MiB", file_mib(&args.model));
+    }
+    let python = args.llama_cpp.clone().or_else(|| std::env::var_os("MINDSEYE_LLAMA_PYTHON").map(PathBuf::from));
+    if let Some(python) = &python {
+        let peer = llama_cpp(python, &args)?;
+        peer.print("llama.cpp (CPU, llama-cpp-python)");
+        println!(
+            "ratio mindseye / llama.cpp: prefill {:.2}x, decode {:.2}x",
+            ours.prefill_tok_s / peer.prefill_tok_s,
+            ours.decode_tok_s / peer.decode_tok_s
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Figures {
+    load_s: f64,
+    prefill_tok_s: f64,
+    ttft_s: f64,
+    decode_tok_s: f64,
+}
+
+impl Figures {
+    fn print(&self, engine: &str) {
+        println!(
+            "{engine:<34} {:>8.2} {:>13.1} {:>10.3} {:>12.1}",
+            self.load_s, self.prefill_tok_s, self.ttft_s, self.decode_tok_s
+        );
+    }
+}
+
+fn argmax(model: &mut mindseye_core::gpu::GpuModel, tokens: &[u32]) -> Result<u32, String> {
+    match pollster::block_on(model.forward(tokens, Want::Argmax)).map_err(|e| e.to_string())? {
+        Output::Token(t) => Ok(t),
+        Output::Logits(_) => Err("asked for the argmax, got logits".into()),
+    }
+}
+
+fn llama_cpp(python: &Path, args: &Args) -> Result<Figures, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/llama_cpp_bench.py");
+    let mut command = Command::new(python);
+    command
+        .arg(script)
+        .arg(&args.model)
+        .args(["--prompt-tokens", &args.prompt_tokens.to_string()])
+        .args(["--decode-tokens", &args.decode_tokens.to_string()]);
+    if let Some(threads) = args.threads {
+        command.args(["--threads", &threads.to_string()]);
+    }
+    let output = command.output().map_err(|e| format!("{}: {e}", python.display()))?;
+    if !output.status.success() {
+        return Err(format!("llama.cpp peer failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("llama.cpp peer printed no JSON: {e}"))?;
+    let f = |key: &str| json[key].as_f64().ok_or_else(|| format!("llama.cpp peer: no {key}"));
+    Ok(Figures {
+        load_s: f("load_s")?,
+        prefill_tok_s: f("prefill_tok_s")?,
+        ttft_s: f("prefill_s")?,
+        decode_tok_s: f("decode_tok_s")?,
+    })
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn file_mib(path: &Path) -> f64 {
+    std::fs::metadata(path).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(0.0)
+}
