@@ -8,9 +8,10 @@
 //! Why a tolerance at all: llama.cpp's CPU matrix products quantize the activations too (to Q8_0 blocks
 //! for Q4_0/Q8_0 weights, Q8_K for the K-quants) and its GELU goes through an f16 table, while our
 //! reference keeps activations in f32. Measured per position against the standard deviation of
-//! llama.cpp's logits there, that moves the worst logit by up to about 0.16 of the std (mean about 0.05)
-//! on these random-weight models, whose activations are rougher than a trained model's. So the logits
-//! are checked twice: our f32 reference within [`TOLERANCE_F32`], and the same pass with llama.cpp's
+//! llama.cpp's logits there, that moves the worst logit by up to about 0.16 of the std for Llama and
+//! Qwen2 and 0.48 for Gemma 2 (means 0.05 to 0.17) on these random-weight models, whose activations are
+//! rougher than a trained model's. So the logits
+//! are checked twice: our f32 reference within [`tolerance_f32`], and the same pass with llama.cpp's
 //! rounding reproduced ([`Rounding::LikeGgmlCpu`]), where most positions agree to 1e-4 and all within
 //! [`TOLERANCE_LIKE_GGML`]. Greedy tokens must match exactly either way.
 #![cfg(not(target_arch = "wasm32"))] // reads files and runs native oracles
@@ -22,8 +23,11 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 /// Largest allowed |ours - llama.cpp| at a position, as a fraction of the std of llama.cpp's logits
-/// there, for our f32 reference (what the GPU engine computes too).
-const TOLERANCE_F32: f64 = 0.25;
+/// there, for our f32 reference (what the GPU engine computes too). Gemma 2 gets more room: its GeGLU
+/// goes through ggml's f16 GELU table on both sides of two extra norms per layer.
+fn tolerance_f32(name: &str) -> f64 {
+    if name.starts_with("gemma2") { 0.6 } else { 0.25 }
+}
 /// The same with llama.cpp's activation rounding reproduced ([`Rounding::LikeGgmlCpu`]). Not zero: a
 /// value on a rounding boundary can fall either way depending on summation order, and one flipped int8
 /// moves the logits by about 0.005 of their std.
@@ -153,7 +157,7 @@ macro_rules! parity {
 
             #[test]
             fn logits_match_llama_cpp_at_every_prompt_position() {
-                super::logits_match_llama_cpp($name, super::Rounding::F32, super::TOLERANCE_F32);
+                super::logits_match_llama_cpp($name, super::Rounding::F32, super::tolerance_f32($name));
             }
 
             #[test]
