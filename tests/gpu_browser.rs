@@ -86,4 +86,13 @@ mod model {
         )
         .await;
     }
+
+    #[wasm_bindgen_test]
+    async fn gemma2_q4_0_decodes_like_llama_cpp_on_webgpu() {
+        greedy_matches_llama_cpp(
+            include_bytes!("golden/models/gemma2-q4_0.gguf"),
+            include_str!("golden/models/gemma2-q4_0.json"),
+        )
+        .await;
+    }
 }

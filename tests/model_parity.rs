@@ -2,8 +2,9 @@
 //! `oracle` field) on the random-weight fixtures of `golden/models`, written by
 //! `golden/make_goldens.py`: llama, qwen2 and gemma2, each in llama.cpp's own Q8_0, Q4_0 and Q4_K_M mixes.
 //!
-//! Per fixture and prompt: our tokenizer gives llama.cpp's ids, our logits match llama.cpp's at every
-//! prompt position within [`TOLERANCE`], and greedy decoding gives llama.cpp's tokens exactly.
+//! Per fixture and prompt: our tokenizer gives llama.cpp's ids; our logits match the script's exact
+//! float64 numpy forward pass within 2e-4 of the logits' std, and llama.cpp's within the tolerances
+//! below, at every prompt position; greedy decoding gives llama.cpp's tokens exactly.
 //!
 //! Why a tolerance at all: llama.cpp's CPU matrix products quantize the activations too (to Q8_0 blocks
 //! for Q4_0/Q8_0 weights, Q8_K for the K-quants) and its GELU goes through an f16 table, while our
@@ -63,7 +64,11 @@ fn cases(f: &Fixture) -> &[Value] {
 }
 
 fn oracle_logits(case: &Value, n_vocab: usize) -> Vec<Vec<f32>> {
-    let file = case["logits"].as_str().expect("logits file");
+    logits_file(case, "logits", n_vocab)
+}
+
+fn logits_file(case: &Value, key: &str, n_vocab: usize) -> Vec<Vec<f32>> {
+    let file = case[key].as_str().expect("logits file");
     let bytes = std::fs::read(dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     let floats: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
     floats.chunks_exact(n_vocab).map(<[f32]>::to_vec).collect()
@@ -124,6 +129,30 @@ fn logits_match_llama_cpp(name: &str, rounding: Rounding, tolerance: f64) {
     }
 }
 
+/// Our f32 reference against `make_goldens.py`'s exact float64 numpy forward pass over the same
+/// dequantized weights. Unlike llama.cpp, that one rounds nothing, so the agreement is tight and it
+/// catches what hides in llama.cpp's rounding noise (a dropped RoPE frequency factor or attention
+/// soft-cap moves logits by less than that noise).
+fn logits_match_the_exact_reference(name: &str) {
+    const TOLERANCE_EXACT: f64 = 2e-4;
+    let f = fixture(name);
+    for case in cases(&f) {
+        let tokens = ids(&case["tokens"]);
+        let exact = logits_file(case, "reference_logits", f.model.config.n_vocab);
+        let mut cache = f.model.cache(tokens.len());
+        for (pos, (&token, expected)) in tokens.iter().zip(&exact).enumerate() {
+            let ours = f.model.forward(&mut cache, token).expect("forward");
+            let diff = ours.iter().zip(expected).map(|(a, b)| f64::from((a - b).abs())).fold(0.0, f64::max);
+            let relative = diff / std_dev(expected);
+            assert!(
+                relative <= TOLERANCE_EXACT,
+                "{name} {} position {pos}: {relative:.2e} of the std from the exact reference",
+                case["name"]
+            );
+        }
+    }
+}
+
 fn greedy_matches_llama_cpp(name: &str, rounding: Rounding) {
     let mut f = fixture(name);
     f.model = f.model.with_rounding(rounding);
@@ -158,6 +187,11 @@ macro_rules! parity {
             #[test]
             fn logits_match_llama_cpp_at_every_prompt_position() {
                 super::logits_match_llama_cpp($name, super::Rounding::F32, super::tolerance_f32($name));
+            }
+
+            #[test]
+            fn logits_match_the_exact_float64_reference() {
+                super::logits_match_the_exact_reference($name);
             }
 
             #[test]
