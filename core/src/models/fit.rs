@@ -143,20 +143,35 @@ pub struct FitReport {
 }
 
 impl FitReport {
-    /// One line: the verdict with its first reason.
-    pub fn headline(&self) -> String {
+    /// One short sentence: the verdict and its main reason.
+    pub fn summary(&self) -> String {
+        let first = |list: &[String]| list.first().cloned().unwrap_or_default();
         match self.verdict {
-            Verdict::Fits => format!("Fits this GPU: needs {}.", self.estimate.describe()),
-            Verdict::Tight => format!(
-                "Should fit, with a caveat: {} Needs {}.",
-                self.warnings.first().map(String::as_str).unwrap_or_default(),
-                self.estimate.describe()
-            ),
-            Verdict::WontFit => {
-                format!("Will not fit this GPU: {}", self.problems.first().map(String::as_str).unwrap_or_default())
+            Verdict::Fits => {
+                format!("Fits this GPU: needs about {} of GPU memory.", format::bytes(self.estimate.total()))
             }
+            Verdict::Tight => format!("Should fit, but {}", first(&self.warnings)),
+            Verdict::WontFit => format!("Will not fit this GPU: {}", first(&self.problems)),
         }
     }
+
+    /// Everything the summary leaves out, as sentences: the memory breakdown, further reasons, notes.
+    pub fn details(&self) -> Vec<String> {
+        let mut details = vec![format!("Needs {}.", self.estimate.describe())];
+        let (problems, warnings) = match self.verdict {
+            Verdict::WontFit => (self.problems.get(1..).unwrap_or_default(), &self.warnings[..]),
+            Verdict::Tight => (&self.problems[..], self.warnings.get(1..).unwrap_or_default()),
+            Verdict::Fits => (&self.problems[..], &self.warnings[..]),
+        };
+        details.extend(problems.iter().chain(warnings).map(|s| capitalized(s)));
+        details.extend(self.notes.iter().cloned());
+        details
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Compares `needs` with `limits` at `context` tokens (capped by the model's own maximum).
@@ -269,7 +284,11 @@ mod tests {
         let report = check(&smollm(), &desktop(), DEFAULT_CONTEXT);
         assert_eq!(report.verdict, Verdict::Fits, "{report:?}");
         assert!(report.problems.is_empty());
-        assert!(report.headline().starts_with("Fits this GPU"));
+        assert_eq!(
+            report.summary(),
+            format!("Fits this GPU: needs about {} of GPU memory.", format::bytes(report.estimate.total()))
+        );
+        assert!(report.details()[0].starts_with("Needs about"), "{:?}", report.details());
     }
 
     #[test]
@@ -280,7 +299,7 @@ mod tests {
         assert_eq!(report.verdict, Verdict::WontFit);
         assert!(report.problems[0].contains("token_embd.weight"), "{}", report.problems[0]);
         assert!(report.problems[0].contains("484 MB"), "{}", report.problems[0]);
-        assert!(report.headline().starts_with("Will not fit this GPU: its largest tensor"));
+        assert!(report.summary().starts_with("Will not fit this GPU: its largest tensor"));
     }
 
     #[test]
@@ -302,6 +321,15 @@ mod tests {
     }
 
     #[test]
+    fn further_reasons_are_details_in_sentence_case() {
+        let limits = DeviceLimits { max_buffer: 1 << 20, device_memory: Some(1 << 20), software: true, ..desktop() };
+        let report = check(&smollm(), &limits, DEFAULT_CONTEXT);
+        let details = report.details();
+        assert!(details[1].starts_with("It needs about"), "{details:?}");
+        assert!(details[2].starts_with("This is a software adapter"), "{details:?}");
+    }
+
+    #[test]
     fn most_of_the_device_memory_is_tight() {
         let limits = DeviceLimits { device_memory: Some(2 << 30), ..desktop() };
         let needs = Needs { weights: 1500 * MB, ..smollm() };
@@ -320,7 +348,8 @@ mod tests {
         let limits = DeviceLimits { software: true, ..desktop() };
         let report = check(&smollm(), &limits, DEFAULT_CONTEXT);
         assert_eq!(report.verdict, Verdict::Tight);
-        assert!(report.headline().contains("very slowly"));
+        assert!(report.summary().starts_with("Should fit, but this is a software adapter"), "{}", report.summary());
+        assert!(!report.details().iter().any(|d| d.contains("very slowly")), "said once: {:?}", report.details());
     }
 
     #[test]

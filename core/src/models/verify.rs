@@ -64,11 +64,15 @@ impl Verifier {
             self.stage = Stage::Done(Verified::Mismatch(error.to_string()));
             return Ok(());
         }
+        let size_known = self.expected.announced.is_some() || self.expected.size_exact;
         self.stage = if self.expected.sha256.is_some() {
             self.hasher = Some(Sha256::new());
             Stage::Hashing { done: 0, total: stored }
-        } else {
+        } else if size_known {
             Stage::Done(Verified::Size)
+        } else {
+            // Nothing to compare with: the server gave no size and the catalog no exact one.
+            Stage::Done(Verified::No)
         };
         Ok(())
     }
@@ -153,6 +157,13 @@ mod tests {
         let mut v = Verifier::new(Expected { catalog_size: Some(12), size_exact: false, ..expected(10) });
         v.check_size(10).unwrap();
         assert_eq!(v.finish(), Verified::Size);
+    }
+
+    #[test]
+    fn without_any_size_to_compare_nothing_is_claimed() {
+        let mut v = Verifier::new(Expected { catalog_size: Some(12), ..Expected::default() });
+        v.check_size(10).unwrap();
+        assert_eq!(v.finish(), Verified::No);
     }
 
     #[test]
