@@ -21,7 +21,7 @@ pub fn ModelChip(models: Models) -> impl IntoView {
             <span class="model-chip-kind" aria-hidden="true">
                 "Model"
             </span>
-            <span class="model-chip-name">{move || name().unwrap_or_else(|| "none selected".into())}</span>
+            <span class="model-chip-name">{move || name().unwrap_or_else(|| "Choose a model".into())}</span>
         </a>
     }
 }

@@ -96,6 +96,7 @@ pub fn CatalogList(models: Models) -> impl IntoView {
 fn CatalogCard(models: Models, entry: Entry, hub: String) -> impl IntoView {
     let id = entry.id.clone();
     let title_id = format!("model-{}", entry.id.replace('.', "-"));
+    let fit_id = format!("fit-{}", entry.id.replace('.', "-"));
     let needs = entry.needs();
     let fit = Signal::derive(move || models.fit(&needs));
     let refused = move || fit.with(|f| f.as_ref().is_some_and(|f| f.verdict == Verdict::WontFit));
@@ -115,6 +116,7 @@ fn CatalogCard(models: Models, entry: Entry, hub: String) -> impl IntoView {
     let action = {
         let id = id.clone();
         let name = entry.name.clone();
+        let fit_id = fit_id.clone();
         move || {
             let running = download_state().is_some_and(|d| d.phase.active());
             match stored() {
@@ -146,6 +148,7 @@ fn CatalogCard(models: Models, entry: Entry, hub: String) -> impl IntoView {
                             type="button"
                             class="models-button primary"
                             aria-label=format!("{label}: {name}")
+                            aria-describedby=fit_id.clone()
                             disabled=refused
                             on:click=move |_| models.download(job.clone())
                         >
@@ -174,7 +177,9 @@ fn CatalogCard(models: Models, entry: Entry, hub: String) -> impl IntoView {
                 <span class="models-tag">{entry.quant.clone()}</span>
             </div>
             <p class="models-meta">{meta}</p>
-            <FitLine gpu=models.gpu report=fit compact=true />
+            <div id=fit_id.clone()>
+                <FitLine gpu=models.gpu report=fit compact=true />
+            </div>
             {entry.notes.clone().map(|n| view! { <p class="models-notes">{n}</p> })}
             <p class="models-source">
                 "From "
