@@ -42,6 +42,7 @@ function serverOptions() {
     models: [
       entry("fixture-llama-q8_0", "Fixture Llama", DOWNLOAD, "llama", "Q8_0", { size_exact: true, sha256: sha256(llama) }),
       entry("fixture-qwen2-q4_0", "Fixture Qwen2", RESUME, "qwen2", "Q4_0"),
+      entry("fixture-gemma2-q4_k_m", "Fixture Gemma2", LOCAL, "gemma2", "Q4_K_M", { size_exact: true }),
       // The largest tensor alone is larger than any buffer the software adapter allows.
       { ...entry("fixture-huge", "Fixture Too Big", DOWNLOAD, "llama", "Q8_0"), size: 900e9, largest_tensor: 800e9 },
       { id: "Broken Entry", name: "Broken", repo: "x/y", file: "x.gguf" },
@@ -98,7 +99,7 @@ async function waitForGpu(page) {
 test("the catalog lists the fixtures, names a bad entry and refuses a model that cannot fit", async () => {
   const page = await openModels();
   await card(page, "fixture-llama-q8_0").waitFor();
-  assert.match(await page.getByTestId("catalog-skipped").innerText(), /entry 4 \(“Broken Entry”\)/);
+  assert.match(await page.getByTestId("catalog-skipped").innerText(), /entry 5 \(“Broken Entry”\)/);
   await waitForGpu(page);
   const huge = card(page, "fixture-huge");
   await huge.locator('[data-verdict="wont-fit"]').waitFor();
@@ -196,6 +197,34 @@ test("an interrupted download resumes with a Range request and stores exactly th
   assert.equal(resumed[0].range, `bytes=${partial.size}-`);
   assert.deepEqual(await stored(page, "fixture-qwen2-q4_0"), { size: bytes.length, parts: 1, sha256: sha256(bytes) });
   await page.getByTestId("fact-arch").filter({ hasText: "qwen2" }).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a download can be paused and resumed from where it stopped", async () => {
+  const page = await openModels();
+  const bytes = fixture(LOCAL);
+  site.server.faults.set(hubPath(LOCAL), { bytesPerSecond: Math.ceil(bytes.length / 3), once: true });
+  const gemma = card(page, "fixture-gemma2-q4_k_m");
+  await gemma.getByRole("button", { name: "Download: Fixture Gemma2" }).click();
+  // Pause once a good part has arrived.
+  await page.waitForFunction(() => {
+    const bar = document.querySelector('[data-testid="card-fixture-gemma2-q4_k_m"] progress');
+    return bar && Number(bar.value) > Number(bar.max) * 0.3;
+  });
+  await gemma.getByRole("button", { name: "Pause" }).click();
+  const status = gemma.getByTestId("download-status");
+  await status.filter({ hasText: /^Paused at / }).waitFor();
+  assert.match(await status.innerText(), /^Paused at [\d.]+ (kB|MB) of [\d.]+ MB \(\d+%\)\. Resume continues from there\.$/);
+  const partial = await stored(page, "fixture-gemma2-q4_k_m");
+  assert.ok(partial.size > 0 && partial.size < bytes.length, `partial size ${partial.size}`);
+
+  const before = site.server.requests.length;
+  await gemma.getByRole("button", { name: "Resume" }).click();
+  await status.filter({ hasText: "Downloaded; size verified." }).waitFor({ timeout: 30_000 });
+  const resumed = site.server.requests.slice(before).filter((r) => r.path === hubPath(LOCAL));
+  assert.deepEqual(resumed.map((r) => r.range), [`bytes=${partial.size}-`]);
+  assert.deepEqual(await stored(page, "fixture-gemma2-q4_k_m"), { size: bytes.length, parts: 1, sha256: sha256(bytes) });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -337,5 +366,32 @@ test("a download that the storage quota cannot hold is refused before it starts"
   } finally {
     await small.close();
   }
+});
+
+test("without browser storage (a private window), downloads are refused in plain words and files still open", async () => {
+  const locked = await browser.newContext({ viewport: DESKTOP });
+  await locked.addInitScript(() => {
+    Object.defineProperty(StorageManager.prototype, "getDirectory", {
+      value: () => Promise.reject(new DOMException("The operation is insecure.", "SecurityError")),
+    });
+  });
+  try {
+    const page = await openModels(locked);
+    const problem = page.getByTestId("storage-error");
+    await problem.waitFor();
+    assert.match(await problem.innerText(), /^This browser does not let the page store files .* You can still open a GGUF file from your disk\.$/);
+    const llama = card(page, "fixture-llama-q8_0");
+    await llama.getByRole("button", { name: "Download: Fixture Llama" }).click();
+    await llama.getByTestId("download-error").filter({ hasText: "does not let the page store files" }).waitFor();
+    await page.getByTestId("model-file-input").setInputFiles(join(FIXTURES, DOWNLOAD));
+    await page.getByTestId("fact-arch").filter({ hasText: "llama" }).waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await locked.close();
+  }
+});
+
+test("timings", () => {
   console.log(`models e2e timings: ${JSON.stringify(timings)}`);
 });
