@@ -175,10 +175,10 @@ async fn download(models: Models, job: &Job) -> Result<Outcome, Failure> {
                 models.set_phase(&job.id, &job.name, Phase::Downloading, Some(progress.view()));
                 let body = response.body().ok_or_else(|| Failure::new("The server sent no data.", true))?;
                 match stream(models, job, &dir, layout, body, offset, &mut progress).await? {
-                    StreamEnd::Finished(end) => offset = end,
+                    // The stored size is counted from the parts below.
+                    StreamEnd::Finished => break,
                     StreamEnd::Stopped(outcome) => return Ok(outcome),
                 }
-                break;
             }
         }
     }
@@ -187,7 +187,6 @@ async fn download(models: Models, job: &Job) -> Result<Outcome, Failure> {
     models.set_phase(&job.id, &job.name, Phase::Verifying, None);
     let parts = opfs::parts(&dir).await.map_err(storage_error)?;
     let stored: u64 = parts.iter().map(|(_, s)| *s).sum();
-    debug_assert!(stored == offset || offset == 0);
     let mut verifier = Verifier::new(Expected {
         announced: meta.total,
         catalog_size: meta.expected_size,
@@ -204,6 +203,7 @@ async fn download(models: Models, job: &Job) -> Result<Outcome, Failure> {
         let source = ModelSource::stored(&job.id, &job.name, &parts).await.map_err(storage_error)?;
         let mut chunks = source.chunks(HASH_CHUNK);
         let mut hashing = Progress::new(0, Some(total));
+        models.set_progress(&job.id, hashing.view());
         let mut throttle = Throttle::new(REDRAW_MS);
         while let Some(chunk) = chunks.next().await {
             let (at, bytes) = chunk.map_err(storage_error)?;
@@ -274,8 +274,8 @@ fn response_info(response: &web_sys::Response) -> ResponseInfo {
 
 /// How copying a body ended.
 enum StreamEnd {
-    /// Every byte arrived; the new stored size.
-    Finished(u64),
+    /// Every byte the server sent is stored.
+    Finished,
     /// The user paused or cancelled.
     Stopped(Outcome),
 }
@@ -348,7 +348,7 @@ async fn stream(
         return Err(DownloadError::NotGguf(e.to_string()).into());
     }
     models.set_progress(&job.id, progress.view());
-    Ok(StreamEnd::Finished(writer.offset))
+    Ok(StreamEnd::Finished)
 }
 
 /// Deletes parts `keep..`.
