@@ -137,6 +137,8 @@ pub struct Models {
     source: StoredValue<Option<ModelSource>, LocalStorage>,
     stops: StoredValue<HashMap<String, (web_sys::AbortController, Option<Stop>)>, LocalStorage>,
     persist_asked: StoredValue<bool>,
+    /// Counts open requests: only the latest one may change the selection.
+    opens: StoredValue<u64>,
 }
 
 impl Models {
@@ -155,6 +157,7 @@ impl Models {
             source: StoredValue::new_local(None),
             stops: StoredValue::new_local(HashMap::new()),
             persist_asked: StoredValue::new(false),
+            opens: StoredValue::new(0),
         };
         provide_context(models);
         leptos::task::spawn_local(async move {
@@ -322,6 +325,7 @@ impl Models {
 
     /// Opens a downloaded model: reads its header from storage and makes it the selected model.
     pub async fn open_stored(&self, id: String) {
+        let ticket = self.next_open();
         let name = self.stored_model(&id).map_or_else(|| id.clone(), |m| m.name);
         self.opening.set(Some(Opening::Reading(name.clone())));
         let opened = async {
@@ -341,25 +345,46 @@ impl Models {
         }
         .await;
         match opened {
-            Ok((source, file_name, verified)) => self.select(source, file_name, verified).await,
-            Err(why) => {
+            Ok((source, file_name, verified)) => self.select(ticket, source, file_name, verified).await,
+            Err(why) if self.is_latest(ticket) => {
                 self.opening.set(Some(Opening::Failed(format!("\u{201c}{name}\u{201d} could not be opened: {why}."))))
             }
+            Err(_) => {}
         }
     }
 
     /// Opens a file from the disk (read in place, in slices; never copied whole).
     pub async fn open_local(&self, file: web_sys::File) {
+        let ticket = self.next_open();
         let name = file.name();
         self.opening.set(Some(Opening::Reading(name.clone())));
-        self.select(ModelSource::local(file), name, None).await;
+        self.select(ticket, ModelSource::local(file), name, None).await;
+    }
+
+    fn next_open(&self) -> u64 {
+        self.opens
+            .try_update_value(|n| {
+                *n += 1;
+                *n
+            })
+            .unwrap_or(0)
+    }
+
+    /// Whether no other open started after the one holding `ticket`.
+    fn is_latest(&self, ticket: u64) -> bool {
+        self.opens.get_value() == ticket
     }
 
     /// Parses the header of `source`; on success it becomes the selected model, otherwise the
-    /// previous selection stays and the reason is shown.
-    async fn select(&self, source: ModelSource, file_name: String, verified: Option<Verified>) {
+    /// previous selection stays and the reason is shown. A result that arrives after a later open
+    /// started (a remembered model still loading when the user picks a file) is dropped.
+    async fn select(&self, ticket: u64, source: ModelSource, file_name: String, verified: Option<Verified>) {
         let started = browser::now_ms();
-        match source::read_header(&source).await {
+        let result = source::read_header(&source).await;
+        if !self.is_latest(ticket) {
+            return;
+        }
+        match result {
             Ok(header) => {
                 let summary = summarize(&header, source.size(), &file_name);
                 let parse_ms = browser::now_ms() - started;
