@@ -17,7 +17,7 @@ pub fn ModelChip(models: Models) -> impl IntoView {
         None => "No model selected. Manage models".to_string(),
     };
     view! {
-        <a class="model-chip" href="#/models" data-testid="model-chip" aria-label=label>
+        <a class="model-chip" href="#/models" data-testid="model-chip" aria-label=label title=name>
             <span class="model-chip-kind" aria-hidden="true">
                 "Model"
             </span>
