@@ -5,7 +5,11 @@
 // index.html and caches every local asset it references, plus the fixed files below. Hashed files
 // never change, so they are served cache-first; everything else is network-first with the cache as
 // the offline fallback, so a new deploy is picked up on the next online visit.
-const CACHE = "mindseye-shell-v1";
+//
+// Model files are never cached here: they are hundreds of megabytes, and the app streams them into
+// the origin private file system (OPFS) itself, which is what makes them available offline. Requests
+// for `.gguf` files, hub `/resolve/` URLs and any ranged request go straight to the network.
+const CACHE = "mindseye-shell-v2";
 const FIXED = [
   "./",
   "./index.html",
@@ -13,6 +17,8 @@ const FIXED = [
   "./icons/icon.svg",
   "./icons/icon-192.png",
   "./icons/icon-512.png",
+  // The model catalog, so downloaded models are listed with their catalog details offline.
+  "./models.json",
   // Bundled samples, so both panes work offline from the first visit.
   "./data/karel-tasks.jsonl",
   "./data/sgp-sample.csv",
@@ -80,12 +86,12 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   // Range requests (model downloads) and other origins are not the shell's business.
   if (request.method !== "GET" || url.origin !== self.location.origin || request.headers.has("range")) return;
+  // Model files: never through the cache (see the top of this file).
+  if (/\.gguf$/i.test(url.pathname) || url.pathname.includes("/resolve/")) return;
   if (request.mode === "navigate") {
     event.respondWith(networkFirst(request, "./index.html"));
   } else if (HASHED.test(url.pathname)) {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname.endsWith(".gguf")) {
-    return;
   } else {
     event.respondWith(networkFirst(request, request));
   }

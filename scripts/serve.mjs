@@ -2,9 +2,18 @@
 // (resumable model downloads), an optional sub-path, and extra mounts (fixture models in tests).
 // No directory listings, nothing outside the served folders.
 //
-//   node scripts/serve.mjs --dir dist [--port 8080] [--host 127.0.0.1] [--base /mindseye/] [--mount /models/=DIR]
+//   node scripts/serve.mjs --dir dist [--port 8080] [--host 127.0.0.1] [--base /mindseye/]
+//        [--mount /hub/=DIR] [--file /mindseye/models.json=FILE]
+//        [--drop-after /hub/x.gguf=BYTES] [--throttle BYTES_PER_SECOND]
+//
+// For tests (a stand-in for a model hub): `--file` serves one file at an exact path (a test catalog
+// over the bundled one), `--drop-after` cuts the connection after that many body bytes of the next
+// response for that path (a network drop mid-download), `--throttle` slows every body down. The
+// same is available in-process: `server.faults.set(path, { dropAfter, bytesPerSecond, once })`, and
+// `server.requests` lists every request with its Range header.
 import { createServer } from "node:http";
 import { createReadStream } from "node:fs";
+import { once } from "node:events";
 import { stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,14 +55,55 @@ function resolveInside(root, relative) {
   return path === root || path.startsWith(root + sep) ? path : null;
 }
 
-export function startServer({ dir, port = 8080, host = "127.0.0.1", base = "/", mounts = {} }) {
+/**
+ * Sends bytes `start..=end` of `path`, applying a fault if one is set: a byte budget after which the
+ * connection is cut (the response stays short of its Content-Length), and/or a rate limit.
+ */
+async function sendBody(res, path, start, end, fault) {
+  if (!fault) {
+    createReadStream(path, { start, end }).on("error", () => res.destroy()).pipe(res);
+    return;
+  }
+  const last = fault.dropAfter === undefined ? end : Math.min(end, start + fault.dropAfter - 1);
+  const stream = createReadStream(path, { start, end: last, highWaterMark: 16 * 1024 });
+  try {
+    for await (const chunk of stream) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await once(res, "drain");
+      if (fault.bytesPerSecond) await new Promise((r) => setTimeout(r, (chunk.length / fault.bytesPerSecond) * 1000));
+    }
+  } catch {
+    res.destroy();
+    return;
+  }
+  if (last < end) {
+    // Flush what was written, then close the socket: the client sees a body cut short.
+    res.socket?.end();
+    return;
+  }
+  res.end();
+}
+
+export function startServer({
+  dir,
+  port = 8080,
+  host = "127.0.0.1",
+  base = "/",
+  mounts = {},
+  files = {},
+  faults = new Map(),
+  throttle = 0,
+}) {
   const roots = Object.entries({ ...mounts, [base]: dir })
     .map(([prefix, folder]) => [prefix.endsWith("/") ? prefix : prefix + "/", resolve(folder)])
     .sort((a, b) => b[0].length - a[0].length);
+  const exact = new Map(Object.entries(files).map(([at, file]) => [at, resolve(file)]));
+  const requests = [];
 
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, "http://local");
+      requests.push({ path: url.pathname, range: req.headers.range ?? null, method: req.method });
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.writeHead(405, { Allow: "GET, HEAD" }).end();
         return;
@@ -63,7 +113,7 @@ export function startServer({ dir, port = 8080, host = "127.0.0.1", base = "/", 
         return;
       }
       const match = roots.find(([prefix]) => url.pathname.startsWith(prefix));
-      let path = match && resolveInside(match[1], url.pathname.slice(match[0].length));
+      let path = exact.get(url.pathname) ?? (match && resolveInside(match[1], url.pathname.slice(match[0].length)));
       if (!path) {
         res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
         return;
@@ -103,12 +153,17 @@ export function startServer({ dir, port = 8080, host = "127.0.0.1", base = "/", 
         res.end();
         return;
       }
-      createReadStream(path, { start, end }).on("error", () => res.destroy()).pipe(res);
+      let fault = faults.get(url.pathname);
+      if (fault?.once) faults.delete(url.pathname);
+      if (throttle && !fault?.bytesPerSecond) fault = { ...fault, bytesPerSecond: throttle };
+      await sendBody(res, path, start, end, fault);
     } catch {
       if (!res.headersSent) res.writeHead(400, { "Content-Type": "text/plain" });
       res.end("bad request\n");
     }
   });
+  server.faults = faults;
+  server.requests = requests;
   return new Promise((ready, fail) => {
     server.once("error", fail);
     server.listen(port, host, () => ready(server));
@@ -117,7 +172,7 @@ export function startServer({ dir, port = 8080, host = "127.0.0.1", base = "/", 
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const opts = { dir: "dist", mounts: {} };
+  const opts = { dir: "dist", mounts: {}, files: {}, faults: new Map() };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
     if (flag === "--dir") opts.dir = value;
@@ -127,6 +182,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else if (flag === "--mount") {
       const [prefix, folder] = value.split("=");
       opts.mounts[prefix] = folder;
+    } else if (flag === "--file") {
+      const [at, file] = value.split("=");
+      opts.files[at] = file;
+    } else if (flag === "--drop-after") {
+      const [at, bytes] = value.split("=");
+      opts.faults.set(at, { dropAfter: Number(bytes), once: true });
+    } else if (flag === "--throttle") {
+      opts.throttle = Number(value);
     } else {
       console.error(`serve.mjs: unknown option ${flag}`);
       process.exit(2);

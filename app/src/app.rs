@@ -3,6 +3,7 @@
 use crate::about::About;
 use crate::gpu_status::{GpuState, GpuStatus};
 use crate::karel::KarelPane;
+use crate::models::{ModelChip, Models, ModelsPane};
 use crate::route::{Route, Tab};
 use crate::sgp::{SgpPane, SgpSession};
 use leptos::prelude::*;
@@ -15,6 +16,8 @@ pub fn App() -> impl IntoView {
 
     let gpu = RwSignal::new(GpuState::Checking);
     leptos::task::spawn_local(async move { gpu.set(crate::gpu_status::probe().await) });
+    // Owned here, so downloads go on and the selected model stays while another tab is open.
+    let models = Models::start(gpu);
 
     let tab = Memo::new(move |_| route.with(|r| r.tab));
     // Owned here, not by the pane, so that answers survive switching tabs.
@@ -54,12 +57,16 @@ pub fn App() -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
-            <GpuStatus state=gpu />
+            <div class="masthead-tools">
+                <ModelChip models=models />
+                <GpuStatus state=gpu />
+            </div>
         </header>
         <main id="main" tabindex="-1">
             {move || match tab.get() {
                 Tab::Sgp => view! { <SgpPane session=sgp link=sgp_link /> }.into_any(),
                 Tab::Karel => view! { <KarelPane /> }.into_any(),
+                Tab::Models => view! { <ModelsPane models=models /> }.into_any(),
                 Tab::About => view! { <About gpu=gpu /> }.into_any(),
             }}
         </main>

@@ -5,6 +5,7 @@ mod app;
 mod browser;
 mod gpu_status;
 mod karel;
+mod models;
 mod route;
 mod sgp;
 

@@ -5,16 +5,18 @@
 pub enum Tab {
     Sgp,
     Karel,
+    Models,
     About,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Sgp, Tab::Karel, Tab::About];
+    pub const ALL: [Tab; 4] = [Tab::Sgp, Tab::Karel, Tab::Models, Tab::About];
 
     pub fn slug(self) -> &'static str {
         match self {
             Tab::Sgp => "sgp",
             Tab::Karel => "karel",
+            Tab::Models => "models",
             Tab::About => "about",
         }
     }
@@ -23,6 +25,7 @@ impl Tab {
         match self {
             Tab::Sgp => "SGP-Bench",
             Tab::Karel => "Karel",
+            Tab::Models => "Models",
             Tab::About => "About",
         }
     }

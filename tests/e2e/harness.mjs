@@ -15,8 +15,9 @@ mkdirSync(outDir, { recursive: true });
 /** Served under a sub-path on purpose: dist/ must not assume it lives at the site root. */
 export const BASE = "/mindseye/";
 
-export async function serveDist(port = 0) {
-  const server = await startServer({ dir: join(repo, "dist"), port, base: BASE });
+/** `options` may add mounts, exact files, faults or a throttle (see scripts/serve.mjs). */
+export async function serveDist(port = 0, options = {}) {
+  const server = await startServer({ ...options, dir: join(repo, "dist"), port, base: BASE });
   const url = `http://127.0.0.1:${server.address().port}${BASE}`;
   const stop = () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); });
   return { server, url, stop };
@@ -59,12 +60,12 @@ export const DESKTOP = { width: 1280, height: 800 };
 
 /**
  * One server and one browser for a test file: registers the file's before/after hooks and hands
- * the live objects to `ready` once they exist.
+ * the live objects to `ready` once they exist. `serverOptions` go to `serveDist`.
  */
-export function withBrowser(contextOptions, ready) {
+export function withBrowser(contextOptions, ready, serverOptions = {}) {
   const env = {};
   before(async () => {
-    env.site = await serveDist();
+    env.site = await serveDist(0, typeof serverOptions === "function" ? await serverOptions() : serverOptions);
     env.browser = await launchBrowser();
     env.context = await env.browser.newContext({ viewport: DESKTOP, ...contextOptions });
     ready(env);
