@@ -3,6 +3,7 @@
 mod about;
 mod app;
 mod browser;
+mod engine;
 mod gpu_status;
 mod karel;
 mod models;

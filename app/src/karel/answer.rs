@@ -26,9 +26,22 @@ pub fn ModelAnswer(
         <section class="model-answer" aria-labelledby="karel-answer-title">
             <h3 id="karel-answer-title">"Model answer"</h3>
             <p class="muted">
-                "Paste a model's reply (prose, code fences and all). The program is extracted as the paper's "
-                "checker would read it and run on all ten examples."
+                "Ask the loaded model, or paste a model's reply (prose, code fences and all). The program is "
+                "extracted as the paper's checker would read it and run on all ten examples."
             </p>
+            <crate::engine::AskModel
+                prompt=Callback::new(move |chats: bool| {
+                    task.with_untracked(|t| match t {
+                        // Instruct models get the chat prompt; base models the paper's synthesis prompt.
+                        Ok(t) if chats => mindseye_core::karel::instruction_prompt(t),
+                        Ok(t) => mindseye_core::karel::synthesis_prompt(t),
+                        Err(_) => String::new(),
+                    })
+                })
+                on_text=Callback::new(move |answer: String| {
+                    text.try_set(answer);
+                })
+            />
             <label class="editor-label" for="karel-answer">"Answer text"</label>
             <textarea
                 id="karel-answer"

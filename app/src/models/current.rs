@@ -1,7 +1,8 @@
 //! The selected model: its parsed header in plain facts, the fit check against this GPU, the engine
 //! hook's Load button; and the chip in the header that names it from every tab.
 
-use super::{Current, Models, Opening, Origin, engine_load};
+use super::{Current, Models, Opening, Origin};
+use crate::engine::Engine;
 use crate::gpu_status::GpuState;
 use leptos::prelude::*;
 use mindseye_core::models::fit::{FitReport, Verdict};
@@ -101,9 +102,13 @@ fn CurrentFacts(models: Models, current: Current) -> impl IntoView {
     let fit = Signal::derive(move || models.fit(&needs));
     let missing = (!s.missing.is_empty()).then(|| format!("Not in the header: {}.", s.missing.join(", ")));
     let load_result = RwSignal::new(None::<Result<String, String>>);
+    let engine = Engine::expect();
     let load = move |_| {
         let Some(source) = models.selected_source() else { return };
-        leptos::task::spawn_local(async move { load_result.set(Some(engine_load(source).await)) });
+        leptos::task::spawn_local(async move {
+            let result = engine.load(source).await;
+            load_result.try_set(Some(result));
+        });
     };
     view! {
         <div class="models-current-card" data-testid="current-model">
@@ -152,7 +157,14 @@ fn CurrentFacts(models: Models, current: Current) -> impl IntoView {
                 load_result
                     .get()
                     .map(|r| match r {
-                        Ok(text) => view! { <p class="models-ok" role="status">{text}</p> }.into_any(),
+                        Ok(text) => {
+                            view! {
+                                <p class="models-ok" role="status" data-testid="load-result">
+                                    {text}
+                                </p>
+                            }
+                                .into_any()
+                        }
                         Err(text) => {
                             view! {
                                 <p class="models-note" role="status" data-testid="load-result">

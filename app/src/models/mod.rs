@@ -3,9 +3,8 @@
 //! selected model's parsed header. State lives in [`Models`], owned by the app shell so downloads
 //! continue while another tab is open; the views only wire its signals.
 //!
-//! ENGINE HOOK: [`selected_model_source`] (or [`Models::selected_source`]) hands the engine the model
-//! the user selected, readable in chunks ([`ModelSource::chunks`], [`ModelSource::read`]);
-//! [`engine_load`] is the one function the engine fills in.
+//! [`Models::selected_source`] hands the engine (`crate::engine`) the model the user selected,
+//! readable in chunks ([`ModelSource::chunks`], [`ModelSource::read`]).
 
 mod current;
 mod downloader;
@@ -17,9 +16,6 @@ mod source;
 
 pub use current::ModelChip;
 pub use pane::ModelsPane;
-/// The engine's sequential reader (`ModelSource::chunks`); unused until the engine is wired in.
-#[allow(unused_imports)]
-pub use source::Chunks;
 pub use source::{ModelSource, Origin};
 
 use crate::browser;
@@ -401,29 +397,6 @@ impl Models {
             }
         }
     }
-}
-
-/// ENGINE HOOK: the selected model from anywhere in the app (both panes), readable in chunks.
-#[allow(dead_code)] // The engine's entry point; nothing calls it until the engine is wired in.
-pub fn selected_model_source() -> Option<ModelSource> {
-    use_context::<Models>().and_then(|m| m.selected_source())
-}
-
-/// ENGINE HOOK: loads the selected model into the GPU engine. The engine is written separately; this
-/// is the one place to connect it. It should read `source` in order with
-/// `source.chunks(CHUNK)`, push each chunk into a `mindseye_core::gguf::StreamReader`, create its
-/// buffers when the header arrives, and upload each `Piece` of tensor data as it comes.
-pub async fn engine_load(source: ModelSource) -> Result<String, String> {
-    Err(format!(
-        "The GPU engine is not part of this build yet. \u{201c}{}\u{201d} ({}) is ready for it: \
-         its header is parsed and its {} bytes can be read in chunks.",
-        source.name,
-        match source.origin {
-            Origin::Stored { .. } => "in browser storage",
-            Origin::Local => "a file from your disk",
-        },
-        source.size()
-    ))
 }
 
 /// Every folder under `models/`, described; a damaged one is listed with its problem.

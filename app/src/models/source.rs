@@ -3,7 +3,7 @@
 //!
 //! ENGINE HOOK: the GPU engine gets the selected model with `Models::selected_source()` (or
 //! `models::selected_model_source()`) and reads it with [`ModelSource::chunks`] or
-//! [`ModelSource::read`]. See `engine_load` in `mod.rs`, the one function to fill in.
+//! [`ModelSource::read`]; `crate::engine` streams it into the GPU.
 
 use super::opfs;
 use mindseye_core::gguf::{self, StreamReader};

@@ -38,13 +38,26 @@ pub fn AnswerArea(
     on_response: Callback<String>,
     model: RwSignal<String>,
 ) -> impl IntoView {
+    let engine = crate::engine::Engine::expect();
     view! {
         <section class="sgp-answer" aria-labelledby="sgp-answer-title">
             <h4 id="sgp-answer-title">"Model's answer"</h4>
             <p class="sgp-hint">
-                "Paste a model's response: its first \"Answer: X\" line is graded, as in the official harness. "
-                "Models running in this page will write here."
+                "Ask the loaded model, or paste a model's response: its first \"Answer: X\" line is graded, as in "
+                "the official harness."
             </p>
+            <crate::engine::AskModel
+                prompt=Callback::new({
+                    let question = question.clone();
+                    move |_chats: bool| mindseye_core::sgp::Protocol::of(&question).prompt(&question)
+                })
+                on_text=Callback::new(move |text: String| {
+                    if let Some(name) = engine.model_name() {
+                        model.try_set(name);
+                    }
+                    on_response.run(text)
+                })
+            />
             <label class="sgp-field">
                 <span>"Model"</span>
                 <input

@@ -1,0 +1,287 @@
+//! The GPU engine in the page: one loaded model at a time, shared by both panes. Loading streams the
+//! selected model's file into the GPU chunk by chunk; generation runs the same `Generator` as the
+//! CLI, one command buffer per token, awaiting each read-back so the page stays responsive.
+
+use crate::models::ModelSource;
+use leptos::prelude::*;
+use mindseye_core::chat::{Message, Template};
+use mindseye_core::gpu::{Context, GpuLoader, GpuModel, Output, Want};
+use mindseye_core::model::{Generator, Limits, Step};
+use mindseye_core::sampling::SamplingConfig;
+use mindseye_core::tokenizer::Tokenizer;
+use std::sync::Arc;
+
+/// Bytes read from the model file per step while loading.
+const CHUNK: u64 = 4 << 20;
+/// KV cache length: room for the longest prompts of both panes and their answers.
+const CONTEXT: u32 = 2048;
+
+/// What the engine is doing, for the views.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineState {
+    Empty,
+    Loading { name: String, done: u64, total: u64 },
+    Ready { name: String },
+    Generating { name: String },
+    Failed(String),
+}
+
+struct Loaded {
+    name: String,
+    model: GpuModel,
+    tokenizer: Tokenizer,
+    template: Option<Template>,
+}
+
+/// The engine's handle, provided by the app shell as context.
+#[derive(Clone, Copy)]
+pub struct Engine {
+    pub state: RwSignal<EngineState>,
+    /// Taken out while an answer is generated, and put back after.
+    loaded: StoredValue<Option<Loaded>, LocalStorage>,
+    stop: RwSignal<bool>,
+}
+
+/// How a finished generation ended, for the views.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub model: String,
+    pub tokens: usize,
+    pub seconds: f64,
+    pub stopped_by_user: bool,
+}
+
+impl Engine {
+    pub fn provide() -> Engine {
+        let engine = Engine {
+            state: RwSignal::new(EngineState::Empty),
+            loaded: StoredValue::new_local(None),
+            stop: RwSignal::new(false),
+        };
+        provide_context(engine);
+        engine
+    }
+
+    pub fn expect() -> Engine {
+        expect_context::<Engine>()
+    }
+
+    pub fn is_busy(self) -> bool {
+        matches!(self.state.get_untracked(), EngineState::Loading { .. } | EngineState::Generating { .. })
+    }
+
+    /// Asks a running generation to stop after the current token.
+    pub fn stop(self) {
+        self.stop.set(true);
+    }
+
+    /// Streams `source` into the GPU. Replaces the loaded model only once the new one is ready.
+    pub async fn load(self, source: ModelSource) -> Result<String, String> {
+        let name = source.name.clone();
+        let total = source.size();
+        self.state.set(EngineState::Loading { name: name.clone(), done: 0, total });
+        match self.load_inner(source, total).await {
+            Ok(loaded) => {
+                let message = format!(
+                    "{name} is on the GPU ({} {} layers, {} tokens of context).",
+                    loaded.model.config.arch, loaded.model.config.n_layer, CONTEXT
+                );
+                self.loaded.set_value(Some(loaded));
+                self.state.set(EngineState::Ready { name });
+                Ok(message)
+            }
+            Err(e) => {
+                let message = format!("{name} could not be loaded: {e}");
+                self.state.set(self.idle_state(Some(message.clone())));
+                Err(message)
+            }
+        }
+    }
+
+    async fn load_inner(self, source: ModelSource, total: u64) -> Result<Loaded, String> {
+        // The engine's API shares the context through an Arc; in the page it never leaves this thread.
+        #[allow(clippy::arc_with_non_send_sync)]
+        let ctx = Arc::new(Context::new().await.map_err(|e| e.to_string())?);
+        let mut reader = mindseye_core::gguf::StreamReader::new();
+        let mut chunks = source.chunks(CHUNK);
+        let mut loader: Option<GpuLoader<'_>> = None;
+        let mut header = None;
+        while let Some(chunk) = chunks.next().await {
+            let (at, bytes) = chunk?;
+            let pushed = reader.push(&bytes).map_err(|e| e.to_string())?;
+            if let Some(file) = pushed.header {
+                header = Some(file.clone());
+                loader = Some(GpuLoader::new(&ctx, file).map_err(|e| e.to_string())?);
+            }
+            if let Some(loader) = loader.as_mut() {
+                for piece in &pushed.pieces {
+                    loader.push(piece).map_err(|e| e.to_string())?;
+                }
+            }
+            let done = at + bytes.len() as u64;
+            self.state.set(EngineState::Loading { name: source.name.clone(), done, total });
+        }
+        reader.finish().map_err(|e| e.to_string())?;
+        let (Some(loader), Some(file)) = (loader, header) else {
+            return Err("the file ended before its header".into());
+        };
+        let tokenizer = Tokenizer::from_gguf(&file).map_err(|e| format!("tokenizer: {e}"))?;
+        let template = file.get("tokenizer.chat_template").and_then(|_| Template::from_gguf(&file).ok());
+        let model = loader.finish(ctx.clone(), CONTEXT).map_err(|e| e.to_string())?;
+        Ok(Loaded { name: source.name.clone(), model, tokenizer, template })
+    }
+
+    fn idle_state(self, failure: Option<String>) -> EngineState {
+        match (failure, self.loaded.with_value(|l| l.as_ref().map(|l| l.name.clone()))) {
+            (Some(message), _) => EngineState::Failed(message),
+            (None, Some(name)) => EngineState::Ready { name },
+            (None, None) => EngineState::Empty,
+        }
+    }
+
+    /// The loaded model's name, if any.
+    pub fn model_name(self) -> Option<String> {
+        self.loaded.with_value(|l| l.as_ref().map(|l| l.name.clone()))
+    }
+
+    /// Whether the loaded model has a chat template (an instruct model), so prompts become a user turn.
+    pub fn chats(self) -> bool {
+        self.loaded.with_value(|l| l.as_ref().is_some_and(|l| l.template.is_some()))
+    }
+
+    /// Generates a reply to `prompt` (a user turn in the model's chat template when it has one,
+    /// else the raw text), greedily, calling `on_text` with the text so far after every token.
+    pub async fn generate(self, prompt: &str, max_tokens: usize, on_text: impl Fn(String)) -> Result<Report, String> {
+        if self.is_busy() {
+            return Err("The model is busy; stop the running answer first.".into());
+        }
+        let Some(mut loaded) = self.loaded.try_update_value(Option::take).flatten() else {
+            return Err(
+                "No model is loaded: choose one under Models and press \u{201c}Load into the GPU\u{201d}.".into()
+            );
+        };
+        let name = loaded.name.clone();
+        self.stop.set(false);
+        self.state.set(EngineState::Generating { name: name.clone() });
+        let started = crate::browser::now_ms();
+        let result = run(&mut loaded, prompt, max_tokens, self.stop, &on_text).await;
+        let seconds = (crate::browser::now_ms() - started) / 1000.0;
+        self.loaded.set_value(Some(loaded));
+        self.state.set(self.idle_state(result.as_ref().err().cloned()));
+        result.map(|(tokens, stopped_by_user)| Report { model: name, tokens, seconds, stopped_by_user })
+    }
+}
+
+async fn run(
+    loaded: &mut Loaded,
+    prompt: &str,
+    max_tokens: usize,
+    stop: RwSignal<bool>,
+    on_text: &impl Fn(String),
+) -> Result<(usize, bool), String> {
+    let Loaded { model, tokenizer, template, .. } = loaded;
+    let tokens = match template {
+        Some(template) => {
+            let text = template.render(&[Message::user(prompt)], true).map_err(|e| e.to_string())?;
+            let mut ids = tokenizer.encode(&text, true);
+            if let (Some(bos), [a, b, ..]) = (tokenizer.bos(), ids.as_slice())
+                && *a == bos
+                && *b == bos
+            {
+                ids.remove(0);
+            }
+            ids
+        }
+        // The prompt is data (a question, a program): its text never becomes control tokens.
+        None => tokenizer.encode_untrusted(prompt, true),
+    };
+    if tokens.len() + max_tokens > model.capacity() {
+        return Err(format!(
+            "The prompt is {} tokens, too long for the {}-token context.",
+            tokens.len(),
+            model.capacity()
+        ));
+    }
+    model.truncate(0);
+    let limits = Limits { max_tokens, stop_tokens: tokenizer.end_of_generation() };
+    let mut generator = Generator::new(tokens, model.config.n_vocab, SamplingConfig::greedy(), limits, None)
+        .map_err(|e| e.to_string())?;
+    let mut decoder = tokenizer.stream_decoder();
+    let mut text = String::new();
+    while generator.stop_reason().is_none() {
+        if stop.get_untracked() {
+            return Ok((generator.generated().len(), true));
+        }
+        let output = model.forward(generator.pending(), Want::Argmax).await.map_err(|e| e.to_string())?;
+        let Output::Token(token) = output else { return Err("the GPU returned logits, not a token".into()) };
+        match generator.next_argmax(token).map_err(|e| e.to_string())? {
+            Step::Token(id) => {
+                text.push_str(&decoder.push(id));
+                on_text(text.clone());
+            }
+            Step::Done(_) => break,
+        }
+    }
+    text.push_str(&decoder.finish());
+    on_text(text);
+    Ok((generator.generated().len(), false))
+}
+
+/// "Ask the model" with its stop button and a one-line status, for either pane.
+#[component]
+pub fn AskModel(
+    /// Builds the prompt when the button is pressed; given whether the model chats (has a template).
+    prompt: Callback<bool, String>,
+    /// Receives the answer text as it grows.
+    on_text: Callback<String>,
+    #[prop(default = 256)] max_tokens: usize,
+) -> impl IntoView {
+    let engine = Engine::expect();
+    let status = RwSignal::new(String::new());
+    let ask = move |_| {
+        let prompt = prompt.run(engine.chats());
+        on_text.run(String::new());
+        status.set("Thinking\u{2026}".into());
+        leptos::task::spawn_local(async move {
+            let result = engine.generate(&prompt, max_tokens, move |t| on_text.run(t)).await;
+            status.try_set(match result {
+                Ok(r) => format!(
+                    "{}{} tokens from {} in {:.1} s ({:.1} tokens/s).",
+                    if r.stopped_by_user { "Stopped: " } else { "" },
+                    r.tokens,
+                    r.model,
+                    r.seconds,
+                    r.tokens as f64 / r.seconds.max(1e-3)
+                ),
+                Err(e) => e,
+            });
+        });
+    };
+    let ready = move || matches!(engine.state.get(), EngineState::Ready { .. });
+    let generating = move || matches!(engine.state.get(), EngineState::Generating { .. });
+    view! {
+        <div class="ask-model" data-testid="ask-model">
+            <button type="button" class="primary" on:click=ask disabled=move || !ready() data-testid="ask">
+                "Ask the model"
+            </button>
+            <button type="button" on:click=move |_| engine.stop() disabled=move || !generating() data-testid="stop">
+                "Stop"
+            </button>
+            <span class="ask-status" role="status" data-testid="ask-status">
+                {move || {
+                    let s = status.get();
+                    if !s.is_empty() {
+                        return s;
+                    }
+                    match engine.state.get() {
+                        EngineState::Ready { name } => format!("{name} is ready."),
+                        EngineState::Loading { name, done, total } => {
+                            format!("Loading {name}: {} of {} MB\u{2026}", done >> 20, total >> 20)
+                        }
+                        _ => "Load a model under Models to ask it.".to_string(),
+                    }
+                }}
+            </span>
+        </div>
+    }
+}
