@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub enum Backend {
-    Gpu(GpuModel),
-    Cpu(CpuModel, KvCache),
+    Gpu(Box<GpuModel>),
+    Cpu(Box<CpuModel>, KvCache),
 }
 
 impl Backend {
@@ -21,7 +21,7 @@ impl Backend {
         if cpu {
             let (file, tokenizer, model) = model_file::open_cpu(path)?;
             let cache = model.cache(n_ctx.min(model.config.n_ctx_train));
-            return Ok((file, tokenizer, Backend::Cpu(model, cache)));
+            return Ok((file, tokenizer, Backend::Cpu(Box::new(model), cache)));
         }
         let (file, len) = model_file::read_header(path)?;
         file.check_len(len).map_err(|e| fail(&e))?;
@@ -41,7 +41,7 @@ impl Backend {
         });
         let n_ctx = u32::try_from(n_ctx).unwrap_or(u32::MAX);
         let model = load_chunks(Arc::new(ctx), chunks, n_ctx).map_err(|e| fail(&e))?;
-        Ok((file, tokenizer, Backend::Gpu(model)))
+        Ok((file, tokenizer, Backend::Gpu(Box::new(model))))
     }
 
     pub fn name(&self) -> &'static str {
