@@ -167,7 +167,9 @@ impl Engine {
         let result = run(&mut loaded, prompt, max_tokens, self.stop, &on_text).await;
         let seconds = (crate::browser::now_ms() - started) / 1000.0;
         self.loaded.set_value(Some(loaded));
-        self.state.set(self.idle_state(result.as_ref().err().cloned()));
+        // A failed answer (a prompt too long, a rejected dispatch) leaves the model loaded and usable;
+        // the error goes back to the caller to show.
+        self.state.set(self.idle_state(None));
         result.map(|(tokens, stopped_by_user)| Report { model: name, tokens, seconds, stopped_by_user })
     }
 }

@@ -73,17 +73,19 @@ test("the SGP pane's answer streams from the GPU and equals the native engine's"
   await page.close();
 });
 
-test("the Karel pane asks the model with the chat prompt and runs what comes back", async () => {
+test("the Karel pane asks the model with the chat prompt and says plainly when it is too long", async () => {
   const page = await openPage(context, site.url + "#/models", errors);
   await loadModel(page);
   await page.goto(site.url + "#/karel");
   await page.getByRole("heading", { name: "Karel", level: 2 }).waitFor();
-  const timing = await ask(page, "#karel-answer");
-  const answer = await page.locator("#karel-answer").inputValue();
-  assert.ok(answer.length > 0);
-  // A random-weight model writes no program: the pane must say so, not fail.
-  await page.getByText(/No program could be read from this answer|Extracted program/).first().waitFor();
-  console.log(`# karel: first text ${timing.firstText} ms, answer ${timing.total} ms, longest main-thread task ${timing.longest} ms`);
+  await page.getByTestId("ask").click();
+  // The fixture's 515-token vocabulary spells the ten 8x8 worlds almost character by character, so
+  // the prompt outgrows the 2,048-token context: the pane must say so and keep working.
+  const status = page.getByTestId("ask-status");
+  await status.filter({ hasText: /too long for the 2048-token context|tokens from/ }).waitFor({ timeout: 300_000 });
+  console.log(`# karel: ${await status.innerText()}`);
+  await page.getByRole("button", { name: "Run" }).first().waitFor();
+  assert.equal(await page.getByTestId("ask").isEnabled(), true);
   assert.deepEqual(errors, []);
   await page.close();
 });
