@@ -183,17 +183,7 @@ async fn run(
 ) -> Result<(usize, bool), String> {
     let Loaded { model, tokenizer, template, .. } = loaded;
     let tokens = match template {
-        Some(template) => {
-            let text = template.render(&[Message::user(prompt)], true).map_err(|e| e.to_string())?;
-            let mut ids = tokenizer.encode(&text, true);
-            if let (Some(bos), [a, b, ..]) = (tokenizer.bos(), ids.as_slice())
-                && *a == bos
-                && *b == bos
-            {
-                ids.remove(0);
-            }
-            ids
-        }
+        Some(template) => template.encode(tokenizer, &[Message::user(prompt)]).map_err(|e| e.to_string())?,
         // The prompt is data (a question, a program): its text never becomes control tokens.
         None => tokenizer.encode_untrusted(prompt, true),
     };

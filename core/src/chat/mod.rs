@@ -16,6 +16,7 @@ use std::fmt;
 use minijinja::{Environment, ErrorKind, Value};
 
 use crate::gguf;
+use crate::tokenizer::Tokenizer;
 
 pub use date::Date;
 pub use family::Family;
@@ -138,6 +139,21 @@ impl Template {
             today.format(&format).map_err(|message| minijinja::Error::new(ErrorKind::InvalidOperation, message))
         });
         self
+    }
+
+    /// The token ids of `messages` rendered for the assistant's reply. The rendered text is encoded
+    /// with its special tokens honoured, and a BOS that the template writes itself is not doubled by
+    /// the tokenizer's own.
+    pub fn encode(&self, tokenizer: &Tokenizer, messages: &[Message]) -> Result<Vec<u32>, ChatError> {
+        let text = self.render(messages, true)?;
+        let mut ids = tokenizer.encode(&text, true);
+        if let (Some(bos), [a, b, ..]) = (tokenizer.bos(), ids.as_slice())
+            && *a == bos
+            && *b == bos
+        {
+            ids.remove(0);
+        }
+        Ok(ids)
     }
 
     /// Renders `messages`; with `add_generation_prompt` the text ends where the assistant's reply begins.

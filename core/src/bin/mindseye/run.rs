@@ -185,16 +185,7 @@ fn prompt_tokens(
         return Ok(tokenizer.encode(prompt, true));
     }
     let template = Template::from_gguf(file).map_err(|e| format!("chat template: {e}"))?;
-    let text = template.render(&[Message::user(prompt)], true).map_err(|e| format!("chat template: {e}"))?;
-    let mut tokens = tokenizer.encode(&text, true);
-    // Templates that write the BOS text themselves would otherwise get a second one.
-    if let (Some(bos), [a, b, ..]) = (tokenizer.bos(), tokens.as_slice())
-        && *a == bos
-        && *b == bos
-    {
-        tokens.remove(0);
-    }
-    Ok(tokens)
+    template.encode(tokenizer, &[Message::user(prompt)]).map_err(|e| format!("chat template: {e}"))
 }
 
 fn describe(reason: StopReason, tokenizer: &Tokenizer) -> String {
