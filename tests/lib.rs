@@ -15,3 +15,45 @@ pub fn shared_data() -> PathBuf {
 pub fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden")
 }
+
+/// The model fixtures of `golden/models` and their goldens, written by `golden/make_goldens.py`.
+pub mod models {
+    use serde_json::Value;
+    use std::path::PathBuf;
+
+    pub fn dir() -> PathBuf {
+        super::golden().join("models")
+    }
+
+    /// The bytes of fixture `name` (e.g. `qwen2-q8_0`).
+    pub fn gguf(name: &str) -> Vec<u8> {
+        std::fs::read(dir().join(format!("{name}.gguf"))).unwrap_or_else(|e| panic!("{name}.gguf: {e}"))
+    }
+
+    /// The goldens of fixture `name`.
+    pub fn golden(name: &str) -> Value {
+        let json = std::fs::read(dir().join(format!("{name}.json"))).unwrap_or_else(|e| panic!("{name}.json: {e}"));
+        serde_json::from_slice(&json).expect("the golden is JSON")
+    }
+
+    /// A JSON array of token ids.
+    pub fn ids(value: &Value) -> Vec<u32> {
+        value.as_array().expect("an array of ids").iter().map(|v| v.as_u64().expect("an id") as u32).collect()
+    }
+
+    /// The rows of logits a case's `key` names (little-endian f32, one row per prompt position).
+    pub fn logits(case: &Value, key: &str, n_vocab: usize) -> Vec<Vec<f32>> {
+        let file = case[key].as_str().expect("logits file");
+        let bytes = std::fs::read(dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let floats: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        floats.chunks_exact(n_vocab).map(<[f32]>::to_vec).collect()
+    }
+
+    /// max |ours - expected| as a fraction of the standard deviation of `expected`.
+    pub fn relative_difference(ours: &[f32], expected: &[f32]) -> f64 {
+        let n = expected.len() as f64;
+        let mean = expected.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let std = (expected.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt();
+        ours.iter().zip(expected).map(|(a, b)| f64::from((a - b).abs())).fold(0.0, f64::max) / std
+    }
+}

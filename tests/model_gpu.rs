@@ -11,38 +11,20 @@
 use mindseye_core::gpu::{Context, GpuModel, Output, Want, load_chunks};
 use mindseye_core::model::{CpuModel, Generator, Limits, LoadError, Step};
 use mindseye_core::sampling::SamplingConfig;
-use serde_json::Value;
-use std::path::PathBuf;
+use mindseye_tests::models::{gguf, golden, ids, relative_difference};
 use std::sync::Arc;
 
 const TOLERANCE: f64 = 1e-3;
-
-fn dir() -> PathBuf {
-    mindseye_tests::golden().join("models")
-}
 
 fn context() -> Context {
     pollster::block_on(Context::new()).expect("a native GPU adapter (lavapipe in CI: apt mesa-vulkan-drivers)")
 }
 
-fn bytes(name: &str) -> Vec<u8> {
-    std::fs::read(dir().join(format!("{name}.gguf"))).unwrap_or_else(|e| panic!("{name}.gguf: {e}"))
-}
-
 /// Streams the fixture in 64 KiB chunks, as a download would arrive.
 fn gpu_model(ctx: Context, name: &str) -> GpuModel {
-    let bytes = bytes(name);
+    let bytes = gguf(name);
     let chunks = bytes.chunks(64 << 10).map(|c| Ok::<_, LoadError>(c.to_vec())).collect::<Vec<_>>();
     load_chunks(Arc::new(ctx), chunks, 256).expect("the fixture loads on the GPU")
-}
-
-fn golden(name: &str) -> Value {
-    let json = std::fs::read(dir().join(format!("{name}.json"))).unwrap_or_else(|e| panic!("{name}.json: {e}"));
-    serde_json::from_slice(&json).expect("the golden is JSON")
-}
-
-fn ids(value: &Value) -> Vec<u32> {
-    value.as_array().expect("ids").iter().map(|v| v.as_u64().expect("an id") as u32).collect()
 }
 
 fn logits(model: &mut GpuModel, tokens: &[u32]) -> Vec<f32> {
@@ -52,21 +34,13 @@ fn logits(model: &mut GpuModel, tokens: &[u32]) -> Vec<f32> {
     }
 }
 
-/// max |a - b| as a fraction of the std of `b`.
-fn relative_difference(a: &[f32], b: &[f32]) -> f64 {
-    let n = b.len() as f64;
-    let mean = b.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-    let std = (b.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt();
-    a.iter().zip(b).map(|(x, y)| f64::from((x - y).abs())).fold(0.0, f64::max) / std
-}
-
 fn prompts(name: &str) -> Vec<(String, Vec<u32>)> {
     let g = golden(name);
     g["cases"].as_array().expect("cases").iter().map(|c| (c["name"].to_string(), ids(&c["tokens"]))).collect()
 }
 
 fn decode_matches_the_cpu_reference(name: &str, ctx: Context) {
-    let cpu = CpuModel::from_bytes(&bytes(name)).unwrap();
+    let cpu = CpuModel::from_bytes(&gguf(name)).unwrap();
     let mut gpu = gpu_model(ctx, name);
     for (case, tokens) in prompts(name) {
         gpu.truncate(0);
@@ -80,7 +54,7 @@ fn decode_matches_the_cpu_reference(name: &str, ctx: Context) {
 }
 
 fn prefill_matches_the_cpu_reference(name: &str) {
-    let cpu = CpuModel::from_bytes(&bytes(name)).unwrap();
+    let cpu = CpuModel::from_bytes(&gguf(name)).unwrap();
     let mut gpu = gpu_model(context(), name);
     for (case, tokens) in prompts(name) {
         gpu.truncate(0);

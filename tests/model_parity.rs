@@ -20,8 +20,8 @@
 use mindseye_core::model::{CpuModel, Generator, Limits, Rounding, Step};
 use mindseye_core::sampling::SamplingConfig;
 use mindseye_core::tokenizer::Tokenizer;
+use mindseye_tests::models::{gguf, golden, ids, logits, relative_difference};
 use serde_json::Value;
-use std::path::PathBuf;
 
 /// Largest allowed |ours - llama.cpp| at a position, as a fraction of the std of llama.cpp's logits
 /// there, for our f32 reference (what the GPU engine computes too). Gemma 2 gets more room: its GeGLU
@@ -34,10 +34,6 @@ fn tolerance_f32(name: &str) -> f64 {
 /// moves the logits by about 0.005 of their std.
 const TOLERANCE_LIKE_GGML: f64 = 0.08;
 
-fn dir() -> PathBuf {
-    mindseye_tests::golden().join("models")
-}
-
 struct Fixture {
     model: CpuModel,
     tokenizer: Tokenizer,
@@ -45,39 +41,17 @@ struct Fixture {
 }
 
 fn fixture(name: &str) -> Fixture {
-    let bytes = std::fs::read(dir().join(format!("{name}.gguf"))).unwrap_or_else(|e| panic!("{name}.gguf: {e}"));
+    let bytes = gguf(name);
     let file = mindseye_core::gguf::File::parse(&bytes).expect("the fixture parses");
     let tokenizer = Tokenizer::from_gguf(&file).expect("the fixture's tokenizer loads");
     let model = CpuModel::from_bytes(&bytes).expect("the fixture loads");
-    let json = std::fs::read(dir().join(format!("{name}.json"))).unwrap_or_else(|e| panic!("{name}.json: {e}"));
-    let golden: Value = serde_json::from_slice(&json).expect("the golden is JSON");
+    let golden = golden(name);
     assert_eq!(golden["n_vocab"].as_u64(), Some(model.config.n_vocab as u64), "{name}: vocabulary size");
     Fixture { model, tokenizer, golden }
 }
 
-fn ids(value: &Value) -> Vec<u32> {
-    value.as_array().expect("an array of ids").iter().map(|v| v.as_u64().expect("an id") as u32).collect()
-}
-
 fn cases(f: &Fixture) -> &[Value] {
     f.golden["cases"].as_array().expect("cases")
-}
-
-fn oracle_logits(case: &Value, n_vocab: usize) -> Vec<Vec<f32>> {
-    logits_file(case, "logits", n_vocab)
-}
-
-fn logits_file(case: &Value, key: &str, n_vocab: usize) -> Vec<Vec<f32>> {
-    let file = case[key].as_str().expect("logits file");
-    let bytes = std::fs::read(dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let floats: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    floats.chunks_exact(n_vocab).map(<[f32]>::to_vec).collect()
-}
-
-fn std_dev(row: &[f32]) -> f64 {
-    let n = row.len() as f64;
-    let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-    (row.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt()
 }
 
 fn tokenizes_like_llama_cpp(name: &str) {
@@ -90,21 +64,18 @@ fn tokenizes_like_llama_cpp(name: &str) {
     }
 }
 
-/// Per prompt position, max |ours - llama.cpp| over the vocabulary, as a fraction of the std of
-/// llama.cpp's logits at that position.
-fn logit_differences(f: &Fixture, case: &Value) -> Vec<f64> {
+/// Per prompt position, max |ours - theirs| over the vocabulary, as a fraction of the std of theirs
+/// at that position; theirs are the logits the case's `key` names (`logits`: llama.cpp's;
+/// `reference_logits`: the exact float64 reference's).
+fn logit_differences(f: &Fixture, case: &Value, key: &str) -> Vec<f64> {
     let tokens = ids(&case["tokens"]);
-    let oracle = oracle_logits(case, f.model.config.n_vocab);
-    assert_eq!(oracle.len(), tokens.len(), "one row of logits per prompt position");
+    let theirs = logits(case, key, f.model.config.n_vocab);
+    assert_eq!(theirs.len(), tokens.len(), "one row of logits per prompt position");
     let mut cache = f.model.cache(tokens.len());
     tokens
         .iter()
-        .zip(&oracle)
-        .map(|(&token, expected)| {
-            let ours = f.model.forward(&mut cache, token).expect("forward");
-            let diff = ours.iter().zip(expected).map(|(a, b)| f64::from((a - b).abs())).fold(0.0, f64::max);
-            diff / std_dev(expected)
-        })
+        .zip(&theirs)
+        .map(|(&token, expected)| relative_difference(&f.model.forward(&mut cache, token).expect("forward"), expected))
         .collect()
 }
 
@@ -115,7 +86,7 @@ fn logits_match_llama_cpp(name: &str, rounding: Rounding, tolerance: f64) {
     f.model = f.model.with_rounding(rounding);
     for case in cases(&f) {
         let label = format!("{name} {} {rounding:?}", case["name"]);
-        let differences = logit_differences(&f, case);
+        let differences = logit_differences(&f, case, "logits");
         let worst = differences.iter().copied().fold(0.0, f64::max);
         let exact = differences.iter().filter(|&&d| d <= 1e-4).count();
         eprintln!(
@@ -137,13 +108,7 @@ fn logits_match_the_exact_reference(name: &str) {
     const TOLERANCE_EXACT: f64 = 2e-4;
     let f = fixture(name);
     for case in cases(&f) {
-        let tokens = ids(&case["tokens"]);
-        let exact = logits_file(case, "reference_logits", f.model.config.n_vocab);
-        let mut cache = f.model.cache(tokens.len());
-        for (pos, (&token, expected)) in tokens.iter().zip(&exact).enumerate() {
-            let ours = f.model.forward(&mut cache, token).expect("forward");
-            let diff = ours.iter().zip(expected).map(|(a, b)| f64::from((a - b).abs())).fold(0.0, f64::max);
-            let relative = diff / std_dev(expected);
+        for (pos, relative) in logit_differences(&f, case, "reference_logits").into_iter().enumerate() {
             assert!(
                 relative <= TOLERANCE_EXACT,
                 "{name} {} position {pos}: {relative:.2e} of the std from the exact reference",
