@@ -45,3 +45,20 @@ fn adapter_summary_reports_limits() {
     assert!(ctx.summary.max_workgroup_storage >= 16 << 10);
     assert!(!ctx.summary.name.is_empty());
 }
+
+#[test]
+fn a_destroyed_device_is_reported_as_lost_in_plain_words() {
+    let ctx = std::sync::Arc::new(context());
+    assert_eq!(ctx.lost(), None);
+    let mut model = mindseye_core::gpu::load_chunks(
+        ctx.clone(),
+        vec![Ok::<_, mindseye_core::model::LoadError>(mindseye_tests::models::gguf("llama-q8_0"))],
+        64,
+    )
+    .expect("the fixture loads");
+    ctx.device.destroy();
+    let _ = ctx.device.poll(mindseye_core::gpu::wgpu::PollType::Poll);
+    assert_eq!(ctx.lost().as_deref(), Some("the device was destroyed"));
+    let error = pollster::block_on(model.forward(&[1, 2], mindseye_core::gpu::Want::Argmax)).unwrap_err();
+    assert_eq!(error.to_string(), "the GPU device was lost (the device was destroyed); reload the model to go on");
+}

@@ -1,5 +1,6 @@
 //! Mind's Eye engine. Pure Rust, no browser APIs: compiles for native and wasm32.
 pub mod chat;
+pub mod generation;
 pub mod gguf;
 pub mod gpu;
 pub mod karel;

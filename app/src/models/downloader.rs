@@ -200,7 +200,7 @@ async fn download(models: Models, job: &Job) -> Result<Outcome, Failure> {
         return Err(e.into());
     }
     if let Stage::Hashing { total, .. } = verifier.stage().clone() {
-        let source = ModelSource::stored(&job.id, &job.name, &parts).await.map_err(storage_error)?;
+        let source = ModelSource::stored(&meta, &parts).await.map_err(storage_error)?;
         let mut chunks = source.chunks(HASH_CHUNK);
         let mut hashing = Progress::new(0, Some(total));
         models.set_progress(&job.id, hashing.view());

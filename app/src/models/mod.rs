@@ -335,7 +335,7 @@ impl Models {
             let layout = PartLayout::new(meta.part_size);
             let sizes: Vec<u64> = parts.iter().map(|(_, s)| *s).collect();
             let kept = layout.resume_point(&sizes).keep;
-            let source = ModelSource::stored(&id, &meta.name, &parts[..kept]).await?;
+            let source = ModelSource::stored(&meta, &parts[..kept]).await?;
             let file_name = meta.url.rsplit('/').next().unwrap_or(&meta.name).to_string();
             Ok((source, file_name, Some(meta.verified)))
         }

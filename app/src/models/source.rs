@@ -6,8 +6,10 @@
 //! [`ModelSource::read`]; `crate::engine` streams it into the GPU.
 
 use super::opfs;
+use mindseye_core::generation::ModelIdentity;
 use mindseye_core::gguf::{self, StreamReader};
 use mindseye_core::models::download::read_spans;
+use mindseye_core::models::store::StoredMeta;
 use std::rc::Rc;
 use wasm_bindgen_futures::JsFuture;
 
@@ -25,6 +27,8 @@ pub enum Origin {
 pub struct ModelSource {
     pub name: String,
     pub origin: Origin,
+    /// Who the model is, for the answers it gives.
+    pub identity: ModelIdentity,
     blobs: Rc<Vec<web_sys::Blob>>,
     sizes: Rc<Vec<u64>>,
 }
@@ -34,13 +38,19 @@ impl ModelSource {
     pub fn local(file: web_sys::File) -> ModelSource {
         let size = file.size() as u64;
         let name = file.name();
-        ModelSource { name, origin: Origin::Local, blobs: Rc::new(vec![file.into()]), sizes: Rc::new(vec![size]) }
+        let identity = ModelIdentity { name: name.clone(), file: name.clone(), size, catalog_id: None, sha256: None };
+        ModelSource {
+            name,
+            origin: Origin::Local,
+            identity,
+            blobs: Rc::new(vec![file.into()]),
+            sizes: Rc::new(vec![size]),
+        }
     }
 
     /// A downloaded model: the snapshot of each part, in order.
     pub async fn stored(
-        id: &str,
-        name: &str,
+        meta: &StoredMeta,
         parts: &[(web_sys::FileSystemFileHandle, u64)],
     ) -> Result<ModelSource, String> {
         let mut blobs = Vec::with_capacity(parts.len());
@@ -51,8 +61,9 @@ impl ModelSource {
             blobs.push(file.into());
         }
         Ok(ModelSource {
-            name: name.to_string(),
-            origin: Origin::Stored { id: id.to_string() },
+            name: meta.name.clone(),
+            origin: Origin::Stored { id: meta.id.clone() },
+            identity: meta.identity(sizes.iter().sum()),
             blobs: Rc::new(blobs),
             sizes: Rc::new(sizes),
         })

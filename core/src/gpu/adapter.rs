@@ -1,6 +1,7 @@
 //! Finding an adapter and opening a device that asks for everything the adapter offers.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 /// Why the GPU could not be used. Every variant reads as a plain sentence for the user.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,8 @@ pub enum GpuError {
     Shape(String),
     #[error("the GPU rejected the work: {0}")]
     Rejected(String),
+    #[error("the GPU device was lost ({0}); reload the model to go on")]
+    DeviceLost(String),
 }
 
 /// What the app and the CLI show about an adapter: its identity, the limits that decide which
@@ -139,6 +142,8 @@ pub struct Context {
     binding_cap: u64,
     /// Whether kernels may use their subgroup variants (off: the portable path everywhere).
     subgroups: bool,
+    /// Why the device was lost, once it has been (a driver reset, a crashed GPU process, `destroy`).
+    lost: Arc<Mutex<Option<String>>>,
 }
 
 impl Context {
@@ -179,7 +184,31 @@ impl Context {
         let summary = AdapterSummary::new(&adapter.get_info(), &limits, features);
         let binding_cap = summary.max_storage_binding.min(summary.max_buffer);
         let subgroups = summary.subgroups;
-        Ok(Self { device, queue, summary, binding_cap, subgroups })
+        let lost = Arc::new(Mutex::new(None));
+        let record = lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            let why = match (reason, message.trim()) {
+                (wgpu::DeviceLostReason::Destroyed, _) => "the device was destroyed".to_string(),
+                (_, "") => "no reason given".to_string(),
+                (_, message) => message.to_string(),
+            };
+            if let Ok(mut slot) = record.lock() {
+                slot.get_or_insert(why);
+            }
+        });
+        Ok(Self { device, queue, summary, binding_cap, subgroups, lost })
+    }
+
+    /// Why the device was lost, if it has been. A lost device never comes back: the model must be
+    /// loaded again on a new [`Context`].
+    pub fn lost(&self) -> Option<String> {
+        self.lost.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    /// Fails with [`GpuError::DeviceLost`] once the device is gone, so callers report that rather
+    /// than the confusing errors a dead device produces.
+    pub fn check_alive(&self) -> Result<(), GpuError> {
+        self.lost().map_or(Ok(()), |why| Err(GpuError::DeviceLost(why)))
     }
 
     /// The size in bytes that weight tensors are split to (by whole rows) so each piece fits one

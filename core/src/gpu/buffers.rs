@@ -37,6 +37,7 @@ pub fn storage_zeroed(ctx: &Context, label: &str, len: usize) -> wgpu::Buffer {
 /// Maps a `MAP_READ` buffer whose copy has been submitted and returns its bytes. Natively this
 /// polls the device; in the browser the map callback fires from the event loop while we await.
 pub(crate) async fn map_read(ctx: &Context, staging: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> {
+    ctx.check_alive()?;
     let (tx, rx) = futures_channel::oneshot::channel();
     staging.map_async(wgpu::MapMode::Read, .., move |result| {
         let _ = tx.send(result);
@@ -45,9 +46,9 @@ pub(crate) async fn map_read(ctx: &Context, staging: &wgpu::Buffer) -> Result<Ve
     ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Readback(e.to_string()))?;
     #[cfg(target_arch = "wasm32")]
     let _ = ctx;
-    rx.await
-        .map_err(|_| GpuError::Readback("the device was dropped before the copy finished".into()))?
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    let mapped = rx.await.map_err(|_| GpuError::Readback("the device was dropped before the copy finished".into()));
+    ctx.check_alive()?;
+    mapped?.map_err(|e| GpuError::Readback(e.to_string()))?;
     let bytes = {
         let view = staging.get_mapped_range(..).map_err(|e| GpuError::Readback(e.to_string()))?;
         view.to_vec()

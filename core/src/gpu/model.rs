@@ -397,6 +397,7 @@ impl GpuModel {
 
     /// Runs `tokens` at the next positions and reads back what `want` asks for about the last one.
     pub async fn forward(&mut self, tokens: &[u32], want: Want) -> Result<Output, GpuError> {
+        self.ctx.check_alive()?;
         if tokens.is_empty() {
             return Err(GpuError::Shape("no tokens to run".into()));
         }
@@ -414,6 +415,7 @@ impl GpuModel {
             self.submit(batch, last.then_some(want));
         }
         if let Some(error) = scope.pop().await {
+            self.ctx.check_alive()?;
             return Err(GpuError::Rejected(error.to_string()));
         }
         match want {

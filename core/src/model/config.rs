@@ -110,6 +110,12 @@ pub enum ConfigError {
 /// Cap on every size so that products of them cannot overflow and absurd files are refused early.
 const MAX_DIM: u64 = 1 << 20;
 
+/// The smallest context the app allocates: an SGP-Bench prompt and its answer.
+pub const MIN_CONTEXT: u32 = 2048;
+/// The largest context the app allocates: a Karel synthesis prompt is up to ~4,000 tokens with a small
+/// vocabulary, and the answer comes after it.
+pub const MAX_CONTEXT: u32 = 8192;
+
 impl Config {
     pub fn from_gguf(file: &gguf::File) -> Result<Config, ConfigError> {
         let name = file.architecture()?;
@@ -212,6 +218,19 @@ impl Config {
 
     pub fn v_dim(&self) -> usize {
         self.n_head_kv * self.head_dim_v
+    }
+
+    /// Bytes of KV cache one position takes: keys and values of every layer, as f32.
+    pub fn kv_bytes_per_position(&self) -> u64 {
+        (self.n_layer * (self.kv_dim() + self.v_dim()) * 4) as u64
+    }
+
+    /// How many positions of context to allocate within `budget` bytes of KV cache: as many as fit,
+    /// in steps of 256, between [`MIN_CONTEXT`] and [`MAX_CONTEXT`]. Below the minimum the panes'
+    /// prompts would not fit at all, so a large model gets the minimum and its memory estimate says so.
+    pub fn context_within(&self, budget: u64) -> u32 {
+        let fits = budget / self.kv_bytes_per_position().max(1);
+        (fits / 256 * 256).clamp(u64::from(MIN_CONTEXT), u64::from(MAX_CONTEXT)) as u32
     }
 
     /// Whether `layer` attends only within the sliding window (Gemma 2: the even layers).

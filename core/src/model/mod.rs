@@ -10,7 +10,7 @@ mod generator;
 pub mod ops;
 mod weights;
 
-pub use config::{Arch, Config, ConfigError, Rope, RopeLayout};
+pub use config::{Arch, Config, ConfigError, MAX_CONTEXT, MIN_CONTEXT, Rope, RopeLayout};
 pub use cpu::{CpuModel, KvCache};
 pub use generator::{GenerateError, Generator, Limits, Step, StopReason};
 pub use ops::Rounding;

@@ -189,3 +189,19 @@ fn an_implausible_size_is_refused_before_anything_is_allocated() {
     let err = load(&w).err().unwrap().to_string();
     assert!(err.contains("block_count"), "{err}");
 }
+
+#[test]
+fn the_kv_cache_costs_keys_and_values_of_every_layer_per_position() {
+    let config = load(&tiny(Arch::Llama, false)).unwrap().config;
+    // 2 layers, 2 KV heads of 8 dimensions, keys and values, 4 bytes each.
+    assert_eq!(config.kv_bytes_per_position(), 2 * 2 * 16 * 4);
+}
+
+#[test]
+fn the_context_is_what_fits_the_budget_within_its_bounds() {
+    let config = load(&tiny(Arch::Llama, false)).unwrap().config;
+    let per = config.kv_bytes_per_position();
+    assert_eq!(config.context_within(per * 3000), 2816);
+    assert_eq!(config.context_within(per * 100), MIN_CONTEXT);
+    assert_eq!(config.context_within(u64::MAX), MAX_CONTEXT);
+}

@@ -5,6 +5,7 @@
 //! closed, so a download writes one part at a time and closes it when full. A crash or a closed tab
 //! loses at most the part in progress, and a resumed download never copies what is already stored.
 
+use crate::generation::ModelIdentity;
 use serde::{Deserialize, Serialize};
 
 pub const MODELS_DIR: &str = "models";
@@ -104,6 +105,19 @@ pub struct StoredMeta {
 }
 
 impl StoredMeta {
+    /// Who this model is, for answers made with it: its hash only once the download was checked
+    /// against it. `size` is the stored size, counted from the parts.
+    pub fn identity(&self, size: u64) -> ModelIdentity {
+        let file = self.url.rsplit('/').next().filter(|f| !f.is_empty()).unwrap_or(&self.name);
+        ModelIdentity {
+            name: self.name.clone(),
+            file: file.split(['?', '#']).next().unwrap_or(file).to_string(),
+            size,
+            catalog_id: self.catalog_id.clone(),
+            sha256: (self.verified == Verified::Sha256).then(|| self.sha256.clone()).flatten(),
+        }
+    }
+
     pub fn new(id: &str, name: &str, url: &str) -> StoredMeta {
         StoredMeta {
             format: META_FORMAT,
@@ -216,5 +230,17 @@ mod tests {
         assert_eq!(meta.planned_size(), Some(100));
         meta.total = Some(120);
         assert_eq!(meta.planned_size(), Some(120));
+    }
+
+    #[test]
+    fn a_stored_model_is_identified_by_its_file_name_size_and_checked_hash() {
+        let mut meta = StoredMeta::new("q", "Qwen", "https://hub.example/r/resolve/main/Qwen-Q4_0.gguf?download=true");
+        meta.catalog_id = Some("qwen".into());
+        meta.sha256 = Some("ab".repeat(32));
+        let unchecked = meta.identity(42);
+        assert_eq!((unchecked.file.as_str(), unchecked.size, unchecked.sha256), ("Qwen-Q4_0.gguf", 42, None));
+        meta.verified = Verified::Sha256;
+        assert_eq!(meta.identity(42).sha256, Some("ab".repeat(32)));
+        assert_eq!(meta.identity(42).catalog_id.as_deref(), Some("qwen"));
     }
 }
