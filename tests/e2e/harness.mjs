@@ -2,6 +2,7 @@
 // Debian's Chromium (never a downloaded browser) with WebGPU on its software adapter.
 import { chromium } from "playwright-core";
 import { before, after } from "node:test";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,4 +76,17 @@ export function withBrowser(contextOptions, ready, serverOptions = {}) {
     await env.browser?.close();
     await env.site?.stop();
   });
+}
+
+/**
+ * The native engine's greedy answer to `prompt` as a chat user turn, on `model` (lavapipe): what the
+ * app's "Ask the model" must stream for the same prompt, token for token.
+ */
+export function nativeAnswer(model, prompt, maxTokens = 256) {
+  const out = execFileSync(
+    "cargo",
+    ["run", "-q", "-p", "mindseye-core", "--bin", "mindseye", "--", "run", model, "--chat", "--prompt", prompt, "--max-tokens", String(maxTokens)],
+    { cwd: repo, encoding: "utf8", env: { ...process.env, XDG_RUNTIME_DIR: "/tmp" }, maxBuffer: 1 << 24 },
+  );
+  return out.replace(/\n$/, "");
 }
