@@ -12,6 +12,7 @@ mod date;
 mod family;
 
 use std::fmt;
+use std::ops::Range;
 
 use minijinja::{Environment, ErrorKind, Value};
 
@@ -141,12 +142,14 @@ impl Template {
         self
     }
 
-    /// The token ids of `messages` rendered for the assistant's reply. The rendered text is encoded
-    /// with its special tokens honoured, and a BOS that the template writes itself is not doubled by
-    /// the tokenizer's own.
+    /// The token ids of `messages` rendered for the assistant's reply. The template's own special
+    /// tokens are honoured; the messages' contents are data, so a control-token text inside them (a
+    /// question containing `<|im_end|>`) stays plain text and cannot forge a turn. A BOS that the
+    /// template writes itself is not doubled by the tokenizer's own.
     pub fn encode(&self, tokenizer: &Tokenizer, messages: &[Message]) -> Result<Vec<u32>, ChatError> {
         let text = self.render(messages, true)?;
-        let mut ids = tokenizer.encode(&text, true);
+        let untrusted = content_spans(&text, messages, tokenizer)?;
+        let mut ids = tokenizer.encode_with_untrusted(&text, true, &untrusted);
         if let (Some(bos), [a, b, ..]) = (tokenizer.bos(), ids.as_slice())
             && *a == bos
             && *b == bos
@@ -171,6 +174,38 @@ impl Template {
         let template = self.env.get_template(NAME).map_err(ChatError::render)?;
         template.render(context).map_err(ChatError::render)
     }
+}
+
+/// Where the messages' contents landed in `rendered`, searched in order (templates may trim a
+/// message, so its trimmed text is what is looked for). Only contents that spell a control token
+/// matter; one of those that the template changed beyond recognition is refused rather than trusted.
+fn content_spans(rendered: &str, messages: &[Message], tokenizer: &Tokenizer) -> Result<Vec<Range<usize>>, ChatError> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    for message in messages {
+        let content = message.content.trim();
+        if content.is_empty() {
+            continue;
+        }
+        match rendered[from..].find(content) {
+            Some(at) => {
+                spans.push(from + at..from + at + content.len());
+                from += at + content.len();
+            }
+            None if tokenizer.mentions_control_tokens(content) => {
+                return Err(ChatError::Render {
+                    line: None,
+                    message: format!(
+                        "the {} message contains control-token text, and the template changed it so it could \
+                         not be kept apart from the template's own tokens",
+                        message.role
+                    ),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(spans)
 }
 
 /// The text of the special token whose id is stored under `key`; empty when the file names none.

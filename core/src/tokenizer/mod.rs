@@ -20,6 +20,7 @@ pub use stream::StreamDecoder;
 
 use crate::gguf;
 use special::Fragment;
+use std::ops::Range;
 
 /// llama.cpp's token types (`tokenizer.ggml.token_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,22 +74,35 @@ impl Tokenizer {
     /// Encodes trusted text: special tokens written in it (`<|im_start|>`) become those tokens.
     /// `add_special` adds BOS/EOS where the file asks for them.
     pub fn encode(&self, text: &str, add_special: bool) -> Vec<u32> {
-        self.encode_with(text, add_special, true)
+        self.encode_with(text, add_special, true, &[])
+    }
+
+    /// Encodes text that is trusted except for the byte ranges `untrusted` (user input placed in a
+    /// template): control-token texts are honoured outside those ranges only.
+    pub fn encode_with_untrusted(&self, text: &str, add_special: bool, untrusted: &[Range<usize>]) -> Vec<u32> {
+        self.encode_with(text, add_special, true, untrusted)
     }
 
     /// Encodes untrusted text (user input): control-token texts in it are encoded as plain text, so a user
     /// cannot forge turn boundaries. User-defined tokens are still matched, as llama.cpp does.
     pub fn encode_untrusted(&self, text: &str, add_special: bool) -> Vec<u32> {
-        self.encode_with(text, add_special, false)
+        self.encode_with(text, add_special, false, &[])
     }
 
-    fn encode_with(&self, text: &str, add_special: bool, parse_special: bool) -> Vec<u32> {
+    /// Whether `text` spells a control token that [`Tokenizer::encode`] would turn into that token.
+    pub fn mentions_control_tokens(&self, text: &str) -> bool {
+        let tokens =
+            |parse| self.specials.split(text, parse, &[]).iter().filter(|f| matches!(f, Fragment::Token(_))).count();
+        tokens(true) > tokens(false)
+    }
+
+    fn encode_with(&self, text: &str, add_special: bool, parse_special: bool, untrusted: &[Range<usize>]) -> Vec<u32> {
         let mut out = Vec::with_capacity(text.len() / 3 + 2);
         if add_special && self.add_bos {
             out.extend(self.bos);
         }
         let mut after_special = true;
-        for fragment in self.specials.split(text, parse_special) {
+        for fragment in self.specials.split(text, parse_special, untrusted) {
             match fragment {
                 Fragment::Token(id) => {
                     out.push(id);

@@ -2,6 +2,7 @@
 
 use super::TokenType;
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// A piece of the input: plain text for the model, or a token matched by its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,14 +45,22 @@ impl Matcher {
         Matcher { by_text, lengths }
     }
 
-    pub(super) fn split<'a>(&self, text: &'a str, parse_special: bool) -> Vec<Fragment<'a>> {
+    /// Splits `text` at the token texts it contains. Control tokens are matched only when
+    /// `parse_special`, and never where they would overlap one of the `untrusted` byte ranges.
+    pub(super) fn split<'a>(
+        &self,
+        text: &'a str,
+        parse_special: bool,
+        untrusted: &[Range<usize>],
+    ) -> Vec<Fragment<'a>> {
         let bytes = text.as_bytes();
         let mut fragments = Vec::new();
         let (mut start, mut at) = (0, 0);
         while at < bytes.len() {
             let found = self.lengths[bytes[at] as usize].iter().find_map(|&len| {
                 let &(id, always) = self.by_text.get(bytes.get(at..at + len)?)?;
-                (parse_special || always).then_some((id, len))
+                let trusted = parse_special && !untrusted.iter().any(|r| r.start < at + len && at < r.end);
+                (trusted || always).then_some((id, len))
             });
             match found {
                 // Token texts start with a leading UTF-8 byte, so `at` is a char boundary.
