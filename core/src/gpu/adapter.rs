@@ -1,6 +1,8 @@
 //! Finding an adapter and opening a device that asks for everything the adapter offers.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 /// Why the GPU could not be used. Every variant reads as a plain sentence for the user.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +141,10 @@ pub struct Context {
     binding_cap: u64,
     /// Whether kernels may use their subgroup variants (off: the portable path everywhere).
     subgroups: bool,
+    /// Compiled pipelines by WGSL source and entry point, shared by every model loaded on this
+    /// context: compiling is most of a first load's time (about 20 s for the engine's kernels on
+    /// a software adapter), and browsers do not reuse pipelines across `create*` calls.
+    pipelines: Mutex<HashMap<(String, String), wgpu::ComputePipeline>>,
 }
 
 impl Context {
@@ -179,7 +185,7 @@ impl Context {
         let summary = AdapterSummary::new(&adapter.get_info(), &limits, features);
         let binding_cap = summary.max_storage_binding.min(summary.max_buffer);
         let subgroups = summary.subgroups;
-        Ok(Self { device, queue, summary, binding_cap, subgroups })
+        Ok(Self { device, queue, summary, binding_cap, subgroups, pipelines: Mutex::default() })
     }
 
     /// The size in bytes that weight tensors are split to (by whole rows) so each piece fits one
@@ -206,6 +212,22 @@ impl Context {
     /// Whether kernels built from this context use their subgroup variants.
     pub fn uses_subgroups(&self) -> bool {
         self.subgroups
+    }
+
+    /// The pipeline for `entry` of `source`, compiled by `compile` the first time it is asked for.
+    pub(crate) fn pipeline(
+        &self,
+        source: &str,
+        entry: &str,
+        compile: impl FnOnce() -> wgpu::ComputePipeline,
+    ) -> wgpu::ComputePipeline {
+        let mut cache = self.pipelines.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.entry((source.to_string(), entry.to_string())).or_insert_with(compile).clone()
+    }
+
+    /// How many distinct pipelines this context has compiled.
+    pub fn compiled_pipelines(&self) -> usize {
+        self.pipelines.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 }
 
