@@ -10,7 +10,7 @@
 //! run on WebGPU by `gpu_browser`).
 #![cfg(not(target_arch = "wasm32"))] // the CPU reference runs natively; the browser runs the shared checks
 
-use mindseye_core::gpu::{Context, GpuModel};
+use mindseye_core::gpu::{Context, GpuModel, bench};
 use mindseye_core::model::CpuModel;
 use mindseye_tests::models::gpu::{self, load};
 use mindseye_tests::models::{gguf, golden, ids, relative_difference};
@@ -108,4 +108,18 @@ fn a_second_model_of_the_same_architecture_compiles_no_new_pipelines() {
     let compiled = ctx.compiled_pipelines();
     let _second = load(ctx.clone(), "qwen2-q4_k_m");
     assert_eq!(ctx.compiled_pipelines(), compiled);
+}
+
+#[test]
+fn the_benchmark_run_decodes_llama_cpp_s_greedy_tokens() {
+    let name = "qwen2-q8_0";
+    let golden = golden(name);
+    let case = &golden["cases"][0];
+    let mut model = load(Arc::new(context()), name);
+    let clock = std::time::Instant::now();
+    let prompt = ids(&case["tokens"]);
+    let run = bench::measure(&mut model, &prompt, 7, || clock.elapsed().as_secs_f64());
+    let measured = pollster::block_on(run).expect("the benchmark runs");
+    assert_eq!(measured.tokens, ids(&case["greedy"])[..8]);
+    assert!(measured.warmup_s > 0.0 && measured.prefill_s > 0.0 && measured.decode_s > 0.0);
 }

@@ -5,7 +5,8 @@
 use crate::models::ModelSource;
 use leptos::prelude::*;
 use mindseye_core::chat::{Message, Template};
-use mindseye_core::gpu::{Context, GpuLoader, GpuModel, Output, Want};
+use mindseye_core::gpu::bench::{self, Measurement, Prompt};
+use mindseye_core::gpu::{AdapterSummary, Context, GpuLoader, GpuModel, Output, Want};
 use mindseye_core::model::{Generator, Limits, Step};
 use mindseye_core::sampling::SamplingConfig;
 use mindseye_core::tokenizer::Tokenizer;
@@ -152,6 +153,35 @@ impl Engine {
     /// Generates a reply to `prompt` (a user turn in the model's chat template when it has one,
     /// else the raw text), greedily, calling `on_text` with the text so far after every token.
     pub async fn generate(self, prompt: &str, max_tokens: usize, on_text: impl Fn(String)) -> Result<Report, String> {
+        self.with_model(async |loaded| {
+            self.stop.set(false);
+            let started = crate::browser::now_ms();
+            let (tokens, stopped_by_user) = run(loaded, prompt, max_tokens, self.stop, &on_text).await?;
+            let seconds = (crate::browser::now_ms() - started) / 1000.0;
+            Ok(Report { model: loaded.name.clone(), tokens, seconds, stopped_by_user })
+        })
+        .await
+    }
+
+    /// Measures the loaded model's speed on `prompt` (plain text, BOS added where the model wants
+    /// one; see `mindseye_core::gpu::bench`). Returns the prompt's text with the measurement.
+    pub async fn bench(self, prompt: &Prompt, decode_steps: usize) -> Result<(String, Measurement), String> {
+        self.with_model(async |loaded| {
+            let text = match prompt {
+                Prompt::Text(text) => text.clone(),
+                Prompt::Tokens(n) => bench::text_prompt(&loaded.tokenizer, *n),
+            };
+            let tokens = loaded.tokenizer.encode(&text, true);
+            let clock = || crate::browser::now_ms() / 1000.0;
+            let measured = bench::measure(&mut loaded.model, &tokens, decode_steps, clock).await;
+            Ok((text, measured.map_err(|e| e.to_string())?))
+        })
+        .await
+    }
+
+    /// Runs `work` on the loaded model, the engine marked busy meanwhile. Whatever `work` returns,
+    /// even an error (a prompt too long, a rejected dispatch), the model stays loaded and usable.
+    async fn with_model<T>(self, work: impl AsyncFnOnce(&mut Loaded) -> Result<T, String>) -> Result<T, String> {
         if self.is_busy() {
             return Err("The model is busy; stop the running answer first.".into());
         }
@@ -160,17 +190,16 @@ impl Engine {
                 "No model is loaded: choose one under Models and press \u{201c}Load into the GPU\u{201d}.".into()
             );
         };
-        let name = loaded.name.clone();
-        self.stop.set(false);
-        self.state.set(EngineState::Generating { name: name.clone() });
-        let started = crate::browser::now_ms();
-        let result = run(&mut loaded, prompt, max_tokens, self.stop, &on_text).await;
-        let seconds = (crate::browser::now_ms() - started) / 1000.0;
+        self.state.set(EngineState::Generating { name: loaded.name.clone() });
+        let result = work(&mut loaded).await;
         self.loaded.set_value(Some(loaded));
-        // A failed answer (a prompt too long, a rejected dispatch) leaves the model loaded and usable;
-        // the error goes back to the caller to show.
         self.state.set(self.idle_state(None));
-        result.map(|(tokens, stopped_by_user)| Report { model: name, tokens, seconds, stopped_by_user })
+        result
+    }
+
+    /// The adapter of the loaded model's GPU.
+    pub fn adapter(self) -> Option<AdapterSummary> {
+        self.loaded.with_value(|l| l.as_ref().map(|l| l.model.adapter().clone()))
     }
 }
 
