@@ -9,7 +9,7 @@ CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CURDIR)/node_modules/.bin:$(CARGO_HOME)/bin:$(HOME)/.cargo/bin:$(PATH)
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: serve dist dev test tools build-tools test-tools clean
+.PHONY: serve dist dev test tools build-tools test-tools clean bench-browser
 
 serve: dist
 	node scripts/serve.mjs --dir dist --port $(PORT)
@@ -25,6 +25,14 @@ dev: build-tools
 
 test:
 	bash scripts/test.sh
+
+# Our engine next to wllama (llama.cpp in wasm) in headless Chromium, on one GGUF file:
+#   make bench-browser MODEL=path/to/model.gguf [PROMPT_TOKENS=16] [DECODE_TOKENS=8]
+PROMPT_TOKENS ?= 16
+DECODE_TOKENS ?= 8
+bench-browser: dist
+	@test -n "$(MODEL)" || { echo "usage: make bench-browser MODEL=path/to/model.gguf [PROMPT_TOKENS=16] [DECODE_TOKENS=8]"; exit 2; }
+	node scripts/browser_bench.mjs --model "$(MODEL)" --prompt-tokens $(PROMPT_TOKENS) --decode-tokens $(DECODE_TOKENS)
 
 build-tools:
 	bash scripts/install-tools.sh build

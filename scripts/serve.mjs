@@ -4,7 +4,11 @@
 //
 //   node scripts/serve.mjs --dir dist [--port 8080] [--host 127.0.0.1] [--base /mindseye/]
 //        [--mount /hub/=DIR] [--file /mindseye/models.json=FILE]
-//        [--drop-after /hub/x.gguf=BYTES] [--throttle BYTES_PER_SECOND]
+//        [--drop-after /hub/x.gguf=BYTES] [--throttle BYTES_PER_SECOND] [--isolate]
+//
+// `--isolate` sends the cross-origin isolation headers (COOP same-origin, COEP require-corp) with
+// every response, which pages need for SharedArrayBuffer: wllama's multi-threaded build in
+// scripts/browser_bench.mjs. Everything served here is same-origin, so nothing else changes.
 //
 // For tests (a stand-in for a model hub): `--file` serves one file at an exact path (a test catalog
 // over the bundled one), `--drop-after` cuts the connection after that many body bytes of the next
@@ -33,6 +37,11 @@ const MIME = {
   ".ico": "image/x-icon",
   ".txt": "text/plain; charset=utf-8",
   ".gguf": "application/octet-stream",
+};
+
+const ISOLATION_HEADERS = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
 };
 
 /** Parses a single `bytes=a-b` range against a file of `size` bytes; null when unsatisfiable. */
@@ -93,6 +102,7 @@ export function startServer({
   files = {},
   faults = new Map(),
   throttle = 0,
+  isolate = false,
 }) {
   const roots = Object.entries({ ...mounts, [base]: dir })
     .map(([prefix, folder]) => [prefix.endsWith("/") ? prefix : prefix + "/", resolve(folder)])
@@ -133,6 +143,7 @@ export function startServer({
         "Cache-Control": "no-cache",
         "Last-Modified": info.mtime.toUTCString(),
         ETag: `"${info.size.toString(16)}-${info.mtimeMs.toString(16)}"`,
+        ...(isolate ? ISOLATION_HEADERS : {}),
       };
       let start = 0;
       let end = info.size - 1;
@@ -175,7 +186,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const opts = { dir: "dist", mounts: {}, files: {}, faults: new Map() };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
-    if (flag === "--dir") opts.dir = value;
+    if (flag === "--isolate") {
+      opts.isolate = true;
+      i -= 1; // a flag without a value
+    } else if (flag === "--dir") opts.dir = value;
     else if (flag === "--port") opts.port = Number(value);
     else if (flag === "--host") opts.host = value;
     else if (flag === "--base") opts.base = value.endsWith("/") ? value : value + "/";

@@ -16,24 +16,69 @@ pub fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden")
 }
 
+/// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
+/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes): the model tests generate one
+/// module of tests per fixture from it.
+#[macro_export]
+macro_rules! model_fixtures {
+    ($callback:ident) => {
+        $callback! {
+            llama_q8_0 => "llama-q8_0",
+            llama_q4_0 => "llama-q4_0",
+            llama_q4_k_m => "llama-q4_k_m",
+            qwen2_q8_0 => "qwen2-q8_0",
+            qwen2_q4_0 => "qwen2-q4_0",
+            qwen2_q4_k_m => "qwen2-q4_k_m",
+            gemma2_q8_0 => "gemma2-q8_0",
+            gemma2_q4_0 => "gemma2-q4_0",
+            gemma2_q4_k_m => "gemma2-q4_k_m",
+        }
+    };
+}
+
 /// The model fixtures of `golden/models` and their goldens, written by `golden/make_goldens.py`.
+/// Natively they are read from the disk; the browser test (wasm32) has them compiled in.
 pub mod models {
     use serde_json::Value;
-    use std::path::PathBuf;
 
-    pub fn dir() -> PathBuf {
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn dir() -> std::path::PathBuf {
         super::golden().join("models")
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read(file: &str) -> Vec<u8> {
+        std::fs::read(dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+    }
+
+    /// In the browser there is no file system: each fixture's model, goldens and exact reference
+    /// logits are embedded (llama.cpp's own logits are not: the browser test compares against the
+    /// exact reference only).
+    #[cfg(target_arch = "wasm32")]
+    fn read(file: &str) -> Vec<u8> {
+        macro_rules! embedded {
+            ($($module:ident => $name:literal),* $(,)?) => {
+                &[$(
+                    (concat!($name, ".gguf"), include_bytes!(concat!("golden/models/", $name, ".gguf"))),
+                    (concat!($name, ".json"), include_bytes!(concat!("golden/models/", $name, ".json"))),
+                    (concat!($name, ".plain.ref.f32"), include_bytes!(concat!("golden/models/", $name, ".plain.ref.f32"))),
+                    (concat!($name, ".chat.ref.f32"), include_bytes!(concat!("golden/models/", $name, ".chat.ref.f32"))),
+                )*]
+            };
+        }
+        const FILES: &[(&str, &[u8])] = crate::model_fixtures!(embedded);
+        let found = FILES.iter().find(|(name, _)| *name == file);
+        found.unwrap_or_else(|| panic!("{file} is not embedded in the browser test")).1.to_vec()
     }
 
     /// The bytes of fixture `name` (e.g. `qwen2-q8_0`).
     pub fn gguf(name: &str) -> Vec<u8> {
-        std::fs::read(dir().join(format!("{name}.gguf"))).unwrap_or_else(|e| panic!("{name}.gguf: {e}"))
+        read(&format!("{name}.gguf"))
     }
 
     /// The goldens of fixture `name`.
     pub fn golden(name: &str) -> Value {
-        let json = std::fs::read(dir().join(format!("{name}.json"))).unwrap_or_else(|e| panic!("{name}.json: {e}"));
-        serde_json::from_slice(&json).expect("the golden is JSON")
+        serde_json::from_slice(&read(&format!("{name}.json"))).expect("the golden is JSON")
     }
 
     /// A JSON array of token ids.
@@ -43,8 +88,7 @@ pub mod models {
 
     /// The rows of logits a case's `key` names (little-endian f32, one row per prompt position).
     pub fn logits(case: &Value, key: &str, n_vocab: usize) -> Vec<Vec<f32>> {
-        let file = case[key].as_str().expect("logits file");
-        let bytes = std::fs::read(dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let bytes = read(case[key].as_str().expect("logits file"));
         let floats: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
         floats.chunks_exact(n_vocab).map(<[f32]>::to_vec).collect()
     }
@@ -55,5 +99,92 @@ pub mod models {
         let mean = expected.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
         let std = (expected.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt();
         ours.iter().zip(expected).map(|(a, b)| f64::from((a - b).abs())).fold(0.0, f64::max) / std
+    }
+
+    /// The GPU engine on the fixtures, the same checks natively (`model_gpu`, lavapipe) and in the
+    /// browser (`gpu_browser`, WebGPU on SwiftShader). Async, so the browser can await the GPU.
+    pub mod gpu {
+        use super::{golden, ids, relative_difference};
+        use mindseye_core::gpu::{Context, GpuModel, Output, Want, load_chunks};
+        use mindseye_core::model::{Generator, Limits, LoadError, Step};
+        use mindseye_core::sampling::SamplingConfig;
+        use std::sync::Arc;
+
+        /// How many of the prompt's last tokens are run again one at a time (the decode kernels).
+        pub const DECODE_STEPS: usize = 3;
+
+        /// Streams fixture `name` into the GPU in 64 KiB chunks, as a download would arrive.
+        pub fn load(ctx: Arc<Context>, name: &str) -> GpuModel {
+            let bytes = super::gguf(name);
+            let chunks = bytes.chunks(64 << 10).map(|c| Ok::<_, LoadError>(c.to_vec()));
+            load_chunks(ctx, chunks, 256).expect("the fixture loads on the GPU")
+        }
+
+        /// The logits after running `tokens` at the next positions.
+        pub async fn logits(model: &mut GpuModel, tokens: &[u32]) -> Vec<f32> {
+            match model.forward(tokens, Want::Logits).await.expect("GPU forward") {
+                Output::Logits(l) => l,
+                Output::Token(_) => unreachable!("asked for logits"),
+            }
+        }
+
+        /// `n` tokens decoded greedily after `prompt`, the argmax taken on the GPU.
+        pub async fn greedy(model: &mut GpuModel, prompt: Vec<u32>, n: usize) -> Vec<u32> {
+            model.truncate(0);
+            let limits = Limits { max_tokens: n, stop_tokens: vec![] };
+            let mut generator =
+                Generator::new(prompt, model.config.n_vocab, SamplingConfig::greedy(), limits, None).unwrap();
+            while generator.stop_reason().is_none() {
+                let Output::Token(t) = model.forward(generator.pending(), Want::Argmax).await.expect("forward") else {
+                    unreachable!("asked for the argmax")
+                };
+                if let Step::Done(_) = generator.next_argmax(t).unwrap() {
+                    break;
+                }
+            }
+            generator.generated().to_vec()
+        }
+
+        /// Greedy decoding of every case's prompt gives llama.cpp's tokens exactly.
+        pub async fn greedy_matches_llama_cpp(ctx: Arc<Context>, name: &str) {
+            let mut model = load(ctx, name);
+            for case in golden(name)["cases"].as_array().expect("cases") {
+                let expected = ids(&case["greedy"]);
+                let ours = greedy(&mut model, ids(&case["tokens"]), expected.len()).await;
+                assert_eq!(ours, expected, "{name} {}", case["name"]);
+            }
+        }
+
+        /// For every case: the logits after the whole prompt in one call (the matrix-matrix
+        /// kernels), then after each of its last [`DECODE_STEPS`] tokens run again one at a time
+        /// on top of the rest (the matrix-vector kernels), against the exact float64 reference at
+        /// those positions: max |GPU - reference| over the vocabulary within `tolerance` of the
+        /// std of the reference logits. Returns the largest difference seen.
+        pub async fn logits_match_the_exact_reference(ctx: Arc<Context>, name: &str, tolerance: f64) -> f64 {
+            let mut model = load(ctx, name);
+            let n_vocab = model.config.n_vocab;
+            let mut worst = 0.0f64;
+            for case in golden(name)["cases"].as_array().expect("cases") {
+                let tokens = ids(&case["tokens"]);
+                let reference = super::logits(case, "reference_logits", n_vocab);
+                let mut check = |pos: usize, ours: &[f32], kernels: &str| {
+                    let d = relative_difference(ours, &reference[pos]);
+                    assert!(
+                        d <= tolerance,
+                        "{name} {} position {pos} ({kernels}): {d:.2e} of the std from the exact reference",
+                        case["name"]
+                    );
+                    worst = worst.max(d);
+                };
+                model.truncate(0);
+                check(tokens.len() - 1, &logits(&mut model, &tokens).await, "prefill");
+                let from = tokens.len() - DECODE_STEPS;
+                model.truncate(from);
+                for pos in from..tokens.len() {
+                    check(pos, &logits(&mut model, &tokens[pos..=pos]).await, "decode");
+                }
+            }
+            worst
+        }
     }
 }

@@ -6,32 +6,27 @@
 //! [`TOLERANCE`] of the logits' standard deviation; greedy decoding with the argmax taken on the GPU
 //! gives llama.cpp's tokens exactly. Both compute in f32 and differ only in summation order, so the
 //! tolerance is small; it is 1e-3 to leave room for lavapipe's and SwiftShader's fused multiply-adds.
-#![cfg(not(target_arch = "wasm32"))] // reads files; the browser runs the same engine in gpu_browser
+//! The greedy and exact-reference checks are shared with the browser (`mindseye_tests::models::gpu`,
+//! run on WebGPU by `gpu_browser`).
+#![cfg(not(target_arch = "wasm32"))] // the CPU reference runs natively; the browser runs the shared checks
 
-use mindseye_core::gpu::{Context, GpuModel, Output, Want, load_chunks};
-use mindseye_core::model::{CpuModel, Generator, Limits, LoadError, Step};
-use mindseye_core::sampling::SamplingConfig;
+use mindseye_core::gpu::{Context, GpuModel, bench};
+use mindseye_core::model::CpuModel;
+use mindseye_tests::models::gpu::{self, load};
 use mindseye_tests::models::{gguf, golden, ids, relative_difference};
 use std::sync::Arc;
 
 const TOLERANCE: f64 = 1e-3;
+/// Against the exact float64 reference: the bound the CPU f32 reference meets (`model_parity`);
+/// lavapipe stays within 2e-5.
+const TOLERANCE_EXACT: f64 = 2e-4;
 
 fn context() -> Context {
     pollster::block_on(Context::new()).expect("a native GPU adapter (lavapipe in CI: apt mesa-vulkan-drivers)")
 }
 
-/// Streams the fixture in 64 KiB chunks, as a download would arrive.
-fn gpu_model(ctx: Context, name: &str) -> GpuModel {
-    let bytes = gguf(name);
-    let chunks = bytes.chunks(64 << 10).map(|c| Ok::<_, LoadError>(c.to_vec())).collect::<Vec<_>>();
-    load_chunks(Arc::new(ctx), chunks, 256).expect("the fixture loads on the GPU")
-}
-
 fn logits(model: &mut GpuModel, tokens: &[u32]) -> Vec<f32> {
-    match pollster::block_on(model.forward(tokens, Want::Logits)).expect("GPU forward") {
-        Output::Logits(l) => l,
-        Output::Token(_) => unreachable!("asked for logits"),
-    }
+    pollster::block_on(gpu::logits(model, tokens))
 }
 
 fn prompts(name: &str) -> Vec<(String, Vec<u32>)> {
@@ -41,7 +36,7 @@ fn prompts(name: &str) -> Vec<(String, Vec<u32>)> {
 
 fn decode_matches_the_cpu_reference(name: &str, ctx: Context) {
     let cpu = CpuModel::from_bytes(&gguf(name)).unwrap();
-    let mut gpu = gpu_model(ctx, name);
+    let mut gpu = load(Arc::new(ctx), name);
     for (case, tokens) in prompts(name) {
         gpu.truncate(0);
         let mut cache = cpu.cache(tokens.len());
@@ -55,32 +50,13 @@ fn decode_matches_the_cpu_reference(name: &str, ctx: Context) {
 
 fn prefill_matches_the_cpu_reference(name: &str) {
     let cpu = CpuModel::from_bytes(&gguf(name)).unwrap();
-    let mut gpu = gpu_model(context(), name);
+    let mut gpu = load(Arc::new(context()), name);
     for (case, tokens) in prompts(name) {
         gpu.truncate(0);
         let mut cache = cpu.cache(tokens.len());
         let expected = tokens.iter().map(|&t| cpu.forward(&mut cache, t).unwrap()).last().unwrap();
         let d = relative_difference(&logits(&mut gpu, &tokens), &expected);
         assert!(d <= TOLERANCE, "{name} {case}: GPU prefill differs by {d:.2e} of the std");
-    }
-}
-
-fn greedy_matches_llama_cpp(name: &str) {
-    let mut gpu = gpu_model(context(), name);
-    for case in golden(name)["cases"].as_array().unwrap() {
-        let (tokens, expected) = (ids(&case["tokens"]), ids(&case["greedy"]));
-        gpu.truncate(0);
-        let limits = Limits { max_tokens: expected.len(), stop_tokens: vec![] };
-        let mut generator = Generator::new(tokens, gpu.config.n_vocab, SamplingConfig::greedy(), limits, None).unwrap();
-        while generator.stop_reason().is_none() {
-            let Output::Token(t) = pollster::block_on(gpu.forward(generator.pending(), Want::Argmax)).unwrap() else {
-                unreachable!("asked for the argmax")
-            };
-            if let Step::Done(_) = generator.next_argmax(t).unwrap() {
-                break;
-            }
-        }
-        assert_eq!(generator.generated(), expected.as_slice(), "{name} {}", case["name"]);
     }
 }
 
@@ -99,23 +75,19 @@ macro_rules! gpu_parity {
 
             #[test]
             fn greedy_decoding_with_the_gpu_argmax_matches_llama_cpp() {
-                super::greedy_matches_llama_cpp($name);
+                pollster::block_on(super::gpu::greedy_matches_llama_cpp(super::Arc::new(super::context()), $name));
+            }
+
+            #[test]
+            fn prefill_and_decode_logits_match_the_exact_float64_reference() {
+                let worst = pollster::block_on(super::gpu::logits_match_the_exact_reference(super::Arc::new(super::context()), $name, super::TOLERANCE_EXACT));
+                eprintln!("{}: worst {worst:.2e} of the std from the exact reference", $name);
             }
         }
     )*};
 }
 
-gpu_parity! {
-    llama_q8_0 => "llama-q8_0",
-    llama_q4_0 => "llama-q4_0",
-    llama_q4_k_m => "llama-q4_k_m",
-    qwen2_q8_0 => "qwen2-q8_0",
-    qwen2_q4_0 => "qwen2-q4_0",
-    qwen2_q4_k_m => "qwen2-q4_k_m",
-    gemma2_q8_0 => "gemma2-q8_0",
-    gemma2_q4_0 => "gemma2-q4_0",
-    gemma2_q4_k_m => "gemma2-q4_k_m",
-}
+mindseye_tests::model_fixtures!(gpu_parity);
 
 #[test]
 fn weights_split_across_small_storage_bindings_give_the_same_logits() {
@@ -127,4 +99,27 @@ fn weights_split_across_small_storage_bindings_give_the_same_logits() {
 #[test]
 fn the_portable_kernels_without_subgroups_give_the_same_logits() {
     decode_matches_the_cpu_reference("llama-q4_0", context().without_subgroups());
+}
+
+#[test]
+fn a_second_model_of_the_same_architecture_compiles_no_new_pipelines() {
+    let ctx = Arc::new(context());
+    let _first = load(ctx.clone(), "qwen2-q8_0");
+    let compiled = ctx.compiled_pipelines();
+    let _second = load(ctx.clone(), "qwen2-q4_k_m");
+    assert_eq!(ctx.compiled_pipelines(), compiled);
+}
+
+#[test]
+fn the_benchmark_run_decodes_llama_cpp_s_greedy_tokens() {
+    let name = "qwen2-q8_0";
+    let golden = golden(name);
+    let case = &golden["cases"][0];
+    let mut model = load(Arc::new(context()), name);
+    let clock = std::time::Instant::now();
+    let prompt = ids(&case["tokens"]);
+    let run = bench::measure(&mut model, &prompt, 7, || clock.elapsed().as_secs_f64());
+    let measured = pollster::block_on(run).expect("the benchmark runs");
+    assert_eq!(measured.tokens, ids(&case["greedy"])[..8]);
+    assert!(measured.warmup_s > 0.0 && measured.prefill_s > 0.0 && measured.decode_s > 0.0);
 }

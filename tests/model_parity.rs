@@ -177,14 +177,4 @@ macro_rules! parity {
     )*};
 }
 
-parity! {
-    llama_q8_0 => "llama-q8_0",
-    llama_q4_0 => "llama-q4_0",
-    llama_q4_k_m => "llama-q4_k_m",
-    qwen2_q8_0 => "qwen2-q8_0",
-    qwen2_q4_0 => "qwen2-q4_0",
-    qwen2_q4_k_m => "qwen2-q4_k_m",
-    gemma2_q8_0 => "gemma2-q8_0",
-    gemma2_q4_0 => "gemma2-q4_0",
-    gemma2_q4_k_m => "gemma2-q4_k_m",
-}
+mindseye_tests::model_fixtures!(parity);

@@ -1,6 +1,7 @@
 //! The shell: header with the tabs and the WebGPU status, and the pane the route selects.
 
 use crate::about::About;
+use crate::bench::BenchPage;
 use crate::gpu_status::{GpuState, GpuStatus};
 use crate::karel::KarelPane;
 use crate::models::{ModelChip, Models, ModelsPane};
@@ -69,6 +70,9 @@ pub fn App() -> impl IntoView {
                 Tab::Karel => view! { <KarelPane /> }.into_any(),
                 Tab::Models => view! { <ModelsPane models=models /> }.into_any(),
                 Tab::About => view! { <About gpu=gpu /> }.into_any(),
+                Tab::Bench => {
+                    view! { <BenchPage query=route.with_untracked(|r| r.rest.clone()) /> }.into_any()
+                }
             }}
         </main>
         <footer class="footer">

@@ -16,15 +16,27 @@ fn window() -> Result<web_sys::Window, String> {
     web_sys::window().ok_or_else(|| "no browser window".into())
 }
 
-/// A file next to the page (`url` relative, so any sub-path works).
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+async fn fetch(url: &str) -> Result<web_sys::Response, String> {
     let response = JsFuture::from(window()?.fetch_with_str(url)).await.map_err(describe)?;
     let response: web_sys::Response = response.dyn_into().map_err(describe)?;
     if !response.ok() {
         return Err(format!("{url} answered HTTP {}", response.status()));
     }
-    let buffer = JsFuture::from(response.array_buffer().map_err(describe)?).await.map_err(describe)?;
+    Ok(response)
+}
+
+/// A file next to the page (`url` relative, so any sub-path works).
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(fetch(url).await?.array_buffer().map_err(describe)?).await.map_err(describe)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The file at `url` as a `File` named after the URL's last segment, kept by the browser as a Blob
+/// (out of wasm memory, like a picked file).
+pub async fn fetch_file(url: &str) -> Result<web_sys::File, String> {
+    let blob = JsFuture::from(fetch(url).await?.blob().map_err(describe)?).await.map_err(describe)?;
+    let name = url.rsplit('/').next().unwrap_or(url);
+    web_sys::File::new_with_blob_sequence(&js_sys::Array::of1(&blob), name).map_err(describe)
 }
 
 /// A text file next to the page.

@@ -6,7 +6,8 @@ use crate::models::ModelSource;
 use leptos::prelude::*;
 use mindseye_core::chat::{Message, Template};
 use mindseye_core::generation::{ModelIdentity, PromptStyle, Provenance, Settings};
-use mindseye_core::gpu::{Context, GpuError, GpuLoader, GpuModel, Output, Want};
+use mindseye_core::gpu::bench::{self, Measurement, Prompt};
+use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, Output, Want};
 use mindseye_core::model::{Config, Generator, Limits, Step};
 use mindseye_core::tokenizer::Tokenizer;
 use std::sync::Arc;
@@ -182,6 +183,41 @@ impl Engine {
     /// Generates a reply to `prompt` (a user turn in the model's chat template when it has one,
     /// else the raw text) with `settings`, calling `on_text` with the text so far after every token.
     pub async fn generate(self, prompt: &str, settings: &Settings, on_text: impl Fn(String)) -> Result<Report, String> {
+        self.with_model(async |loaded| {
+            let provenance = Provenance {
+                model: loaded.identity.clone(),
+                prompt: if loaded.template.is_some() { PromptStyle::Chat } else { PromptStyle::Raw },
+                settings: settings.clone(),
+            };
+            self.stop.set(false);
+            let started = crate::browser::now_ms();
+            let (tokens, stopped_by_user) = run(loaded, prompt, settings, self.stop, &on_text).await?;
+            let seconds = (crate::browser::now_ms() - started) / 1000.0;
+            Ok(Report { model: loaded.name.clone(), provenance, tokens, seconds, stopped_by_user })
+        })
+        .await
+    }
+
+    /// Measures the loaded model's speed on `prompt` (plain text, BOS added where the model wants
+    /// one; see `mindseye_core::gpu::bench`). Returns the prompt's text with the measurement.
+    pub async fn bench(self, prompt: &Prompt, decode_steps: usize) -> Result<(String, Measurement), String> {
+        self.with_model(async |loaded| {
+            let text = match prompt {
+                Prompt::Text(text) => text.clone(),
+                Prompt::Tokens(n) => bench::text_prompt(&loaded.tokenizer, *n),
+            };
+            let tokens = loaded.tokenizer.encode(&text, true);
+            let clock = || crate::browser::now_ms() / 1000.0;
+            let measured = bench::measure(&mut loaded.model, &tokens, decode_steps, clock).await?;
+            Ok((text, measured))
+        })
+        .await
+    }
+
+    /// Runs `work` on the loaded model, the engine marked busy meanwhile. Whatever else `work`
+    /// returns, even an error (a prompt too long, a rejected dispatch), the model stays loaded and
+    /// usable; a lost device drops it and offers `reload`.
+    async fn with_model<T>(self, work: impl AsyncFnOnce(&mut Loaded) -> Result<T, Failure>) -> Result<T, String> {
         if self.is_busy() {
             return Err("The model is busy; stop the running answer first.".into());
         }
@@ -191,17 +227,8 @@ impl Engine {
             );
         };
         let name = loaded.name.clone();
-        let provenance = Provenance {
-            model: loaded.identity.clone(),
-            prompt: if loaded.template.is_some() { PromptStyle::Chat } else { PromptStyle::Raw },
-            settings: settings.clone(),
-        };
-        self.stop.set(false);
         self.state.set(EngineState::Generating { name: name.clone() });
-        let started = crate::browser::now_ms();
-        let result = run(&mut loaded, prompt, settings, self.stop, &on_text).await;
-        let seconds = (crate::browser::now_ms() - started) / 1000.0;
-        match result {
+        match work(&mut loaded).await {
             Err(Failure::Lost(why)) => {
                 // Nothing on a lost device can be used again; the source stays for `reload`.
                 drop(loaded);
@@ -210,18 +237,15 @@ impl Engine {
             }
             other => {
                 self.loaded.set_value(Some(loaded));
-                // A failed answer (a prompt too long, a rejected dispatch) leaves the model loaded and
-                // usable; the error goes back to the caller to show.
                 self.state.set(self.idle_state(None));
-                other.map_err(|f| f.to_string()).map(|(tokens, stopped_by_user)| Report {
-                    model: name,
-                    provenance,
-                    tokens,
-                    seconds,
-                    stopped_by_user,
-                })
+                other.map_err(|f| f.to_string())
             }
         }
+    }
+
+    /// The adapter of the loaded model's GPU.
+    pub fn adapter(self) -> Option<AdapterSummary> {
+        self.loaded.with_value(|l| l.as_ref().map(|l| l.model.adapter().clone()))
     }
 }
 

@@ -51,7 +51,7 @@ pub async fn probe() -> GpuState {
 
 /// wgpu keeps only `GPUAdapterInfo.description`, which browsers often leave empty; ask the
 /// browser directly for vendor and architecture too.
-async fn browser_adapter_name(window: &web_sys::Window) -> Option<String> {
+pub(crate) async fn browser_adapter_name(window: &web_sys::Window) -> Option<String> {
     use js_sys::Reflect;
     use wasm_bindgen::JsCast;
     let gpu = Reflect::get(&window.navigator(), &"gpu".into()).ok()?;

@@ -2,6 +2,7 @@
 
 mod about;
 mod app;
+mod bench;
 mod browser;
 mod engine;
 mod gpu_status;

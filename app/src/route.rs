@@ -7,10 +7,15 @@ pub enum Tab {
     Karel,
     Models,
     About,
+    /// The benchmark page (`scripts/browser_bench.mjs` drives it), reachable only by its address.
+    Bench,
 }
 
 impl Tab {
+    /// The tabs of the navigation bar.
     pub const ALL: [Tab; 4] = [Tab::Sgp, Tab::Karel, Tab::Models, Tab::About];
+    /// Pages with an address but no tab.
+    const HIDDEN: [Tab; 1] = [Tab::Bench];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -18,6 +23,7 @@ impl Tab {
             Tab::Karel => "karel",
             Tab::Models => "models",
             Tab::About => "about",
+            Tab::Bench => "bench",
         }
     }
 
@@ -27,6 +33,7 @@ impl Tab {
             Tab::Karel => "Karel",
             Tab::Models => "Models",
             Tab::About => "About",
+            Tab::Bench => "Benchmark",
         }
     }
 
@@ -47,7 +54,7 @@ impl Route {
     pub fn parse(fragment: &str) -> Route {
         let path = fragment.trim_start_matches('#').trim_start_matches('/');
         let (head, rest) = path.split_once('/').unwrap_or((path, ""));
-        let tab = Tab::ALL.into_iter().find(|t| t.slug() == head).unwrap_or(Tab::Sgp);
+        let tab = Tab::ALL.into_iter().chain(Tab::HIDDEN).find(|t| t.slug() == head).unwrap_or(Tab::Sgp);
         let rest = if tab.slug() == head { rest.to_string() } else { String::new() };
         Route { tab, rest }
     }
@@ -78,6 +85,13 @@ mod tests {
     #[test]
     fn pane_state_follows_the_tab() {
         assert_eq!(Route::parse("#/karel/s=abc/def").rest, "s=abc/def");
+    }
+
+    #[test]
+    fn the_benchmark_page_has_an_address_but_no_tab() {
+        let route = Route::parse("#/bench/model=m.gguf&decode-tokens=8");
+        assert_eq!(route, Route { tab: Tab::Bench, rest: "model=m.gguf&decode-tokens=8".into() });
+        assert!(!Tab::ALL.contains(&Tab::Bench));
     }
 
     #[test]

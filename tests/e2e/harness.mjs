@@ -1,12 +1,13 @@
 // Shared set-up for the browser end-to-end suite: dist/ served under a sub-path on localhost, and
-// Debian's Chromium (never a downloaded browser) with WebGPU on its software adapter.
-import { chromium } from "playwright-core";
+// Debian's Chromium (never a downloaded browser) with WebGPU on its software adapter
+// (scripts/chromium.mjs).
 import { before, after } from "node:test";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer } from "../../scripts/serve.mjs";
+import { launchBrowser } from "../../scripts/chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = join(here, "..", "..");
@@ -22,27 +23,6 @@ export async function serveDist(port = 0, options = {}) {
   const url = `http://127.0.0.1:${server.address().port}${BASE}`;
   const stop = () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); });
   return { server, url, stop };
-}
-
-export const CHROMIUM_ARGS = [
-  "--enable-unsafe-webgpu",
-  "--use-webgpu-adapter=swiftshader",
-  "--enable-features=Vulkan",
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
-
-export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
 }
 
 /** A page that fails the test on any uncaught error or wasm panic in the app. */

@@ -1,7 +1,8 @@
 //! Finding an adapter and opening a device that asks for everything the adapter offers.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Why the GPU could not be used. Every variant reads as a plain sentence for the user.
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +145,10 @@ pub struct Context {
     subgroups: bool,
     /// Why the device was lost, once it has been (a driver reset, a crashed GPU process, `destroy`).
     lost: Arc<Mutex<Option<String>>>,
+    /// Compiled pipelines by WGSL source and entry point, shared by every model loaded on this
+    /// context: compiling is most of a first load's time (about 20 s for the engine's kernels on
+    /// a software adapter), and browsers do not reuse pipelines across `create*` calls.
+    pipelines: Mutex<HashMap<(String, String), wgpu::ComputePipeline>>,
 }
 
 impl Context {
@@ -196,7 +201,7 @@ impl Context {
                 slot.get_or_insert(why);
             }
         });
-        Ok(Self { device, queue, summary, binding_cap, subgroups, lost })
+        Ok(Self { device, queue, summary, binding_cap, subgroups, lost, pipelines: Mutex::default() })
     }
 
     /// Why the device was lost, if it has been. A lost device never comes back: the model must be
@@ -235,6 +240,22 @@ impl Context {
     /// Whether kernels built from this context use their subgroup variants.
     pub fn uses_subgroups(&self) -> bool {
         self.subgroups
+    }
+
+    /// The pipeline for `entry` of `source`, compiled by `compile` the first time it is asked for.
+    pub(crate) fn pipeline(
+        &self,
+        source: &str,
+        entry: &str,
+        compile: impl FnOnce() -> wgpu::ComputePipeline,
+    ) -> wgpu::ComputePipeline {
+        let mut cache = self.pipelines.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.entry((source.to_string(), entry.to_string())).or_insert_with(compile).clone()
+    }
+
+    /// How many distinct pipelines this context has compiled.
+    pub fn compiled_pipelines(&self) -> usize {
+        self.pipelines.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 }
 

@@ -22,18 +22,21 @@ fn elementwise_grid(n: u32) -> (u32, u32) {
     grid(n.div_ceil(ELEMENTWISE_WORKGROUP))
 }
 
+/// Compiles `entry` of `source`, once per context (see [`Context::pipeline`]).
 pub(crate) fn pipeline(ctx: &Context, label: &str, source: &str, entry: &str) -> wgpu::ComputePipeline {
-    let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    });
-    ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(label),
-        layout: None,
-        module: &module,
-        entry_point: Some(entry),
-        compilation_options: Default::default(),
-        cache: None,
+    ctx.pipeline(source, entry, || {
+        let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(label),
+            layout: None,
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: Default::default(),
+            cache: None,
+        })
     })
 }
 

@@ -45,6 +45,7 @@
 
 mod adapter;
 mod attention;
+pub mod bench;
 mod buffers;
 mod embedding;
 mod kernels;

@@ -7,10 +7,10 @@
 //! on-GPU argmax) or the last position's logits.
 
 use super::{
-    Activation, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundKvWrite, BoundMatmul,
-    BoundMatvec, BoundResidualAdd, BoundRmsNorm, BoundRope, BoundSoftcap, BoundTopK, Context, Embedding, Glu, GpuError,
-    KvCache, KvWrite, Matmul, Matvec, ResidualAdd, RmsNorm, Rope, RopeConfig, Softcap, Step, TopK, Weight,
-    WeightUpload, buffers::map_read, storage_f32, storage_zeroed,
+    Activation, AdapterSummary, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundKvWrite,
+    BoundMatmul, BoundMatvec, BoundResidualAdd, BoundRmsNorm, BoundRope, BoundSoftcap, BoundTopK, Context, Embedding,
+    Glu, GpuError, KvCache, KvWrite, Matmul, Matvec, ResidualAdd, RmsNorm, Rope, RopeConfig, Softcap, Step, TopK,
+    Weight, WeightUpload, buffers::map_read, storage_f32, storage_zeroed,
 };
 use crate::gguf::{self, Piece};
 use crate::model::{Arch, Config, LoadError, Weights};
@@ -355,6 +355,11 @@ impl GpuModel {
 
     pub fn adapter_name(&self) -> &str {
         &self.ctx.summary.name
+    }
+
+    /// What the model's GPU is (name, backend, driver, limits).
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.ctx.summary
     }
 
     /// Kernel dispatches recorded for one decoded token (the dispatch overhead a small model pays).

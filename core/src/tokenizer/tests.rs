@@ -4,7 +4,7 @@ use crate::gguf::{self, Value, Writer};
 
 /// A byte-level vocabulary: the 256 byte tokens, then `extra` normal tokens, then the control token
 /// `<|eot|>`; merges as given.
-fn bpe_writer(extra: &[&str], merges: &[&str]) -> Writer {
+pub(crate) fn bpe_writer(extra: &[&str], merges: &[&str]) -> Writer {
     let mut tokens: Vec<String> = byte_chars().iter().map(char::to_string).collect();
     tokens.extend(extra.iter().map(|t| t.to_string()));
     tokens.push("<|eot|>".into());

@@ -3,7 +3,7 @@
 //! Python with `llama-cpp-python` is given (`--llama-cpp`, or `MINDSEYE_LLAMA_PYTHON`).
 
 use super::backend::Backend;
-use mindseye_core::gpu::{Output, Want};
+use mindseye_core::gpu::bench;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -35,18 +35,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if let (Some(bos), Some(first)) = (tokenizer.bos(), prompt.first_mut()) {
         *first = bos;
     }
-    // Warm-up: the first submission compiles and uploads lazily on some drivers.
-    argmax(model, &prompt[..1])?;
-    model.truncate(0);
-
-    let t = Instant::now();
-    let mut token = argmax(model, &prompt)?;
-    let prefill_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    for _ in 0..args.decode_tokens {
-        token = argmax(model, &[token])?;
-    }
-    let decode_s = t.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let run = bench::measure(model, &prompt, args.decode_tokens, || clock.elapsed().as_secs_f64());
+    let measured = pollster::block_on(run).map_err(|e| e.to_string())?;
 
     println!(
         "model:    {} ({} {} layers, n_embd {}, vocab {n_vocab})",
@@ -59,9 +50,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     println!("kernels:  {} dispatches per decoded token, one command buffer", model.dispatches_per_token());
     let ours = Figures {
         load_s,
-        prefill_tok_s: args.prompt_tokens as f64 / prefill_s,
-        ttft_s: prefill_s,
-        decode_tok_s: args.decode_tokens as f64 / decode_s,
+        prefill_tok_s: measured.prefill_tokens_per_s(),
+        ttft_s: measured.prefill_s,
+        decode_tok_s: measured.decode_tokens_per_s(),
     };
     println!("{:<34} {:>8} {:>13} {:>10} {:>12}", "engine", "load s", "prefill tok/s", "TTFT s", "decode tok/s");
     ours.print("mindseye (wgpu)");
@@ -94,13 +85,6 @@ impl Figures {
             "{engine:<34} {:>8.2} {:>13.1} {:>10.3} {:>12.1}",
             self.load_s, self.prefill_tok_s, self.ttft_s, self.decode_tok_s
         );
-    }
-}
-
-fn argmax(model: &mut mindseye_core::gpu::GpuModel, tokens: &[u32]) -> Result<u32, String> {
-    match pollster::block_on(model.forward(tokens, Want::Argmax)).map_err(|e| e.to_string())? {
-        Output::Token(t) => Ok(t),
-        Output::Logits(_) => Err("asked for the argmax, got logits".into()),
     }
 }
 

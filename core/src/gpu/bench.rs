@@ -1,0 +1,276 @@
+//! The GPU engine's speed on a loaded model, measured one way for the CLI (`mindseye bench model`)
+//! and for the browser (the app's `#/bench` page, which `scripts/browser_bench.mjs` runs next to
+//! wllama): one warm-up token, then the prompt in one call up to its argmax on the host (the first
+//! new token), then greedy decode steps, each token read back before the next call.
+//!
+//! The page is driven by its URL: `#/bench/model=URL&prompt-tokens=N&decode-tokens=M`, or
+//! `prompt=TEXT` for a given prompt instead of `prompt-tokens`; [`Request::parse`] reads that.
+
+use super::{AdapterSummary, GpuError, GpuModel, Output, Want};
+use crate::tokenizer::Tokenizer;
+
+/// Prompts longer than this are refused (the page's model has a 2,048-token context).
+pub const MAX_PROMPT_TOKENS: usize = 1024;
+/// Decode steps beyond this are refused.
+pub const MAX_DECODE_STEPS: usize = 1024;
+
+/// What one run measured, in seconds of the caller's clock.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Measurement {
+    /// One token on the freshly loaded model: where drivers compile and upload lazily.
+    pub warmup_s: f64,
+    pub prompt_tokens: usize,
+    /// The whole prompt in one call until its argmax is on the host: the time to the first token.
+    pub prefill_s: f64,
+    pub decode_steps: usize,
+    pub decode_s: f64,
+    /// The greedy tokens: the prompt's argmax, then one per decode step.
+    pub tokens: Vec<u32>,
+}
+
+impl Measurement {
+    pub fn prefill_tokens_per_s(&self) -> f64 {
+        self.prompt_tokens as f64 / self.prefill_s
+    }
+
+    pub fn decode_tokens_per_s(&self) -> f64 {
+        self.decode_steps as f64 / self.decode_s
+    }
+}
+
+/// Runs the benchmark on `model` (its cache is cleared first): a warm-up token, `prompt`, then
+/// `decode_steps` greedy steps. `clock` gives seconds from any fixed origin.
+pub async fn measure(
+    model: &mut GpuModel,
+    prompt: &[u32],
+    decode_steps: usize,
+    clock: impl Fn() -> f64,
+) -> Result<Measurement, GpuError> {
+    let Some(first) = prompt.first() else { return Err(GpuError::Shape("the prompt is empty".into())) };
+    let started = clock();
+    model.truncate(0);
+    argmax(model, &[*first]).await?;
+    let warmup_s = clock() - started;
+
+    model.truncate(0);
+    let started = clock();
+    let mut token = argmax(model, prompt).await?;
+    let prefill_s = clock() - started;
+
+    let mut tokens = vec![token];
+    let started = clock();
+    for _ in 0..decode_steps {
+        token = argmax(model, &[token]).await?;
+        tokens.push(token);
+    }
+    let decode_s = clock() - started;
+    Ok(Measurement { warmup_s, prompt_tokens: prompt.len(), prefill_s, decode_steps, decode_s, tokens })
+}
+
+async fn argmax(model: &mut GpuModel, tokens: &[u32]) -> Result<u32, GpuError> {
+    match model.forward(tokens, Want::Argmax).await? {
+        Output::Token(t) => Ok(t),
+        Output::Logits(_) => Err(GpuError::Shape("asked for the argmax, got logits".into())),
+    }
+}
+
+/// Plain English, repeated to make prompts of any length.
+const PASSAGE: &str = "Karel the robot walks through a small grid world, picking up and putting down \
+    markers, turning left and moving ahead while a language model reads its program and tries to \
+    picture the drawing it leaves behind.";
+
+/// A plain-English prompt that `tokenizer` encodes (BOS included where the model adds one) to
+/// `n` tokens or, where the last word takes several, a few more: [`PASSAGE`] repeated and cut after
+/// the first word that reaches `n`. Text, so that engines that take only text (wllama) run the same
+/// tokens when their tokenizer agrees with ours.
+pub fn text_prompt(tokenizer: &Tokenizer, n: usize) -> String {
+    let mut text = String::new();
+    // Every word adds at least one token, so this ends within `n` words.
+    for word in PASSAGE.split_whitespace().cycle().take(n.max(1)) {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+        if tokenizer.encode(&text, true).len() >= n {
+            break;
+        }
+    }
+    text
+}
+
+/// What the page is asked to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Where to fetch the GGUF file from (any URL the page may fetch).
+    pub model: String,
+    pub prompt: Prompt,
+    pub decode_steps: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    /// This text, encoded with special tokens parsed and BOS added where the model wants one.
+    Text(String),
+    /// About this many tokens of [`text_prompt`].
+    Tokens(usize),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the benchmark needs a model: add model=URL to the address")]
+    NoModel,
+    #[error("{key} must be a whole number from 1 to {max}, not {value:?}")]
+    BadCount { key: &'static str, value: String, max: usize },
+    #[error("{0} is not percent-encoded UTF-8")]
+    BadEncoding(String),
+    #[error("unknown benchmark setting {0:?} (expected model, prompt, prompt-tokens or decode-tokens)")]
+    Unknown(String),
+}
+
+impl Request {
+    /// Reads `model=URL&prompt-tokens=N&decode-tokens=M` (or `prompt=TEXT` for a given prompt),
+    /// form-encoded as `URLSearchParams` writes it; the counts default to 64 and 32, as in the CLI.
+    pub fn parse(query: &str) -> Result<Request, RequestError> {
+        let mut model = None;
+        let mut prompt = Prompt::Tokens(64);
+        let mut decode_steps = 32;
+        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = form_decode(key).ok_or_else(|| RequestError::BadEncoding(key.to_string()))?;
+            let value = form_decode(value).ok_or_else(|| RequestError::BadEncoding(key.clone()))?;
+            match key.as_str() {
+                "model" if !value.is_empty() => model = Some(value),
+                "model" => return Err(RequestError::NoModel),
+                "prompt" => prompt = Prompt::Text(value),
+                "prompt-tokens" => prompt = Prompt::Tokens(count("prompt-tokens", &value, MAX_PROMPT_TOKENS)?),
+                "decode-tokens" => decode_steps = count("decode-tokens", &value, MAX_DECODE_STEPS)?,
+                _ => return Err(RequestError::Unknown(key)),
+            }
+        }
+        Ok(Request { model: model.ok_or(RequestError::NoModel)?, prompt, decode_steps })
+    }
+}
+
+fn count(key: &'static str, value: &str, max: usize) -> Result<usize, RequestError> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(RequestError::BadCount { key, value: value.to_string(), max }),
+    }
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; `None` for a
+/// broken escape or bytes that are not UTF-8.
+fn form_decode(s: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(s.len());
+    let mut input = s.bytes();
+    while let Some(b) = input.next() {
+        bytes.push(match b {
+            b'+' => b' ',
+            b'%' => {
+                let hex = [input.next()?, input.next()?];
+                u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?
+            }
+            b => b,
+        });
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// What the page shows (as JSON) when the run is done.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Report {
+    pub engine: String,
+    pub adapter: AdapterSummary,
+    pub model: String,
+    pub file_bytes: u64,
+    /// Fetching the file into a `Blob`.
+    pub fetch_s: f64,
+    /// Streaming it into the GPU (parsing, repacking, uploading).
+    pub load_s: f64,
+    pub prompt: String,
+    #[serde(flatten)]
+    pub measurement: Measurement,
+}
+
+impl Report {
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys: serialising it cannot fail; "{}" keeps this total anyway.
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gguf;
+    use crate::tokenizer::tests::bpe_writer;
+
+    /// Byte-level BPE without merges: one token per byte, no BOS.
+    fn bytes_tokenizer() -> Tokenizer {
+        Tokenizer::from_gguf(&gguf::File::parse(&bpe_writer(&[], &[]).to_bytes()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_text_prompt_reaches_the_asked_length_at_a_word_boundary() {
+        let t = bytes_tokenizer();
+        let text = text_prompt(&t, 20);
+        // One token per byte: "Karel the robot walks" is 21 bytes, the first prefix of 20 or more.
+        assert_eq!(text, "Karel the robot walks");
+        assert_eq!(t.encode(&text, true).len(), 21);
+    }
+
+    #[test]
+    fn long_text_prompts_repeat_the_passage() {
+        let t = bytes_tokenizer();
+        let text = text_prompt(&t, PASSAGE.len() + 10);
+        assert!(text.starts_with(PASSAGE.split_whitespace().collect::<Vec<_>>().join(" ").as_str()));
+        assert!(text.ends_with("Karel the"));
+    }
+
+    #[test]
+    fn a_request_reads_the_model_and_both_counts() {
+        let r = Request::parse("model=%2Fbench%2Fmodel.gguf&prompt-tokens=16&decode-tokens=8").unwrap();
+        assert_eq!(r, Request { model: "/bench/model.gguf".into(), prompt: Prompt::Tokens(16), decode_steps: 8 });
+    }
+
+    #[test]
+    fn a_request_takes_a_form_encoded_prompt_text() {
+        let r = Request::parse("model=m.gguf&prompt=def+run%28%29%3A+move%28%29").unwrap();
+        assert_eq!(r.prompt, Prompt::Text("def run(): move()".into()));
+        assert_eq!(r.decode_steps, 32);
+    }
+
+    #[test]
+    fn a_request_without_a_model_says_how_to_give_one() {
+        assert_eq!(Request::parse("prompt-tokens=4"), Err(RequestError::NoModel));
+        assert_eq!(Request::parse("model=&prompt-tokens=4"), Err(RequestError::NoModel));
+    }
+
+    #[test]
+    fn counts_out_of_range_or_not_numbers_are_refused() {
+        for bad in ["0", "-3", "many", "1025"] {
+            let err = Request::parse(&format!("model=m&decode-tokens={bad}")).unwrap_err();
+            assert_eq!(err, RequestError::BadCount { key: "decode-tokens", value: bad.into(), max: MAX_DECODE_STEPS });
+        }
+    }
+
+    #[test]
+    fn broken_escapes_and_unknown_settings_are_refused() {
+        assert_eq!(Request::parse("model=%E2%28"), Err(RequestError::BadEncoding("model".into())));
+        assert_eq!(Request::parse("model=%4"), Err(RequestError::BadEncoding("model".into())));
+        assert_eq!(Request::parse("model=m&temperature=1"), Err(RequestError::Unknown("temperature".into())));
+    }
+
+    #[test]
+    fn rates_divide_tokens_by_seconds() {
+        let m = Measurement {
+            warmup_s: 1.0,
+            prompt_tokens: 16,
+            prefill_s: 0.5,
+            decode_steps: 8,
+            decode_s: 2.0,
+            tokens: vec![0; 9],
+        };
+        assert_eq!((m.prefill_tokens_per_s(), m.decode_tokens_per_s()), (32.0, 4.0));
+    }
+}

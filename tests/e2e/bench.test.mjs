@@ -1,0 +1,55 @@
+// The browser benchmark (scripts/browser_bench.mjs) on a tiny fixture: the app's #/bench page
+// (our engine, WebGPU on SwiftShader) and wllama (llama.cpp in wasm, CPU, multi-threaded: the
+// server isolates its pages) in the same Chromium, on the same file and prompt text. Both must
+// tokenize the prompt alike, decode the same greedy tokens (llama.cpp's, from the fixture's
+// golden) and report positive, finite figures.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { withBrowser, repo } from "./harness.mjs";
+import { CONTEXT_OPTIONS, benchOurs, benchServerOptions, benchWllama, figures } from "../../scripts/browser_bench.mjs";
+
+const FIXTURE = join(repo, "tests", "golden", "models", "qwen2-q8_0");
+const plain = JSON.parse(readFileSync(`${FIXTURE}.json`, "utf8")).cases.find((c) => c.name === "plain");
+// 8 tokens: the fixture's 9th greedy token is a lone UTF-8 continuation byte, and wllama 3.8.1
+// aborts a completion whose text is not UTF-8 (llama-server's JSON refuses it).
+const DECODE_STEPS = 7;
+
+let site;
+let context;
+withBrowser(CONTEXT_OPTIONS, (env) => ({ site, context } = env), benchServerOptions(`${FIXTURE}.gguf`));
+
+let runs;
+/** Both engines, once for the file's tests. */
+function bothEngines() {
+  runs ??= (async () => {
+    const args = { prompt: plain.prompt, decodeSteps: DECODE_STEPS, timeoutMs: 60_000 };
+    const ours = await benchOurs(context, site.url, args);
+    const theirs = await benchWllama(context, new URL(site.url).origin, { ...args, threads: 2 });
+    console.log(`# ours: ${JSON.stringify(figures(ours))}`);
+    console.log(`# wllama (${theirs.threads} threads): ${JSON.stringify(figures(theirs))}`);
+    return { ours, theirs };
+  })();
+  return runs;
+}
+
+test("both engines tokenize the prompt like llama.cpp and decode its greedy tokens", async () => {
+  const { ours, theirs } = await bothEngines();
+  assert.equal(ours.prompt_tokens, plain.tokens.length);
+  assert.equal(theirs.prompt_tokens, plain.tokens.length);
+  assert.deepEqual(ours.tokens, plain.greedy.slice(0, DECODE_STEPS + 1));
+  assert.deepEqual(theirs.tokens, ours.tokens);
+});
+
+test("both engines report positive, finite load, prefill, first-token and decode figures", async () => {
+  const { ours, theirs } = await bothEngines();
+  for (const [engine, report] of [["ours", ours], ["wllama", theirs]]) {
+    for (const [name, value] of Object.entries(figures(report))) {
+      if (name === "warmup_s" && engine === "wllama") continue; // inside llama.cpp's load
+      assert.ok(Number.isFinite(value) && value > 0, `${engine} ${name} = ${value}`);
+    }
+  }
+  assert.equal(theirs.multithread, true, "the isolated page lets wllama run its multi-threaded build");
+  assert.ok(ours.adapter.name.length > 0);
+});
