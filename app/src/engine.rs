@@ -56,6 +56,7 @@ pub struct Engine {
     loaded: StoredValue<Option<Loaded>, LocalStorage>,
     /// The last model loaded, so that a lost device can be recovered from with one button.
     last_source: StoredValue<Option<ModelSource>, LocalStorage>,
+    context: StoredValue<Option<Arc<Context>>, LocalStorage>,
     stop: RwSignal<bool>,
 }
 
@@ -75,6 +76,7 @@ impl Engine {
             state: RwSignal::new(EngineState::Empty),
             loaded: StoredValue::new_local(None),
             last_source: StoredValue::new_local(None),
+            context: StoredValue::new_local(None),
             stop: RwSignal::new(false),
         };
         provide_context(engine);
@@ -121,9 +123,7 @@ impl Engine {
     }
 
     async fn load_inner(self, source: ModelSource, total: u64) -> Result<Loaded, String> {
-        // The engine's API shares the context through an Arc; in the page it never leaves this thread.
-        #[allow(clippy::arc_with_non_send_sync)]
-        let ctx = Arc::new(Context::new().await.map_err(|e| e.to_string())?);
+        let ctx = self.context().await?;
         let mut reader = mindseye_core::gguf::StreamReader::new();
         let mut chunks = source.chunks(CHUNK);
         let mut loader: Option<GpuLoader<'_>> = None;
@@ -152,6 +152,19 @@ impl Engine {
         let context = Config::from_gguf(&file).map_err(|e| e.to_string())?.context_within(KV_BUDGET);
         let model = loader.finish(ctx.clone(), context).map_err(|e| e.to_string())?;
         Ok(Loaded { name: source.name.clone(), identity: source.identity.clone(), model, tokenizer, template })
+    }
+
+    /// The GPU context, kept across loads so that a second model reuses the compiled pipelines
+    /// (compiling is most of a first load on a software adapter); a new one after the device is lost.
+    async fn context(self) -> Result<Arc<Context>, String> {
+        if let Some(ctx) = self.context.get_value().filter(|c| c.lost().is_none()) {
+            return Ok(ctx);
+        }
+        // The engine's API shares the context through an Arc; in the page it never leaves this thread.
+        #[allow(clippy::arc_with_non_send_sync)]
+        let ctx = Arc::new(Context::new().await.map_err(|e| e.to_string())?);
+        self.context.set_value(Some(ctx.clone()));
+        Ok(ctx)
     }
 
     /// Loads the last model again, after its device was lost.
