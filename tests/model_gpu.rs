@@ -10,7 +10,7 @@
 
 use mindseye_core::gpu::{Context, GpuModel, Output, Want, load_chunks};
 use mindseye_core::model::{CpuModel, Generator, Limits, LoadError, Step};
-use mindseye_core::sampling::SamplingConfig;
+use mindseye_core::sampling::{SamplingConfig, ScoringError, score_options};
 use mindseye_tests::models::{gguf, golden, ids, relative_difference};
 use std::sync::Arc;
 
@@ -81,6 +81,35 @@ fn greedy_matches_llama_cpp(name: &str) {
             }
         }
         assert_eq!(generator.generated(), expected.as_slice(), "{name} {}", case["name"]);
+    }
+}
+
+/// Options of different lengths after each golden prompt: the GPU (prompt once, the cache cut back
+/// between options) must give the CPU reference's log-likelihoods (full sequence per option).
+fn option_scores_match_the_cpu_reference(name: &str) {
+    let cpu = CpuModel::from_bytes(&gguf(name)).unwrap();
+    let mut gpu = gpu_model(context(), name);
+    let options = [vec![40, 41, 42], vec![7], vec![300, 12], vec![99, 98, 97, 96]];
+    for (case, prompt) in prompts(name) {
+        let expected = score_options(&prompt, &options, |sequence: &[u32]| {
+            let mut cache = cpu.cache(sequence.len());
+            Ok::<_, ScoringError>(sequence.iter().map(|&t| cpu.forward(&mut cache, t).unwrap()).collect())
+        })
+        .unwrap();
+        let got = pollster::block_on(gpu.score_options(&prompt, &options)).unwrap();
+        for (i, (g, e)) in got.log_likelihoods.iter().zip(&expected.log_likelihoods).enumerate() {
+            // Each token's log-probability may move by about 2 x TOLERANCE x std (8) of the logits.
+            assert!((g - e).abs() < 0.02 * options[i].len() as f64, "{name} {case} option {i}: {g} vs {e}");
+        }
+        assert_eq!(got.best(), expected.best(), "{name} {case}");
+        assert_eq!(gpu.len(), prompt.len(), "the cache keeps the prompt for the next question");
+    }
+}
+
+#[test]
+fn scoring_options_on_the_gpu_matches_the_cpu_reference() {
+    for name in ["qwen2-q8_0", "llama-q4_k_m", "gemma2-q4_0"] {
+        option_scores_match_the_cpu_reference(name);
     }
 }
 

@@ -4,10 +4,11 @@
 
 use crate::models::ModelSource;
 use leptos::prelude::*;
-use mindseye_core::chat::{Message, Template};
-use mindseye_core::generation::{ModelIdentity, PromptStyle, Provenance, Settings};
-use mindseye_core::gpu::{Context, GpuError, GpuLoader, GpuModel, Output, Want};
+use mindseye_core::chat::Template;
+use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
+use mindseye_core::gpu::{Context, GpuError, GpuLoader, GpuModel, Output, ScoreError, Want};
 use mindseye_core::model::{Config, Generator, Limits, Step};
+use mindseye_core::sampling::OptionScores;
 use mindseye_core::tokenizer::Tokenizer;
 use std::sync::Arc;
 
@@ -45,6 +46,16 @@ struct Loaded {
     model: GpuModel,
     tokenizer: Tokenizer,
     template: Option<Template>,
+}
+
+impl Loaded {
+    fn encoder(&self) -> PromptEncoder<'_> {
+        PromptEncoder { tokenizer: &self.tokenizer, template: self.template.as_ref() }
+    }
+
+    fn provenance(&self, settings: &Settings) -> Provenance {
+        Provenance { model: self.identity.clone(), prompt: self.encoder().style(), settings: settings.clone() }
+    }
 }
 
 /// The engine's handle, provided by the app shell as context.
@@ -147,7 +158,7 @@ impl Engine {
             return Err("the file ended before its header".into());
         };
         let tokenizer = Tokenizer::from_gguf(&file).map_err(|e| format!("tokenizer: {e}"))?;
-        let template = file.get("tokenizer.chat_template").and_then(|_| Template::from_gguf(&file).ok());
+        let template = Template::declared_in(&file);
         let context = Config::from_gguf(&file).map_err(|e| e.to_string())?.context_within(KV_BUDGET);
         let model = loader.finish(ctx.clone(), context).map_err(|e| e.to_string())?;
         Ok(Loaded { name: source.name.clone(), identity: source.identity.clone(), model, tokenizer, template })
@@ -182,6 +193,43 @@ impl Engine {
     /// Generates a reply to `prompt` (a user turn in the model's chat template when it has one,
     /// else the raw text) with `settings`, calling `on_text` with the text so far after every token.
     pub async fn generate(self, prompt: &str, settings: &Settings, on_text: impl Fn(String)) -> Result<Report, String> {
+        let stop = self.stop;
+        let started = crate::browser::now_ms();
+        let (name, (provenance, tokens, stopped_by_user)) = self
+            .with_model(async |loaded: &mut Loaded| {
+                let provenance = loaded.provenance(settings);
+                let (tokens, stopped_by_user) = run(loaded, prompt, settings, stop, &on_text).await?;
+                Ok((provenance, tokens, stopped_by_user))
+            })
+            .await?;
+        let seconds = (crate::browser::now_ms() - started) / 1000.0;
+        Ok(Report { model: name, provenance, tokens, seconds, stopped_by_user })
+    }
+
+    /// Scores `options` (one text per answer, as [`PromptEncoder::continuation`] encodes it) as the
+    /// continuation of `prompt`: the prompt runs once, then each option after it.
+    pub async fn score(self, prompt: &str, options: &[String]) -> Result<OptionScores, String> {
+        let (_, scores) = self
+            .with_model(async |loaded: &mut Loaded| {
+                let encoder = loaded.encoder();
+                let prompt = encoder.prompt(prompt)?;
+                let options: Vec<Vec<u32>> = options.iter().map(|o| encoder.continuation(o)).collect();
+                loaded.model.score_options(&prompt, &options).await.map_err(|e| match e {
+                    ScoreError::Gpu(e) => Failure::from(e),
+                    ScoreError::Scoring(e) => Failure::Other(e.to_string()),
+                })
+            })
+            .await?;
+        Ok(scores)
+    }
+
+    /// Lends the loaded model to `work`, marked busy meanwhile. A lost device drops the model (the
+    /// source stays for [`Engine::reload`]); any other failure leaves it loaded and usable, and the
+    /// error goes back to the caller to show.
+    async fn with_model<T>(
+        self,
+        work: impl AsyncFnOnce(&mut Loaded) -> Result<T, Failure>,
+    ) -> Result<(String, T), String> {
         if self.is_busy() {
             return Err("The model is busy; stop the running answer first.".into());
         }
@@ -191,35 +239,19 @@ impl Engine {
             );
         };
         let name = loaded.name.clone();
-        let provenance = Provenance {
-            model: loaded.identity.clone(),
-            prompt: if loaded.template.is_some() { PromptStyle::Chat } else { PromptStyle::Raw },
-            settings: settings.clone(),
-        };
         self.stop.set(false);
         self.state.set(EngineState::Generating { name: name.clone() });
-        let started = crate::browser::now_ms();
-        let result = run(&mut loaded, prompt, settings, self.stop, &on_text).await;
-        let seconds = (crate::browser::now_ms() - started) / 1000.0;
+        let result = work(&mut loaded).await;
         match result {
             Err(Failure::Lost(why)) => {
-                // Nothing on a lost device can be used again; the source stays for `reload`.
                 drop(loaded);
                 self.state.set(EngineState::Lost { name, why: why.clone() });
                 Err(format!("The GPU stopped working ({why}). Press \u{201c}Reload the model\u{201d} to go on."))
             }
             other => {
                 self.loaded.set_value(Some(loaded));
-                // A failed answer (a prompt too long, a rejected dispatch) leaves the model loaded and
-                // usable; the error goes back to the caller to show.
                 self.state.set(self.idle_state(None));
-                other.map_err(|f| f.to_string()).map(|(tokens, stopped_by_user)| Report {
-                    model: name,
-                    provenance,
-                    tokens,
-                    seconds,
-                    stopped_by_user,
-                })
+                other.map_err(|f| f.to_string()).map(|value| (name, value))
             }
         }
     }
@@ -262,13 +294,9 @@ async fn run(
     stop: RwSignal<bool>,
     on_text: &impl Fn(String),
 ) -> Result<(usize, bool), Failure> {
-    let Loaded { model, tokenizer, template, .. } = loaded;
+    let tokens = loaded.encoder().prompt(prompt)?;
+    let Loaded { model, tokenizer, .. } = loaded;
     let max_tokens = settings.max_tokens as usize;
-    let tokens = match template {
-        Some(template) => template.encode(tokenizer, &[Message::user(prompt)]).map_err(|e| e.to_string())?,
-        // The prompt is data (a question, a program): its text never becomes control tokens.
-        None => tokenizer.encode_untrusted(prompt, true),
-    };
     if tokens.len() + max_tokens > model.capacity() {
         return Err(Failure::Other(format!(
             "The prompt is {} tokens, too long for the {}-token context.",

@@ -5,11 +5,9 @@
 // time to the first streamed text, and the longest main-thread task while answering.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
-import { withBrowser, openPage, repo } from "./harness.mjs";
+import { withBrowser, openPage } from "./harness.mjs";
+import { MODEL, ask, loadModel, mindseye } from "./fixture_model.mjs";
 
-const MODEL = join(repo, "tests", "golden", "models", "qwen2-q8_0.gguf");
 const MAX_TOKENS = 256;
 
 let site;
@@ -20,46 +18,12 @@ withBrowser({}, (env) => ({ site, browser, context } = env));
 
 /** The native engine's greedy answer to `prompt` as a chat user turn (the app's AskModel does the same). */
 function nativeAnswer(prompt) {
-  const out = execFileSync(
-    "cargo",
-    ["run", "-q", "-p", "mindseye-core", "--bin", "mindseye", "--", "run", MODEL, "--chat", "--prompt", prompt, "--max-tokens", String(MAX_TOKENS)],
-    { cwd: repo, encoding: "utf8", env: { ...process.env, XDG_RUNTIME_DIR: "/tmp" }, maxBuffer: 1 << 24 },
-  );
-  return out.replace(/\n$/, "");
-}
-
-async function loadModel(page) {
-  await page.goto(site.url + "#/models");
-  await page.getByRole("heading", { name: "Models", level: 2 }).waitFor();
-  await page.getByTestId("model-file-input").setInputFiles(MODEL);
-  await page.getByTestId("fact-arch").filter({ hasText: "qwen2" }).waitFor();
-  const started = Date.now();
-  await page.getByRole("button", { name: "Load into the GPU" }).click();
-  await page.getByTestId("load-result").filter({ hasText: "is on the GPU" }).waitFor({ timeout: 120_000 });
-  return Date.now() - started;
-}
-
-/** Clicks "Ask the model" and waits for the answer; returns its timings and the longest task. */
-async function ask(page, responseLocator) {
-  await page.evaluate(() => {
-    window.__longest = 0;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
-    }).observe({ type: "longtask", buffered: false });
-  });
-  const started = Date.now();
-  await page.getByTestId("ask").click();
-  await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? "").length > 0, responseLocator, { timeout: 120_000 });
-  const firstText = Date.now() - started;
-  await page.getByTestId("ask-status").filter({ hasText: /tokens from/ }).waitFor({ timeout: 300_000 });
-  const total = Date.now() - started;
-  const longest = await page.evaluate(() => window.__longest);
-  return { firstText, total, longest };
+  return mindseye(["run", MODEL, "--chat", "--prompt", prompt, "--max-tokens", String(MAX_TOKENS)]).replace(/\n$/, "");
 }
 
 test("the SGP pane's answer streams from the GPU and equals the native engine's", async () => {
   const page = await openPage(context, site.url + "#/models", errors);
-  const loadMs = await loadModel(page);
+  const loadMs = await loadModel(page, site);
   await page.goto(site.url + "#/sgp");
   await page.getByRole("heading", { name: "SGP-Bench", level: 2 }).waitFor();
   const prompt = await page.getByTestId("prompt").textContent();
@@ -75,7 +39,7 @@ test("the SGP pane's answer streams from the GPU and equals the native engine's"
 
 test("the Karel pane asks the model with the chat prompt and says plainly when it is too long", async () => {
   const page = await openPage(context, site.url + "#/models", errors);
-  await loadModel(page);
+  await loadModel(page, site);
   await page.goto(site.url + "#/karel");
   await page.getByRole("heading", { name: "Karel", level: 2 }).waitFor();
   await page.getByTestId("ask").click();

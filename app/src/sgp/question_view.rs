@@ -65,6 +65,7 @@ pub fn QuestionView(session: SgpSession, question: Question, file: FileId) -> im
                         on_response=on_response
                         model=session.model
                     />
+                    <super::choices::ScoreOptions question=question.clone() />
                 </div>
             </div>
             <ProgramPanel session=session original=original />

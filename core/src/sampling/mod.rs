@@ -12,7 +12,7 @@ mod constraint;
 mod penalty;
 mod sampler;
 
-pub use choice::{OptionScores, ScoringError, score_options};
+pub use choice::{OptionScores, ScoringError, check_request, option_log_likelihood, score_options};
 pub use config::SamplingConfig;
 pub use constraint::{AllowedTokens, Constraint, ConstraintError, mask_logits};
 pub use sampler::{Sampler, SamplingError};
