@@ -17,6 +17,9 @@ const CHUNK: u64 = 4 << 20;
 /// GPU memory the KV cache may take; the context is as long as fits (see `Config::context_within`).
 const KV_BUDGET: u64 = 256 << 20;
 
+/// The panes' default budget for one answer.
+pub const ANSWER_TOKENS: u32 = 256;
+
 /// What the engine is doing, for the views.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EngineState {
@@ -333,6 +336,45 @@ async fn run(
     Ok((generator.generated().len(), false))
 }
 
+/// What a button that asks the model hands over: how to build the prompt, where the answer goes.
+#[derive(Clone, Copy)]
+pub struct Asking {
+    /// Builds the prompt; given whether the model chats (has a template).
+    pub prompt: Callback<bool, String>,
+    /// Receives the answer text as it grows (first an empty text).
+    pub on_text: Callback<String>,
+    /// Told how a finished (or stopped) answer was made.
+    pub on_done: Option<Callback<Report>>,
+    /// One line for the user: thinking, then the summary or the error.
+    pub status: RwSignal<String>,
+}
+
+impl Engine {
+    /// Starts an answer in the background (see [`Asking`]).
+    pub fn ask(self, asking: Asking, settings: Settings) {
+        let Asking { prompt, on_text, on_done, status } = asking;
+        let prompt = prompt.run(self.chats());
+        on_text.run(String::new());
+        status.set("Thinking\u{2026}".into());
+        leptos::task::spawn_local(async move {
+            let result = self.generate(&prompt, &settings, move |t| on_text.run(t)).await;
+            status.try_set(match &result {
+                Ok(r) => r.summary(),
+                Err(e) => e.clone(),
+            });
+            if let (Ok(report), Some(on_done)) = (result, on_done) {
+                on_done.run(report);
+            }
+        });
+    }
+
+    /// The loaded model's identity, tracked through the engine's state (a new load changes both).
+    pub fn identity(self) -> Option<ModelIdentity> {
+        self.state.track();
+        self.loaded.with_value(|l| l.as_ref().map(|l| l.identity.clone()))
+    }
+}
+
 /// "Ask the model" with its stop button and a one-line status, for either pane. When the GPU is
 /// lost it offers to load the model again.
 #[component]
@@ -342,7 +384,7 @@ pub fn AskModel(
     /// Receives the answer text as it grows.
     on_text: Callback<String>,
     /// The generation settings, read when the button is pressed.
-    #[prop(into, default = Signal::stored(Settings::greedy(256)))]
+    #[prop(into, default = Signal::stored(Settings::greedy(ANSWER_TOKENS)))]
     settings: Signal<Settings>,
     /// Told how a finished (or stopped) answer was made.
     #[prop(optional)]
@@ -350,22 +392,7 @@ pub fn AskModel(
 ) -> impl IntoView {
     let engine = Engine::expect();
     let status = RwSignal::new(String::new());
-    let ask = move |_| {
-        let prompt = prompt.run(engine.chats());
-        let settings = settings.get_untracked();
-        on_text.run(String::new());
-        status.set("Thinking\u{2026}".into());
-        leptos::task::spawn_local(async move {
-            let result = engine.generate(&prompt, &settings, move |t| on_text.run(t)).await;
-            status.try_set(match &result {
-                Ok(r) => r.summary(),
-                Err(e) => e.clone(),
-            });
-            if let (Ok(report), Some(on_done)) = (result, on_done) {
-                on_done.run(report);
-            }
-        });
-    };
+    let ask = move |_| engine.ask(Asking { prompt, on_text, on_done, status }, settings.get_untracked());
     let reload = move |_| {
         status.set(String::new());
         leptos::task::spawn_local(async move {

@@ -7,6 +7,7 @@ mod engine;
 mod gpu_status;
 mod karel;
 mod models;
+mod provenance;
 mod route;
 mod sgp;
 

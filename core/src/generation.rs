@@ -160,7 +160,22 @@ pub struct Provenance {
     pub settings: Settings,
 }
 
+impl PromptStyle {
+    /// "the prompt as a chat turn" / "the prompt as raw text".
+    pub fn describe(self) -> &'static str {
+        match self {
+            PromptStyle::Chat => "the prompt as a chat turn",
+            PromptStyle::Raw => "the prompt as raw text",
+        }
+    }
+}
+
 impl Provenance {
+    /// How the answer was made, after the model: "the prompt as a chat turn; greedy, at most 256 tokens".
+    pub fn describe_settings(&self) -> String {
+        format!("{}; {}", self.prompt.describe(), self.settings.describe())
+    }
+
     /// Checks every field of a provenance that came from outside (a share link, stored results).
     pub fn validate(&self) -> Result<(), String> {
         let m = &self.model;
@@ -294,6 +309,11 @@ mod tests {
         assert_eq!(model.describe(), "Qwen2.5 0.5B Instruct (Qwen2.5-0.5B-Instruct-Q4_0.gguf, 352 MB)");
         let opened = ModelIdentity { name: model.file.clone(), ..model };
         assert_eq!(opened.describe(), "Qwen2.5-0.5B-Instruct-Q4_0.gguf (352 MB)");
+    }
+
+    #[test]
+    fn a_provenance_describes_its_prompt_style_and_settings() {
+        assert_eq!(provenance().describe_settings(), "the prompt as a chat turn; greedy, at most 256 tokens");
     }
 
     #[test]
