@@ -3,7 +3,9 @@
 //! (asynchronous on the web) drive the same [`Generator`], and stopping early is simply not calling it
 //! again, so cancellation needs no support from the backend.
 
-use crate::sampling::{AllowedTokens, Constraint, Sampler, SamplingConfig, SamplingError, mask_logits};
+use crate::sampling::{
+    AllowedTokens, ConstraintError, Sampler, SamplingConfig, SamplingError, TokenConstraint, mask_logits,
+};
 
 /// What the generator does after each token.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +46,8 @@ pub enum GenerateError {
     Finished,
     #[error("this generation samples from the logits; an argmax alone is not enough")]
     NeedsLogits,
+    #[error(transparent)]
+    Constraint(#[from] ConstraintError),
 }
 
 pub struct Generator {
@@ -54,7 +58,7 @@ pub struct Generator {
     n_vocab: usize,
     sampler: Sampler,
     limits: Limits,
-    constraint: Option<Constraint>,
+    constraint: Option<Box<dyn TokenConstraint>>,
     done: Option<StopReason>,
 }
 
@@ -64,7 +68,7 @@ impl Generator {
         n_vocab: usize,
         sampling: SamplingConfig,
         limits: Limits,
-        constraint: Option<Constraint>,
+        constraint: Option<Box<dyn TokenConstraint>>,
     ) -> Result<Generator, GenerateError> {
         if prompt.is_empty() {
             return Err(GenerateError::EmptyPrompt);
@@ -101,8 +105,8 @@ impl Generator {
         let token = match &self.constraint {
             None => self.sampler.sample(logits, &self.tokens)?,
             Some(constraint) => {
-                // The constraint was checked on every token it let through, so this cannot fail.
-                let allowed = constraint.allowed(self.generated()).unwrap_or(AllowedTokens::Done);
+                let budget = self.limits.max_tokens - self.generated().len();
+                let allowed = constraint.allowed(self.generated(), budget)?;
                 if allowed == AllowedTokens::Done {
                     return Ok(self.finish(StopReason::ConstraintComplete));
                 }
@@ -169,6 +173,7 @@ impl Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampling::Constraint;
 
     fn limits(max_tokens: usize) -> Limits {
         Limits { max_tokens, stop_tokens: vec![0] }
@@ -211,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_constraint_forces_an_allowed_sequence_and_stops_at_its_end() {
-        let constraint = Constraint::new(&[vec![4, 3]]).unwrap();
+        let constraint = Box::new(Constraint::new(&[vec![4, 3]]).unwrap());
         let mut g = Generator::new(vec![1], 5, SamplingConfig::greedy(), limits(8), Some(constraint)).unwrap();
         assert_eq!(g.next(&favouring(2)), Ok(Step::Token(4)));
         assert_eq!(g.next(&favouring(2)), Ok(Step::Token(3)));

@@ -5,14 +5,16 @@ use super::backend::Backend;
 use super::sgp;
 use mindseye_core::chat::{Message, Template};
 use mindseye_core::generation::PromptEncoder;
+use mindseye_core::karel::{self, StraightLineGrammar};
 use mindseye_core::model::MAX_CONTEXT;
 use mindseye_core::model::{CpuModel, ForwardError, Generator, Limits, Step, StopReason};
-use mindseye_core::sampling::{SamplingConfig, ScoringError, score_options};
+use mindseye_core::sampling::{SamplingConfig, ScoringError, TokenTexts, score_options};
 use mindseye_core::sgp::ChoiceScoring;
 use mindseye_core::tokenizer::Tokenizer;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -20,8 +22,18 @@ pub struct RunArgs {
     /// The .gguf model file.
     model: PathBuf,
     /// The text to continue (or, with --chat, the user's message).
+    #[arg(long, required_unless_present = "karel", conflicts_with = "karel")]
+    prompt: Option<String>,
+    /// Ask a Karel task as the app's Karel pane does: the chat prompt as a user turn when the model
+    /// has a chat template, else the paper's synthesis prompt as raw text.
+    #[arg(long, value_name = "TASKS.jsonl", requires = "task")]
+    karel: Option<PathBuf>,
+    /// With --karel: which task, counting the file's tasks from 1.
     #[arg(long)]
-    prompt: String,
+    task: Option<usize>,
+    /// Constrain decoding to straight-line Karel programs (`def run() {`, one action per line, `}`).
+    #[arg(long)]
+    karel_grammar: bool,
     /// Wrap the prompt in the model's chat template as one user turn.
     #[arg(long)]
     chat: bool,
@@ -75,7 +87,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     let (file, tokenizer, mut backend) = Backend::open(&args.model, args.cpu, args.ctx)?;
     let loaded = started.elapsed();
     let config = backend.config().clone();
-    let prompt = prompt_tokens(&file, &tokenizer, &args.prompt, args.chat)?;
+    let prompt = match (&args.karel, args.task) {
+        (Some(path), Some(number)) => {
+            let template = Template::declared_in(&file);
+            let encoder = PromptEncoder { tokenizer: &tokenizer, template: template.as_ref() };
+            encoder.prompt(&karel::model_prompt(&karel_task(path, number)?, encoder.style()))?
+        }
+        _ => prompt_tokens(&file, &tokenizer, args.prompt.as_deref().unwrap_or_default(), args.chat)?,
+    };
+    let constraint = match args.karel_grammar {
+        true => {
+            Some(StraightLineGrammar::constraint(Arc::new(TokenTexts::new(&tokenizer))).map_err(|e| e.to_string())?)
+        }
+        false => None,
+    };
     let sampling = SamplingConfig {
         temperature: args.temperature,
         top_k: args.top_k,
@@ -85,7 +110,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     };
     let limits = Limits { max_tokens: args.max_tokens, stop_tokens: tokenizer.end_of_generation() };
     let n_prompt = prompt.len();
-    let mut generator = Generator::new(prompt, config.n_vocab, sampling, limits, None).map_err(|e| e.to_string())?;
+    let mut generator =
+        Generator::new(prompt, config.n_vocab, sampling, limits, constraint).map_err(|e| e.to_string())?;
     eprintln!(
         "{}: {} {} layers, {} prompt tokens, loaded in {:.2} s ({})",
         args.model.display(),
@@ -208,6 +234,17 @@ pub fn score_with(
         Failure::Scoring(e) => e.to_string(),
         Failure::Forward(e) => e.to_string(),
     })
+}
+
+/// Task `number` (from 1) of a JSONL task file, counting only the tasks that load, as the pane does.
+fn karel_task(path: &std::path::Path, number: usize) -> Result<karel::Task, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let tasks: Vec<karel::Task> = karel::parse_jsonl(&text).into_iter().filter_map(|(_, t)| t.ok()).collect();
+    let count = tasks.len();
+    number
+        .checked_sub(1)
+        .and_then(|i| tasks.into_iter().nth(i))
+        .ok_or_else(|| format!("{} has {count} tasks; there is no task {number}", path.display()))
 }
 
 fn prompt_tokens(
