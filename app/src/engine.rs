@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use mindseye_core::chat::Template;
 use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
 use mindseye_core::gpu::{Context, GpuError, GpuLoader, GpuModel, Output, ScoreError, Want};
+use mindseye_core::karel::StraightLineGrammar;
 use mindseye_core::model::{Config, Generator, Limits, Step};
-use mindseye_core::sampling::OptionScores;
+use mindseye_core::sampling::{OptionScores, TokenConstraint, TokenTexts};
 use mindseye_core::tokenizer::Tokenizer;
 use std::sync::Arc;
 
@@ -49,11 +50,23 @@ struct Loaded {
     model: GpuModel,
     tokenizer: Tokenizer,
     template: Option<Template>,
+    /// Every token's bytes for grammar-constrained decoding, computed on its first use.
+    texts: Option<Arc<TokenTexts>>,
 }
 
 impl Loaded {
     fn encoder(&self) -> PromptEncoder<'_> {
         PromptEncoder { tokenizer: &self.tokenizer, template: self.template.as_ref() }
+    }
+
+    /// The constraint `settings` ask for: Karel's straight-line programs when constrained.
+    fn constraint(&mut self, settings: &Settings) -> Result<Option<Box<dyn TokenConstraint>>, String> {
+        if !settings.constrained {
+            return Ok(None);
+        }
+        let tokenizer = &self.tokenizer;
+        let texts = self.texts.get_or_insert_with(|| Arc::new(TokenTexts::new(tokenizer))).clone();
+        StraightLineGrammar::constraint(texts).map(Some).map_err(|e| format!("Constrained decoding: {e}."))
     }
 
     fn provenance(&self, settings: &Settings) -> Provenance {
@@ -164,7 +177,14 @@ impl Engine {
         let template = Template::declared_in(&file);
         let context = Config::from_gguf(&file).map_err(|e| e.to_string())?.context_within(KV_BUDGET);
         let model = loader.finish(ctx.clone(), context).map_err(|e| e.to_string())?;
-        Ok(Loaded { name: source.name.clone(), identity: source.identity.clone(), model, tokenizer, template })
+        Ok(Loaded {
+            name: source.name.clone(),
+            identity: source.identity.clone(),
+            model,
+            tokenizer,
+            template,
+            texts: None,
+        })
     }
 
     /// Loads the last model again, after its device was lost.
@@ -298,6 +318,7 @@ async fn run(
     on_text: &impl Fn(String),
 ) -> Result<(usize, bool), Failure> {
     let tokens = loaded.encoder().prompt(prompt)?;
+    let constraint = loaded.constraint(settings)?;
     let Loaded { model, tokenizer, .. } = loaded;
     let max_tokens = settings.max_tokens as usize;
     if tokens.len() + max_tokens > model.capacity() {
@@ -309,8 +330,8 @@ async fn run(
     }
     model.truncate(0);
     let limits = Limits { max_tokens, stop_tokens: tokenizer.end_of_generation() };
-    let mut generator =
-        Generator::new(tokens, model.config.n_vocab, settings.sampling(), limits, None).map_err(|e| e.to_string())?;
+    let mut generator = Generator::new(tokens, model.config.n_vocab, settings.sampling(), limits, constraint)
+        .map_err(|e| e.to_string())?;
     let mut decoder = tokenizer.stream_decoder();
     let mut text = String::new();
     while generator.stop_reason().is_none() {
@@ -389,6 +410,9 @@ pub fn AskModel(
     /// Told how a finished (or stopped) answer was made.
     #[prop(optional)]
     on_done: Option<Callback<Report>>,
+    /// Options shown beside the buttons (e.g. Karel's grammar constraint).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let engine = Engine::expect();
     let status = RwSignal::new(String::new());
@@ -412,6 +436,7 @@ pub fn AskModel(
             <button type="button" on:click=move |_| engine.stop() disabled=move || !generating() data-testid="stop">
                 "Stop"
             </button>
+            {children.map(|c| c())}
             <Show when=lost>
                 <button type="button" on:click=reload data-testid="reload-model">
                     "Reload the model"
