@@ -95,3 +95,24 @@ fn the_gpu_generates_the_same_constrained_program_as_the_cpu() {
         assert_straight_line(name, generator.generated(), generator.stop_reason().unwrap(), 48);
     }
 }
+
+#[test]
+fn each_constrained_step_over_qwen3s_151669_tokens_takes_milliseconds() {
+    use mindseye_tests::vocabulary::{TEN_STATEMENTS, qwen3_pieces, write_under};
+    let pieces = qwen3_pieces();
+    let started = std::time::Instant::now();
+    let texts = Arc::new(TokenTexts::from_pieces(pieces.clone(), false));
+    let setup = started.elapsed().as_secs_f64() * 1e3;
+    let constraint = StraightLineGrammar::constraint(texts).unwrap();
+    let clock = std::time::Instant::now();
+    let now = || clock.elapsed().as_secs_f64() * 1e3;
+    let mut times = write_under(constraint.as_ref(), &pieces, TEN_STATEMENTS, 48, now);
+    times.sort_by(f64::total_cmp);
+    let (median, worst) = (times[times.len() / 2], times[times.len() - 1]);
+    println!(
+        "{} tokens: token texts {setup:.1} ms once; per step median {median:.2} ms, worst {worst:.2} ms",
+        pieces.len()
+    );
+    // Generous for a debug build on a shared CPU; the release and browser figures are far lower.
+    assert!(worst < 500.0, "a step took {worst:.1} ms");
+}

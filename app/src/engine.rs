@@ -52,6 +52,9 @@ struct Loaded {
     template: Option<Template>,
     /// Every token's bytes for grammar-constrained decoding, computed on its first use.
     texts: Option<Arc<TokenTexts>>,
+    /// What the KV cache holds after the last answer, so that a prompt beginning the same way (the
+    /// same question asked again, re-run, or constrained) does not run those tokens again.
+    cached: Vec<u32>,
 }
 
 impl Loaded {
@@ -184,6 +187,7 @@ impl Engine {
             tokenizer,
             template,
             texts: None,
+            cached: Vec::new(),
         })
     }
 
@@ -237,10 +241,14 @@ impl Engine {
                 let encoder = loaded.encoder();
                 let prompt = encoder.prompt(prompt)?;
                 let options: Vec<Vec<u32>> = options.iter().map(|o| encoder.continuation(o)).collect();
-                loaded.model.score_options(&prompt, &options).await.map_err(|e| match e {
+                loaded.cached.clear();
+                let scores = loaded.model.score_options(&prompt, &options).await.map_err(|e| match e {
                     ScoreError::Gpu(e) => Failure::from(e),
                     ScoreError::Scoring(e) => Failure::Other(e.to_string()),
-                })
+                })?;
+                // Scoring leaves the prompt in the cache.
+                loaded.cached = prompt;
+                Ok(scores)
             })
             .await?;
         Ok(scores)
@@ -319,7 +327,7 @@ async fn run(
 ) -> Result<(usize, bool), Failure> {
     let tokens = loaded.encoder().prompt(prompt)?;
     let constraint = loaded.constraint(settings)?;
-    let Loaded { model, tokenizer, .. } = loaded;
+    let Loaded { model, tokenizer, cached, .. } = loaded;
     let max_tokens = settings.max_tokens as usize;
     if tokens.len() + max_tokens > model.capacity() {
         return Err(Failure::Other(format!(
@@ -328,14 +336,17 @@ async fn run(
             model.capacity()
         )));
     }
-    model.truncate(0);
     let limits = Limits { max_tokens, stop_tokens: tokenizer.end_of_generation() };
     let mut generator = Generator::new(tokens, model.config.n_vocab, settings.sampling(), limits, constraint)
         .map_err(|e| e.to_string())?;
+    model.truncate(generator.reuse_cache(cached));
+    // Until this answer ends well, the cache's contents are not known.
+    cached.clear();
     let mut decoder = tokenizer.stream_decoder();
     let mut text = String::new();
     while generator.stop_reason().is_none() {
         if stop.get_untracked() {
+            *cached = generator.fed().to_vec();
             return Ok((generator.generated().len(), true));
         }
         // Only greedy, unconstrained decoding can take the GPU's argmax (4 bytes read back).
@@ -354,6 +365,7 @@ async fn run(
     }
     text.push_str(&decoder.finish());
     on_text(text);
+    *cached = generator.fed().to_vec();
     Ok((generator.generated().len(), false))
 }
 

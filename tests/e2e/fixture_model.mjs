@@ -30,8 +30,11 @@ export async function loadModel(page, site) {
   return Date.now() - started;
 }
 
-/** Clicks "Ask the model" and waits for the answer; returns its timings and the longest task. */
-export async function ask(page, responseLocator) {
+/**
+ * Clicks "Ask the model" and waits for the answer (`timeout` ms for its first text and again for the
+ * rest); returns its timings and the longest main-thread task.
+ */
+export async function ask(page, responseLocator, timeout = 300_000) {
   await page.evaluate(() => {
     window.__longest = 0;
     new PerformanceObserver((list) => {
@@ -40,9 +43,9 @@ export async function ask(page, responseLocator) {
   });
   const started = Date.now();
   await page.getByTestId("ask").click();
-  await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? "").length > 0, responseLocator, { timeout: 120_000 });
+  await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? "").length > 0, responseLocator, { timeout });
   const firstText = Date.now() - started;
-  await page.getByTestId("ask-status").filter({ hasText: /tokens from/ }).waitFor({ timeout: 600_000 });
+  await page.getByTestId("ask-status").filter({ hasText: /tokens from/ }).waitFor({ timeout });
   const total = Date.now() - started;
   const longest = await page.evaluate(() => window.__longest);
   return { firstText, total, longest };

@@ -1,6 +1,7 @@
-//! Multiple-choice scoring on the GPU: the shared prompt runs once, then each option's tokens after
-//! it, the KV cache cut back to the prompt between options. The arithmetic is
-//! [`crate::sampling::score_options`]'s, so the CPU reference and the GPU give the same scores.
+//! Multiple-choice scoring on the GPU: the shared prompt runs once, then the tokens all options begin
+//! with ("Answer:"), then each option's own tokens after them, the KV cache cut back to the shared
+//! part between options. The arithmetic is [`crate::sampling::score_options`]'s, so the CPU
+//! reference and the GPU give the same scores.
 
 use super::{GpuError, GpuModel, Output, Want};
 use crate::sampling::{OptionScores, ScoringError, check_request, option_log_likelihood};
@@ -16,7 +17,8 @@ pub enum ScoreError {
 
 impl GpuModel {
     /// Scores each option as the continuation of `prompt` (see [`crate::sampling::score_options`]).
-    /// Runs `prompt.len() + Σ (option.len() - 1)` positions; the cache holds the prompt afterwards.
+    /// Each position runs once: the prompt, the options' common first tokens, then every option's
+    /// remaining tokens but its last (nothing after it is scored). The cache holds the prompt afterwards.
     pub async fn score_options(&mut self, prompt: &[u32], options: &[Vec<u32>]) -> Result<OptionScores, ScoreError> {
         check_request(prompt, options)?;
         let longest = options.iter().map(Vec::len).max().unwrap_or(0);
@@ -29,17 +31,22 @@ impl GpuModel {
             .into());
         }
         self.truncate(0);
-        let after_prompt = self.logits(prompt).await?;
+        // `shared[k]` predicts token `k` of every option: all options begin with the same `k` tokens.
+        let mut shared = vec![self.logits(prompt).await?];
+        // Row `common` is only needed if some option is longer than the common part.
+        let needed = common_prefix(options).min(longest - 1);
+        for &token in &options[0][..needed] {
+            shared.push(self.logits(&[token]).await?);
+        }
         let mut scored = Vec::with_capacity(options.len());
         for (option, tokens) in options.iter().enumerate() {
-            self.truncate(prompt.len());
+            self.truncate(prompt.len() + needed);
             // The last option token predicts nothing that is scored, so it never runs.
-            let mut later = Vec::with_capacity(tokens.len() - 1);
-            for &token in &tokens[..tokens.len() - 1] {
-                later.push(self.logits(&[token]).await?);
+            let mut own = Vec::new();
+            for &token in tokens.get(needed..tokens.len() - 1).unwrap_or_default() {
+                own.push(self.logits(&[token]).await?);
             }
-            let rows: Vec<&[f32]> =
-                std::iter::once(after_prompt.as_slice()).chain(later.iter().map(Vec::as_slice)).collect();
+            let rows: Vec<&[f32]> = shared.iter().chain(&own).map(Vec::as_slice).take(tokens.len()).collect();
             scored.push((option_log_likelihood(option, tokens, &rows)?, tokens.len()));
         }
         self.truncate(prompt.len());
@@ -52,4 +59,10 @@ impl GpuModel {
             Output::Token(_) => Err(GpuError::Readback("the GPU returned a token where logits were asked for".into())),
         }
     }
+}
+
+/// How many first tokens all options share.
+fn common_prefix(options: &[Vec<u32>]) -> usize {
+    let Some((first, rest)) = options.split_first() else { return 0 };
+    (0..first.len()).take_while(|&k| rest.iter().all(|o| o.get(k) == first.get(k))).count()
 }

@@ -90,6 +90,23 @@ impl Generator {
         &self.tokens[self.fed..]
     }
 
+    /// Before the first step: skips the prompt's first tokens that `cached` (what the model's KV
+    /// cache holds from an earlier request) begins with, so they are not run again. Returns how many:
+    /// the length to cut the cache to. The prompt's last token always runs, since its logits choose
+    /// the first new token.
+    pub fn reuse_cache(&mut self, cached: &[u32]) -> usize {
+        if self.fed == 0 {
+            let prefix = &self.tokens[..self.prompt_len - 1];
+            self.fed = cached.iter().zip(prefix).take_while(|(a, b)| a == b).count();
+        }
+        self.fed
+    }
+
+    /// The tokens the model has run, in order: what its KV cache holds now.
+    pub fn fed(&self) -> &[u32] {
+        &self.tokens[..self.fed]
+    }
+
     /// Takes the logits the model produced for the last pending token and chooses the next token.
     pub fn next(&mut self, logits: &[f32]) -> Result<Step, GenerateError> {
         if self.done.is_some() {
@@ -221,6 +238,31 @@ mod tests {
         assert_eq!(g.next(&favouring(2)), Ok(Step::Token(4)));
         assert_eq!(g.next(&favouring(2)), Ok(Step::Token(3)));
         assert_eq!(g.next(&favouring(2)), Ok(Step::Done(StopReason::ConstraintComplete)));
+    }
+
+    #[test]
+    fn a_cached_prefix_of_the_prompt_is_not_run_again() {
+        let mut g = greedy(vec![3, 4, 2, 1], limits(8));
+        assert_eq!(g.reuse_cache(&[3, 4, 1, 1, 1]), 2);
+        assert_eq!(g.pending(), &[2, 1]);
+        assert_eq!(g.fed(), &[3, 4]);
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(2)));
+        assert_eq!(g.fed(), &[3, 4, 2, 1]);
+    }
+
+    #[test]
+    fn the_last_prompt_token_runs_even_when_the_whole_prompt_is_cached() {
+        let mut g = greedy(vec![3, 4], limits(8));
+        assert_eq!(g.reuse_cache(&[3, 4, 2]), 1);
+        assert_eq!(g.pending(), &[4]);
+    }
+
+    #[test]
+    fn a_cache_is_only_reused_before_the_first_step() {
+        let mut g = greedy(vec![3, 4], limits(8));
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(2)));
+        assert_eq!(g.reuse_cache(&[3]), 2);
+        assert_eq!(g.pending(), &[2]);
     }
 
     #[test]
