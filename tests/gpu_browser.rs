@@ -6,6 +6,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod vocabulary;
+
 #[wasm_bindgen_test]
 async fn webgpu_self_test_matches_the_cpu() {
     let ctx = Context::new().await.expect("WebGPU adapter (Chromium: --enable-unsafe-webgpu)");
@@ -103,9 +105,9 @@ mod model {
 mod grammar {
     //! Grammar-constrained decoding in wasm: each step checks every token that could continue the
     //! program against the grammar, so it must stay fast with a real 151,669-token vocabulary.
+    use crate::vocabulary::{TEN_STATEMENTS, qwen3_pieces, write_under};
     use mindseye_core::karel::StraightLineGrammar;
     use mindseye_core::sampling::TokenTexts;
-    use mindseye_tests::vocabulary::{TEN_STATEMENTS, qwen3_pieces, write_under};
     use std::sync::Arc;
     use wasm_bindgen_test::*;
 

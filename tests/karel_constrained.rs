@@ -13,6 +13,8 @@ use mindseye_core::tokenizer::Tokenizer;
 use mindseye_tests::models::gguf;
 use std::sync::Arc;
 
+mod vocabulary;
+
 const FIXTURES: [&str; 3] = ["llama-q4_0", "qwen2-q8_0", "gemma2-q4_k_m"];
 /// The synthesis prompt ends here; the program follows.
 const PROMPT: &str = "Examples:\n\nCode:\n";
@@ -98,7 +100,7 @@ fn the_gpu_generates_the_same_constrained_program_as_the_cpu() {
 
 #[test]
 fn each_constrained_step_over_qwen3s_151669_tokens_takes_milliseconds() {
-    use mindseye_tests::vocabulary::{TEN_STATEMENTS, qwen3_pieces, write_under};
+    use vocabulary::{TEN_STATEMENTS, qwen3_pieces, write_under};
     let pieces = qwen3_pieces();
     let started = std::time::Instant::now();
     let texts = Arc::new(TokenTexts::from_pieces(pieces.clone(), false));
