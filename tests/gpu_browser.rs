@@ -6,6 +6,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod vocabulary;
+
 #[wasm_bindgen_test]
 async fn webgpu_self_test_matches_the_cpu() {
     let ctx = Context::new().await.expect("WebGPU adapter (Chromium: --enable-unsafe-webgpu)");
@@ -92,4 +94,37 @@ mod model {
     }
 
     mindseye_tests::model_fixtures!(browser_parity);
+}
+
+mod grammar {
+    //! Grammar-constrained decoding in wasm: each step checks every token that could continue the
+    //! program against the grammar, so it must stay fast with a real 151,669-token vocabulary.
+    use crate::vocabulary::{TEN_STATEMENTS, qwen3_pieces, write_under};
+    use mindseye_core::karel::StraightLineGrammar;
+    use mindseye_core::sampling::TokenTexts;
+    use std::sync::Arc;
+    use wasm_bindgen_test::*;
+
+    fn now() -> f64 {
+        web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    }
+
+    #[wasm_bindgen_test]
+    fn each_constrained_step_over_qwen3s_151669_tokens_takes_milliseconds_in_wasm() {
+        let pieces = qwen3_pieces();
+        let started = now();
+        let constraint = StraightLineGrammar::constraint(Arc::new(TokenTexts::from_pieces(pieces.clone(), false)))
+            .expect("Qwen3 spells every byte");
+        let setup = now() - started;
+        let mut times = write_under(constraint.as_ref(), &pieces, TEN_STATEMENTS, 48, now);
+        times.sort_by(f64::total_cmp);
+        let (median, worst) = (times[times.len() / 2], times[times.len() - 1]);
+        console_log!(
+            "{} tokens: token texts {setup:.1} ms once; {} steps, median {median:.2} ms, worst {worst:.2} ms",
+            pieces.len(),
+            times.len()
+        );
+        // A decoding step on the GPU takes tens of milliseconds; the constraint must not dominate it.
+        assert!(median < 20.0 && worst < 100.0, "median {median:.1} ms, worst {worst:.1} ms");
+    }
 }

@@ -12,6 +12,7 @@
 
 use mindseye_core::gpu::{Context, GpuModel, bench};
 use mindseye_core::model::CpuModel;
+use mindseye_core::sampling::{ScoringError, score_options};
 use mindseye_tests::models::gpu::{self, load};
 use mindseye_tests::models::{gguf, golden, ids, relative_difference};
 use std::sync::Arc;
@@ -57,6 +58,43 @@ fn prefill_matches_the_cpu_reference(name: &str) {
         let expected = tokens.iter().map(|&t| cpu.forward(&mut cache, t).unwrap()).last().unwrap();
         let d = relative_difference(&logits(&mut gpu, &tokens), &expected);
         assert!(d <= TOLERANCE, "{name} {case}: GPU prefill differs by {d:.2e} of the std");
+    }
+}
+
+/// Options after each golden prompt, of different lengths, with and without common first tokens (one
+/// a prefix of another): the GPU (prompt and common tokens once, the cache cut back between options)
+/// must give the CPU reference's log-likelihoods (the full sequence run for each option).
+fn option_scores_match_the_cpu_reference(name: &str) {
+    let cpu = CpuModel::from_bytes(&gguf(name)).unwrap();
+    let mut gpu = load(Arc::new(context()), name);
+    let distinct = vec![vec![40, 41, 42], vec![7], vec![300, 12], vec![99, 98, 97, 96]];
+    let shared = vec![vec![40, 41, 42, 5], vec![40, 41, 42, 6], vec![40, 41], vec![40, 41, 9, 9, 9]];
+    let cases = prompts(name).into_iter().flat_map(|(case, prompt)| {
+        [
+            (format!("{case}, distinct options"), prompt.clone(), distinct.clone()),
+            (format!("{case}, shared"), prompt, shared.clone()),
+        ]
+    });
+    for (case, prompt, options) in cases {
+        let expected = score_options(&prompt, &options, |sequence: &[u32]| {
+            let mut cache = cpu.cache(sequence.len());
+            Ok::<_, ScoringError>(sequence.iter().map(|&t| cpu.forward(&mut cache, t).unwrap()).collect())
+        })
+        .unwrap();
+        let got = pollster::block_on(gpu.score_options(&prompt, &options)).unwrap();
+        for (i, (g, e)) in got.log_likelihoods.iter().zip(&expected.log_likelihoods).enumerate() {
+            // Each token's log-probability may move by about 2 x TOLERANCE x std (8) of the logits.
+            assert!((g - e).abs() < 0.02 * options[i].len() as f64, "{name} {case} option {i}: {g} vs {e}");
+        }
+        assert_eq!(got.best(), expected.best(), "{name} {case}");
+        assert_eq!(gpu.len(), prompt.len(), "the cache keeps the prompt for the next question");
+    }
+}
+
+#[test]
+fn scoring_options_on_the_gpu_matches_the_cpu_reference() {
+    for name in ["qwen2-q8_0", "gemma2-q4_0"] {
+        option_scores_match_the_cpu_reference(name);
     }
 }
 

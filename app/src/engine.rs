@@ -4,11 +4,13 @@
 
 use crate::models::ModelSource;
 use leptos::prelude::*;
-use mindseye_core::chat::{Message, Template};
-use mindseye_core::generation::{ModelIdentity, PromptStyle, Provenance, Settings};
+use mindseye_core::chat::Template;
+use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
 use mindseye_core::gpu::bench::{self, Measurement, Prompt};
-use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, Output, Want};
+use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, Output, ScoreError, Want};
+use mindseye_core::karel::StraightLineGrammar;
 use mindseye_core::model::{Config, Generator, Limits, Step};
+use mindseye_core::sampling::{OptionScores, TokenConstraint, TokenTexts};
 use mindseye_core::tokenizer::Tokenizer;
 use std::sync::Arc;
 
@@ -16,6 +18,9 @@ use std::sync::Arc;
 const CHUNK: u64 = 4 << 20;
 /// GPU memory the KV cache may take; the context is as long as fits (see `Config::context_within`).
 const KV_BUDGET: u64 = 256 << 20;
+
+/// The panes' default budget for one answer.
+pub const ANSWER_TOKENS: u32 = 256;
 
 /// What the engine is doing, for the views.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +51,31 @@ struct Loaded {
     model: GpuModel,
     tokenizer: Tokenizer,
     template: Option<Template>,
+    /// Every token's bytes for grammar-constrained decoding, computed on its first use.
+    texts: Option<Arc<TokenTexts>>,
+    /// What the KV cache holds after the last answer, so that a prompt beginning the same way (the
+    /// same question asked again, re-run, or constrained) does not run those tokens again.
+    cached: Vec<u32>,
+}
+
+impl Loaded {
+    fn encoder(&self) -> PromptEncoder<'_> {
+        PromptEncoder { tokenizer: &self.tokenizer, template: self.template.as_ref() }
+    }
+
+    /// The constraint `settings` ask for: Karel's straight-line programs when constrained.
+    fn constraint(&mut self, settings: &Settings) -> Result<Option<Box<dyn TokenConstraint>>, String> {
+        if !settings.constrained {
+            return Ok(None);
+        }
+        let tokenizer = &self.tokenizer;
+        let texts = self.texts.get_or_insert_with(|| Arc::new(TokenTexts::new(tokenizer))).clone();
+        StraightLineGrammar::constraint(texts).map(Some).map_err(|e| format!("Constrained decoding: {e}."))
+    }
+
+    fn provenance(&self, settings: &Settings) -> Provenance {
+        Provenance { model: self.identity.clone(), prompt: self.encoder().style(), settings: settings.clone() }
+    }
 }
 
 /// The engine's handle, provided by the app shell as context.
@@ -148,10 +178,18 @@ impl Engine {
             return Err("the file ended before its header".into());
         };
         let tokenizer = Tokenizer::from_gguf(&file).map_err(|e| format!("tokenizer: {e}"))?;
-        let template = file.get("tokenizer.chat_template").and_then(|_| Template::from_gguf(&file).ok());
+        let template = Template::declared_in(&file);
         let context = Config::from_gguf(&file).map_err(|e| e.to_string())?.context_within(KV_BUDGET);
         let model = loader.finish(ctx.clone(), context).map_err(|e| e.to_string())?;
-        Ok(Loaded { name: source.name.clone(), identity: source.identity.clone(), model, tokenizer, template })
+        Ok(Loaded {
+            name: source.name.clone(),
+            identity: source.identity.clone(),
+            model,
+            tokenizer,
+            template,
+            texts: None,
+            cached: Vec::new(),
+        })
     }
 
     /// The GPU context, kept across loads so that a second model reuses the compiled pipelines
@@ -196,41 +234,72 @@ impl Engine {
     /// Generates a reply to `prompt` (a user turn in the model's chat template when it has one,
     /// else the raw text) with `settings`, calling `on_text` with the text so far after every token.
     pub async fn generate(self, prompt: &str, settings: &Settings, on_text: impl Fn(String)) -> Result<Report, String> {
-        self.with_model(async |loaded| {
-            let provenance = Provenance {
-                model: loaded.identity.clone(),
-                prompt: if loaded.template.is_some() { PromptStyle::Chat } else { PromptStyle::Raw },
-                settings: settings.clone(),
-            };
-            self.stop.set(false);
-            let started = crate::browser::now_ms();
-            let (tokens, stopped_by_user) = run(loaded, prompt, settings, self.stop, &on_text).await?;
-            let seconds = (crate::browser::now_ms() - started) / 1000.0;
-            Ok(Report { model: loaded.name.clone(), provenance, tokens, seconds, stopped_by_user })
-        })
-        .await
+        let stop = self.stop;
+        let started = crate::browser::now_ms();
+        let (name, (provenance, tokens, stopped_by_user)) = self
+            .with_model(async |loaded: &mut Loaded| {
+                let provenance = loaded.provenance(settings);
+                let (tokens, stopped_by_user) = run(loaded, prompt, settings, stop, &on_text).await?;
+                Ok((provenance, tokens, stopped_by_user))
+            })
+            .await?;
+        let seconds = (crate::browser::now_ms() - started) / 1000.0;
+        Ok(Report { model: name, provenance, tokens, seconds, stopped_by_user })
+    }
+
+    /// Scores `options` (one text per answer, as [`PromptEncoder::continuation`] encodes it) as the
+    /// continuation of `prompt`: the prompt runs once, then each option after it.
+    pub async fn score(self, prompt: &str, options: &[String]) -> Result<OptionScores, String> {
+        let (_, scores) = self
+            .with_model(async |loaded: &mut Loaded| {
+                let encoder = loaded.encoder();
+                let prompt = encoder.prompt(prompt)?;
+                let options: Vec<Vec<u32>> = options.iter().map(|o| encoder.continuation(o)).collect();
+                loaded.cached.clear();
+                let scores = loaded.model.score_options(&prompt, &options).await.map_err(|e| match e {
+                    ScoreError::Gpu(e) => Failure::from(e),
+                    ScoreError::Scoring(e) => Failure::Other(e.to_string()),
+                })?;
+                // Scoring leaves the prompt in the cache.
+                loaded.cached = prompt;
+                Ok(scores)
+            })
+            .await?;
+        Ok(scores)
     }
 
     /// Measures the loaded model's speed on `prompt` (plain text, BOS added where the model wants
     /// one; see `mindseye_core::gpu::bench`). Returns the prompt's text with the measurement.
     pub async fn bench(self, prompt: &Prompt, decode_steps: usize) -> Result<(String, Measurement), String> {
-        self.with_model(async |loaded| {
-            let text = match prompt {
-                Prompt::Text(text) => text.clone(),
-                Prompt::Tokens(n) => bench::text_prompt(&loaded.tokenizer, *n),
-            };
-            let tokens = loaded.tokenizer.encode(&text, true);
-            let clock = || crate::browser::now_ms() / 1000.0;
-            let measured = bench::measure(&mut loaded.model, &tokens, decode_steps, clock).await?;
-            Ok((text, measured))
-        })
-        .await
+        let (_, measured) = self
+            .with_model(async |loaded: &mut Loaded| {
+                let text = match prompt {
+                    Prompt::Text(text) => text.clone(),
+                    Prompt::Tokens(n) => bench::text_prompt(&loaded.tokenizer, *n),
+                };
+                let tokens = loaded.tokenizer.encode(&text, true);
+                let clock = || crate::browser::now_ms() / 1000.0;
+                // The measurement rewrites the cache.
+                loaded.cached.clear();
+                let measured = bench::measure(&mut loaded.model, &tokens, decode_steps, clock).await?;
+                Ok((text, measured))
+            })
+            .await?;
+        Ok(measured)
     }
 
-    /// Runs `work` on the loaded model, the engine marked busy meanwhile. Whatever else `work`
-    /// returns, even an error (a prompt too long, a rejected dispatch), the model stays loaded and
-    /// usable; a lost device drops it and offers `reload`.
-    async fn with_model<T>(self, work: impl AsyncFnOnce(&mut Loaded) -> Result<T, Failure>) -> Result<T, String> {
+    /// The adapter of the loaded model's GPU.
+    pub fn adapter(self) -> Option<AdapterSummary> {
+        self.loaded.with_value(|l| l.as_ref().map(|l| l.model.adapter().clone()))
+    }
+
+    /// Lends the loaded model to `work`, marked busy meanwhile. A lost device drops the model (the
+    /// source stays for [`Engine::reload`]); any other failure leaves it loaded and usable, and the
+    /// error goes back to the caller to show.
+    async fn with_model<T>(
+        self,
+        work: impl AsyncFnOnce(&mut Loaded) -> Result<T, Failure>,
+    ) -> Result<(String, T), String> {
         if self.is_busy() {
             return Err("The model is busy; stop the running answer first.".into());
         }
@@ -240,10 +309,11 @@ impl Engine {
             );
         };
         let name = loaded.name.clone();
+        self.stop.set(false);
         self.state.set(EngineState::Generating { name: name.clone() });
-        match work(&mut loaded).await {
+        let result = work(&mut loaded).await;
+        match result {
             Err(Failure::Lost(why)) => {
-                // Nothing on a lost device can be used again; the source stays for `reload`.
                 drop(loaded);
                 self.state.set(EngineState::Lost { name, why: why.clone() });
                 Err(format!("The GPU stopped working ({why}). Press \u{201c}Reload the model\u{201d} to go on."))
@@ -251,14 +321,9 @@ impl Engine {
             other => {
                 self.loaded.set_value(Some(loaded));
                 self.state.set(self.idle_state(None));
-                other.map_err(|f| f.to_string())
+                other.map_err(|f| f.to_string()).map(|value| (name, value))
             }
         }
-    }
-
-    /// The adapter of the loaded model's GPU.
-    pub fn adapter(self) -> Option<AdapterSummary> {
-        self.loaded.with_value(|l| l.as_ref().map(|l| l.model.adapter().clone()))
     }
 }
 
@@ -299,13 +364,10 @@ async fn run(
     stop: RwSignal<bool>,
     on_text: &impl Fn(String),
 ) -> Result<(usize, bool), Failure> {
-    let Loaded { model, tokenizer, template, .. } = loaded;
+    let tokens = loaded.encoder().prompt(prompt)?;
+    let constraint = loaded.constraint(settings)?;
+    let Loaded { model, tokenizer, cached, .. } = loaded;
     let max_tokens = settings.max_tokens as usize;
-    let tokens = match template {
-        Some(template) => template.encode(tokenizer, &[Message::user(prompt)]).map_err(|e| e.to_string())?,
-        // The prompt is data (a question, a program): its text never becomes control tokens.
-        None => tokenizer.encode_untrusted(prompt, true),
-    };
     if tokens.len() + max_tokens > model.capacity() {
         return Err(Failure::Other(format!(
             "The prompt is {} tokens, too long for the {}-token context.",
@@ -313,14 +375,17 @@ async fn run(
             model.capacity()
         )));
     }
-    model.truncate(0);
     let limits = Limits { max_tokens, stop_tokens: tokenizer.end_of_generation() };
-    let mut generator =
-        Generator::new(tokens, model.config.n_vocab, settings.sampling(), limits, None).map_err(|e| e.to_string())?;
+    let mut generator = Generator::new(tokens, model.config.n_vocab, settings.sampling(), limits, constraint)
+        .map_err(|e| e.to_string())?;
+    model.truncate(generator.reuse_cache(cached));
+    // Until this answer ends well, the cache's contents are not known.
+    cached.clear();
     let mut decoder = tokenizer.stream_decoder();
     let mut text = String::new();
     while generator.stop_reason().is_none() {
         if stop.get_untracked() {
+            *cached = generator.fed().to_vec();
             return Ok((generator.generated().len(), true));
         }
         // Only greedy, unconstrained decoding can take the GPU's argmax (4 bytes read back).
@@ -339,7 +404,47 @@ async fn run(
     }
     text.push_str(&decoder.finish());
     on_text(text);
+    *cached = generator.fed().to_vec();
     Ok((generator.generated().len(), false))
+}
+
+/// What a button that asks the model hands over: how to build the prompt, where the answer goes.
+#[derive(Clone, Copy)]
+pub struct Asking {
+    /// Builds the prompt; given whether the model chats (has a template).
+    pub prompt: Callback<bool, String>,
+    /// Receives the answer text as it grows (first an empty text).
+    pub on_text: Callback<String>,
+    /// Told how a finished (or stopped) answer was made.
+    pub on_done: Option<Callback<Report>>,
+    /// One line for the user: thinking, then the summary or the error.
+    pub status: RwSignal<String>,
+}
+
+impl Engine {
+    /// Starts an answer in the background (see [`Asking`]).
+    pub fn ask(self, asking: Asking, settings: Settings) {
+        let Asking { prompt, on_text, on_done, status } = asking;
+        let prompt = prompt.run(self.chats());
+        on_text.run(String::new());
+        status.set("Thinking\u{2026}".into());
+        leptos::task::spawn_local(async move {
+            let result = self.generate(&prompt, &settings, move |t| on_text.run(t)).await;
+            status.try_set(match &result {
+                Ok(r) => r.summary(),
+                Err(e) => e.clone(),
+            });
+            if let (Ok(report), Some(on_done)) = (result, on_done) {
+                on_done.run(report);
+            }
+        });
+    }
+
+    /// The loaded model's identity, tracked through the engine's state (a new load changes both).
+    pub fn identity(self) -> Option<ModelIdentity> {
+        self.state.track();
+        self.loaded.with_value(|l| l.as_ref().map(|l| l.identity.clone()))
+    }
 }
 
 /// "Ask the model" with its stop button and a one-line status, for either pane. When the GPU is
@@ -351,30 +456,18 @@ pub fn AskModel(
     /// Receives the answer text as it grows.
     on_text: Callback<String>,
     /// The generation settings, read when the button is pressed.
-    #[prop(into, default = Signal::stored(Settings::greedy(256)))]
+    #[prop(into, default = Signal::stored(Settings::greedy(ANSWER_TOKENS)))]
     settings: Signal<Settings>,
     /// Told how a finished (or stopped) answer was made.
     #[prop(optional)]
     on_done: Option<Callback<Report>>,
+    /// Options shown beside the buttons (e.g. Karel's grammar constraint).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let engine = Engine::expect();
     let status = RwSignal::new(String::new());
-    let ask = move |_| {
-        let prompt = prompt.run(engine.chats());
-        let settings = settings.get_untracked();
-        on_text.run(String::new());
-        status.set("Thinking\u{2026}".into());
-        leptos::task::spawn_local(async move {
-            let result = engine.generate(&prompt, &settings, move |t| on_text.run(t)).await;
-            status.try_set(match &result {
-                Ok(r) => r.summary(),
-                Err(e) => e.clone(),
-            });
-            if let (Ok(report), Some(on_done)) = (result, on_done) {
-                on_done.run(report);
-            }
-        });
-    };
+    let ask = move |_| engine.ask(Asking { prompt, on_text, on_done, status }, settings.get_untracked());
     let reload = move |_| {
         status.set(String::new());
         leptos::task::spawn_local(async move {
@@ -394,6 +487,7 @@ pub fn AskModel(
             <button type="button" on:click=move |_| engine.stop() disabled=move || !generating() data-testid="stop">
                 "Stop"
             </button>
+            {children.map(|c| c())}
             <Show when=lost>
                 <button type="button" on:click=reload data-testid="reload-model">
                     "Reload the model"

@@ -8,6 +8,7 @@ mod engine;
 mod gpu_status;
 mod karel;
 mod models;
+mod provenance;
 mod route;
 mod sgp;
 

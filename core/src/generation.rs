@@ -4,7 +4,9 @@
 //!
 //! Everything here may arrive from a share link, so [`Provenance::validate`] bounds every field.
 
+use crate::chat::{Message, Template};
 use crate::sampling::SamplingConfig;
+use crate::tokenizer::Tokenizer;
 use serde::{Deserialize, Serialize};
 
 /// The longest answer a pane asks for; the official SGP-Bench harness allows 2,048 new tokens.
@@ -29,6 +31,27 @@ pub struct ModelIdentity {
     pub sha256: Option<String>,
 }
 
+impl ModelIdentity {
+    /// Whether `other` is the same model file: by SHA-256 when both know it, else by file name and
+    /// size (a renamed copy then counts as another model, and that is the safe side to err on).
+    pub fn same_model(&self, other: &ModelIdentity) -> bool {
+        match (&self.sha256, &other.sha256) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.file == other.file && self.size == other.size,
+        }
+    }
+
+    /// "Qwen2.5 0.5B Instruct (Qwen2.5-0.5B-Instruct-Q4_0.gguf, 352 MB)": what to look for under Models.
+    pub fn describe(&self) -> String {
+        let size = crate::models::format::bytes(self.size);
+        if self.name == self.file {
+            format!("{} ({size})", self.file)
+        } else {
+            format!("{} ({}, {size})", self.name, self.file)
+        }
+    }
+}
+
 /// How the prompt reached the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +60,35 @@ pub enum PromptStyle {
     Chat,
     /// As raw text to continue (base models).
     Raw,
+}
+
+/// How the panes' prompts become tokens, the same in the app and the CLI: a user turn in the model's
+/// chat template when it has one, else the raw text. A pane's prompt is data (a question, a task):
+/// outside the template, its text never becomes control tokens.
+pub struct PromptEncoder<'a> {
+    pub tokenizer: &'a Tokenizer,
+    pub template: Option<&'a Template>,
+}
+
+impl PromptEncoder<'_> {
+    pub fn style(&self) -> PromptStyle {
+        if self.template.is_some() { PromptStyle::Chat } else { PromptStyle::Raw }
+    }
+
+    /// The prompt's tokens, ready for the model's reply.
+    pub fn prompt(&self, prompt: &str) -> Result<Vec<u32>, String> {
+        match self.template {
+            Some(template) => {
+                template.encode(self.tokenizer, &[Message::user(prompt)]).map_err(|e| format!("chat template: {e}"))
+            }
+            None => Ok(self.tokenizer.encode_untrusted(prompt, true)),
+        }
+    }
+
+    /// A continuation's tokens (a scored answer line), encoded on its own without BOS.
+    pub fn continuation(&self, text: &str) -> Vec<u32> {
+        self.tokenizer.encode_untrusted(text, false)
+    }
 }
 
 /// The generation settings of one answer.
@@ -108,7 +160,22 @@ pub struct Provenance {
     pub settings: Settings,
 }
 
+impl PromptStyle {
+    /// "the prompt as a chat turn" / "the prompt as raw text".
+    pub fn describe(self) -> &'static str {
+        match self {
+            PromptStyle::Chat => "the prompt as a chat turn",
+            PromptStyle::Raw => "the prompt as raw text",
+        }
+    }
+}
+
 impl Provenance {
+    /// How the answer was made, after the model: "the prompt as a chat turn; greedy, at most 256 tokens".
+    pub fn describe_settings(&self) -> String {
+        format!("{}; {}", self.prompt.describe(), self.settings.describe())
+    }
+
     /// Checks every field of a provenance that came from outside (a share link, stored results).
     pub fn validate(&self) -> Result<(), String> {
         let m = &self.model;
@@ -210,6 +277,43 @@ mod tests {
         assert!(p.validate().is_err());
         p.settings = Settings { temperature: 1.0, top_p: Some(1.5), ..Settings::greedy(8) };
         assert!(p.validate().is_err());
+    }
+
+    #[test]
+    fn the_same_hash_is_the_same_model_whatever_the_file_is_called() {
+        let shared = provenance().model;
+        let renamed = ModelIdentity { file: "renamed.gguf".into(), name: "mine".into(), ..shared.clone() };
+        assert!(shared.same_model(&renamed));
+    }
+
+    #[test]
+    fn different_hashes_are_different_models_even_with_the_same_name_and_size() {
+        let shared = provenance().model;
+        let other = ModelIdentity { sha256: Some("0".repeat(64)), ..shared.clone() };
+        assert!(!shared.same_model(&other));
+    }
+
+    #[test]
+    fn without_a_hash_on_either_side_the_file_name_and_size_decide() {
+        let shared = provenance().model;
+        let opened = ModelIdentity { name: "local".into(), catalog_id: None, sha256: None, ..shared.clone() };
+        assert!(shared.same_model(&opened));
+        assert!(opened.same_model(&shared));
+        assert!(!shared.same_model(&ModelIdentity { size: shared.size + 1, ..opened.clone() }));
+        assert!(!shared.same_model(&ModelIdentity { file: "other.gguf".into(), ..opened }));
+    }
+
+    #[test]
+    fn an_identity_describes_itself_with_name_file_and_size() {
+        let model = provenance().model;
+        assert_eq!(model.describe(), "Qwen2.5 0.5B Instruct (Qwen2.5-0.5B-Instruct-Q4_0.gguf, 352 MB)");
+        let opened = ModelIdentity { name: model.file.clone(), ..model };
+        assert_eq!(opened.describe(), "Qwen2.5-0.5B-Instruct-Q4_0.gguf (352 MB)");
+    }
+
+    #[test]
+    fn a_provenance_describes_its_prompt_style_and_settings() {
+        assert_eq!(provenance().describe_settings(), "the prompt as a chat turn; greedy, at most 256 tokens");
     }
 
     #[test]

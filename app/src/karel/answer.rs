@@ -1,13 +1,18 @@
-//! A model's answer, checked like the paper checks a generated program. The text is a signal, so
-//! a model's streamed output can later feed the same component that pasted text feeds now.
+//! A model's answer, checked like the paper checks a generated program: streamed from the loaded
+//! model (optionally constrained to straight-line programs, as the paper decodes) or pasted.
 
 use super::examples::Metrics;
+use crate::engine::{ANSWER_TOKENS, AskModel, Report};
+use crate::provenance::AnswerProvenance;
 use leptos::prelude::*;
-use mindseye_core::karel::{Settings, Task, check, parse_answer};
+use mindseye_core::generation::{PromptStyle, Provenance, Settings as Generation};
+use mindseye_core::karel::{Settings, Task, check, model_prompt, parse_answer};
 
 #[component]
 pub fn ModelAnswer(
     text: RwSignal<String>,
+    /// Who made `text` (`None` once it is typed over).
+    provenance: RwSignal<Option<Provenance>>,
     #[prop(into)] task: Signal<Result<Task, String>>,
     #[prop(into)] settings: Signal<Settings>,
     /// Receives the extracted program, to open it in the editor.
@@ -15,6 +20,20 @@ pub fn ModelAnswer(
     on_use: Callback<String>,
 ) -> impl IntoView {
     let answer = Memo::new(move |_| text.with(|t| parse_answer(t)));
+    let constrained = RwSignal::new(false);
+    let generation =
+        Signal::derive(move || Generation { constrained: constrained.get(), ..Generation::greedy(ANSWER_TOKENS) });
+    let prompt = Callback::new(move |chats: bool| {
+        let style = if chats { PromptStyle::Chat } else { PromptStyle::Raw };
+        task.with_untracked(|t| t.as_ref().map(|t| model_prompt(t, style)).unwrap_or_default())
+    });
+    let on_text = Callback::new(move |answer: String| {
+        provenance.try_set(None);
+        text.try_set(answer);
+    });
+    let on_done = Callback::new(move |report: Report| {
+        provenance.try_set(Some(report.provenance));
+    });
     let report = Signal::derive(move || {
         if text.with(|t| t.trim().is_empty()) {
             return None;
@@ -29,19 +48,17 @@ pub fn ModelAnswer(
                 "Ask the loaded model, or paste a model's reply (prose, code fences and all). The program is "
                 "extracted as the paper's checker would read it and run on all ten examples."
             </p>
-            <crate::engine::AskModel
-                prompt=Callback::new(move |chats: bool| {
-                    task.with_untracked(|t| match t {
-                        // Instruct models get the chat prompt; base models the paper's synthesis prompt.
-                        Ok(t) if chats => mindseye_core::karel::instruction_prompt(t),
-                        Ok(t) => mindseye_core::karel::synthesis_prompt(t),
-                        Err(_) => String::new(),
-                    })
-                })
-                on_text=Callback::new(move |answer: String| {
-                    text.try_set(answer);
-                })
-            />
+            <AskModel prompt=prompt on_text=on_text on_done=on_done settings=generation>
+                <label class="ask-option">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || constrained.get()
+                        on:change=move |ev| constrained.set(event_target_checked(&ev))
+                        data-testid="karel-grammar"
+                    />
+                    "Only straight-line programs (grammar-constrained)"
+                </label>
+            </AskModel>
             <label class="editor-label" for="karel-answer">"Answer text"</label>
             <textarea
                 id="karel-answer"
@@ -50,8 +67,12 @@ pub fn ModelAnswer(
                 spellcheck="false"
                 placeholder="Here is the program:\n```karel\ndef run() {\n  move()\n}\n```"
                 prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    provenance.set(None);
+                    text.set(event_target_value(&ev));
+                }
             ></textarea>
+            <AnswerProvenance provenance=provenance prompt=prompt on_text=on_text on_done=on_done />
             {move || {
                 answer.with(|a| {
                     if text.with(|t| t.trim().is_empty()) {

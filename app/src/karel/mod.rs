@@ -18,6 +18,7 @@ use controls::{Playback, PlaybackControls};
 use editor::CodeEditor;
 use examples::ExampleList;
 use leptos::prelude::*;
+use mindseye_core::generation::Provenance;
 use mindseye_core::karel::{
     ActionMap, CheckReport, KarelView, Layout, ParseError, Program, Semantics, Settings, Span, Task, TaskChoice, Trace,
     check, parse_jsonl, trace,
@@ -36,6 +37,8 @@ pub struct KarelState {
     pub choice: RwSignal<TaskChoice>,
     pub source: RwSignal<String>,
     pub answer: RwSignal<String>,
+    /// The model and settings behind `answer`, when the loaded model (or a shared link's) made it.
+    pub provenance: RwSignal<Option<Provenance>>,
     pub example: RwSignal<usize>,
     pub step: RwSignal<usize>,
     pub semantics: RwSignal<Semantics>,
@@ -79,6 +82,7 @@ impl KarelState {
             choice,
             source,
             answer: RwSignal::new(String::new()),
+            provenance: RwSignal::new(None),
             example,
             step: RwSignal::new(0),
             semantics,
@@ -98,6 +102,7 @@ impl KarelState {
             task: self.choice.get(),
             program: self.source.get(),
             answer: self.answer.get(),
+            provenance: self.provenance.get(),
             example: self.example.get(),
             step: self.step.get(),
             semantics: self.semantics.get(),
@@ -110,6 +115,7 @@ impl KarelState {
         self.choice.set(view.task);
         self.source.set(view.program);
         self.answer.set(view.answer);
+        self.provenance.set(view.provenance);
         self.example.set(view.example);
         self.step.set(view.step);
         self.semantics.set(view.semantics);
@@ -240,7 +246,7 @@ pub fn KarelPane() -> impl IntoView {
                     <Stage state=state />
                 </div>
                 <ExampleList state=state />
-                <ModelAnswer text=state.answer task=state.task settings=state.settings on_use=move |code: String| {
+                <ModelAnswer text=state.answer provenance=state.provenance task=state.task settings=state.settings on_use=move |code: String| {
                     state.source.set(code);
                     state.step.set(0);
                 } />

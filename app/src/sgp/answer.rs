@@ -1,8 +1,10 @@
-//! The model's answer: a response text (pasted for now; a model's streamed output will feed the
-//! same signal), graded by the official rule against the key.
+//! The model's answer: a response text (streamed from the loaded model, or pasted), graded by the
+//! official rule against the key, with the model and settings behind it.
 
+use crate::provenance::AnswerProvenance;
 use leptos::prelude::*;
-use mindseye_core::sgp::{GradedAnswer, Question};
+use mindseye_core::generation::Provenance;
+use mindseye_core::sgp::{GradedAnswer, Protocol, Question};
 
 /// The verdict on `response`: the extracted answer, and correct / wrong / no answer found.
 #[component]
@@ -30,15 +32,30 @@ pub fn AnswerVerdict(question: Question, #[prop(into)] response: Signal<String>)
     }
 }
 
-/// Where a response is pasted, with the model's name and the verdict.
+/// Where a response streams in or is pasted, with the model's name and the verdict.
 #[component]
 pub fn AnswerArea(
     question: Question,
     #[prop(into)] response: Signal<String>,
-    on_response: Callback<String>,
+    #[prop(into)] provenance: Signal<Option<Provenance>>,
+    /// A new response text, with the model and settings that made it (`None`: typed, or still streaming).
+    on_response: Callback<(String, Option<Provenance>)>,
     model: RwSignal<String>,
 ) -> impl IntoView {
     let engine = crate::engine::Engine::expect();
+    let prompt = Callback::new({
+        let question = question.clone();
+        move |_chats: bool| Protocol::of(&question).prompt(&question)
+    });
+    let on_text = Callback::new(move |text: String| {
+        if let Some(name) = engine.model_name() {
+            model.try_set(name);
+        }
+        on_response.run((text, None))
+    });
+    let on_done = Callback::new(move |report: crate::engine::Report| {
+        on_response.run((response.get_untracked(), Some(report.provenance)))
+    });
     view! {
         <section class="sgp-answer" aria-labelledby="sgp-answer-title">
             <h4 id="sgp-answer-title">"Model's answer"</h4>
@@ -46,18 +63,7 @@ pub fn AnswerArea(
                 "Ask the loaded model, or paste a model's response: its first \"Answer: X\" line is graded, as in "
                 "the official harness."
             </p>
-            <crate::engine::AskModel
-                prompt=Callback::new({
-                    let question = question.clone();
-                    move |_chats: bool| mindseye_core::sgp::Protocol::of(&question).prompt(&question)
-                })
-                on_text=Callback::new(move |text: String| {
-                    if let Some(name) = engine.model_name() {
-                        model.try_set(name);
-                    }
-                    on_response.run(text)
-                })
-            />
+            <crate::engine::AskModel prompt=prompt on_text=on_text on_done=on_done />
             <label class="sgp-field">
                 <span>"Model"</span>
                 <input
@@ -72,8 +78,9 @@ pub fn AnswerArea(
                 aria-label="Model response"
                 placeholder="… so the object is a heart.\nAnswer: A"
                 prop:value=move || response.get()
-                on:input=move |ev| on_response.run(event_target_value(&ev))
+                on:input=move |ev| on_response.run((event_target_value(&ev), None))
             ></textarea>
+            <AnswerProvenance provenance=provenance prompt=prompt on_text=on_text on_done=on_done />
             <AnswerVerdict question=question response=response />
         </section>
     }

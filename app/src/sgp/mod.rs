@@ -4,6 +4,7 @@
 
 mod answer;
 mod canvas;
+mod choices;
 mod data;
 mod invariance;
 mod list;

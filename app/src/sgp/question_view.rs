@@ -36,16 +36,14 @@ pub fn QuestionView(session: SgpSession, question: Question, file: FileId) -> im
         let key = key.clone();
         Signal::derive(move || session.answers.with(|a| a.get(&(file, key.clone())).cloned().unwrap_or_default()))
     };
+    let provenance = {
+        let key = key.clone();
+        Signal::derive(move || session.provenance.with(|p| p.get(&(file, key.clone())).cloned()))
+    };
     let on_response = {
         let key = key.clone();
-        Callback::new(move |text: String| {
-            session.answers.update(|a| {
-                if text.is_empty() {
-                    a.remove(&(file, key.clone()));
-                } else {
-                    a.insert((file, key.clone()), text);
-                }
-            })
+        Callback::new(move |(text, made_by): (String, Option<mindseye_core::generation::Provenance>)| {
+            session.set_answer(file, key.clone(), text, made_by)
         })
     };
     let heading = format!("Question {} · {subject} · {}", question.index, question.question_type().name());
@@ -62,9 +60,11 @@ pub fn QuestionView(session: SgpSession, question: Question, file: FileId) -> im
                     <AnswerArea
                         question=question.clone()
                         response=response
+                        provenance=provenance
                         on_response=on_response
                         model=session.model
                     />
+                    <super::choices::ScoreOptions question=question.clone() />
                 </div>
             </div>
             <ProgramPanel session=session original=original />

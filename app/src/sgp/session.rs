@@ -1,6 +1,7 @@
 //! The pane's state, owned by the app shell so that answers survive switching tabs.
 
 use leptos::prelude::*;
+use mindseye_core::generation::Provenance;
 use mindseye_core::sgp::{GradedAnswer, Outcome, Question, QuestionFilter, QuestionKey, SampleFile};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct SgpSession {
     pub file: RwSignal<FileId>,
     pub selected: RwSignal<Option<QuestionKey>>,
     pub answers: RwSignal<AnswerBook>,
+    /// The model and settings behind each answer the loaded model gave (none for pasted ones).
+    pub provenance: RwSignal<HashMap<(FileId, QuestionKey), Provenance>>,
     /// Who gave the answers, for the results export and share links.
     pub model: RwSignal<String>,
     /// An edited program shown instead of the selected question's own.
@@ -45,6 +48,7 @@ impl SgpSession {
             file: RwSignal::new(FileId::Sample(SampleFile::Inv)),
             selected: RwSignal::new(None),
             answers: RwSignal::new(HashMap::new()),
+            provenance: RwSignal::new(HashMap::new()),
             model: RwSignal::new("pasted answer".into()),
             edited_svg: RwSignal::new(None),
             filter: RwSignal::new(QuestionFilter::default()),
@@ -77,6 +81,27 @@ impl SgpSession {
             self.edited_svg.set(None);
             self.selected.set(Some(key));
         }
+    }
+
+    /// Records `text` as the answer to `key` in `file`, made by `provenance` (`None`: typed or
+    /// pasted); an empty text forgets the answer.
+    pub fn set_answer(self, file: FileId, key: QuestionKey, text: String, provenance: Option<Provenance>) {
+        let at = (file, key);
+        self.provenance.update(|p| match provenance {
+            Some(made_by) if !text.is_empty() => {
+                p.insert(at.clone(), made_by);
+            }
+            _ => {
+                p.remove(&at);
+            }
+        });
+        self.answers.update(|a| {
+            if text.is_empty() {
+                a.remove(&at);
+            } else {
+                a.insert(at, text);
+            }
+        });
     }
 
     pub fn grade(self, file: FileId, question: &Question) -> Option<GradedAnswer> {

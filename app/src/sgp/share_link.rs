@@ -12,13 +12,16 @@ fn current_view(session: SgpSession) -> Result<SharedView, String> {
     };
     let QuestionKey { subject, index } = session.selected.get_untracked().ok_or("Select a question first.")?;
     let key = QuestionKey { subject: subject.clone(), index };
-    let answer = session.answers.with_untracked(|a| a.get(&(FileId::Sample(file), key)).cloned());
+    let at = (FileId::Sample(file), key);
+    let answer = session.answers.with_untracked(|a| a.get(&at).cloned());
+    let provenance = session.provenance.with_untracked(|p| p.get(&at).cloned());
     let svg = session.edited_svg.get_untracked();
     if svg.as_ref().is_some_and(|s| s.len() > MAX_SHARED_SVG_BYTES) {
         return Err(format!("The edited program is over {} KiB, too large for a link.", MAX_SHARED_SVG_BYTES / 1024));
     }
     let model = session.model.get_untracked();
-    Ok(SharedView { file, subject, index, answer: answer.map(|text| SharedAnswer { model, text }), svg })
+    let answer = answer.map(|text| SharedAnswer { model, text, provenance });
+    Ok(SharedView { file, subject, index, answer, svg })
 }
 
 /// Restores a decoded link; `false` when the question is not in the bundled file.
@@ -33,9 +36,7 @@ pub fn apply(session: SgpSession, view: SharedView) -> bool {
     session.select(key.clone());
     if let Some(answer) = view.answer {
         session.model.set(answer.model);
-        session.answers.update(|a| {
-            a.insert((file, key), answer.text);
-        });
+        session.set_answer(file, key, answer.text, answer.provenance);
     }
     session.edited_svg.set(view.svg);
     true

@@ -133,6 +133,12 @@ impl Template {
         Template::new(source, bos_token, eos_token)
     }
 
+    /// The file's own `tokenizer.chat_template`, if it declares one that compiles: instruct models do,
+    /// base models do not (and then prompts go to them as raw text).
+    pub fn declared_in(file: &gguf::File) -> Option<Template> {
+        file.get("tokenizer.chat_template").and_then(|_| Template::from_gguf(file).ok())
+    }
+
     /// Defines `strftime_now(format)` as this day. Without it the function is undefined, so Llama 3.x
     /// templates fall back to their own default date: wasm32 has no clock, and tests need a fixed day.
     pub fn with_today(mut self, today: Date) -> Template {

@@ -51,6 +51,7 @@ mod embedding;
 mod kernels;
 mod matvec;
 mod model;
+mod score;
 mod self_test;
 mod step;
 mod top_k;
@@ -66,6 +67,7 @@ pub use kernels::{
 };
 pub use matvec::{BoundMatmul, BoundMatvec, Matmul, Matvec};
 pub use model::{GpuLoader, GpuModel, GpuTensor, MAX_BATCH, Output, Want, load_chunks};
+pub use score::ScoreError;
 pub use self_test::{SelfTestReport, self_test};
 pub use step::Step;
 pub use top_k::{BoundTopK, MAX_K, Ranked, TopK};

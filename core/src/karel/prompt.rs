@@ -3,6 +3,7 @@
 use super::program::Layout;
 use super::task::{SPEC_EXAMPLES, Task};
 use super::world::{Position, World};
+use crate::generation::PromptStyle;
 
 /// The token the paper's model sees for one drawn cell.
 fn cell_token(glyph: char) -> String {
@@ -47,6 +48,15 @@ pub fn synthesis_prompt(task: &Task) -> String {
 /// sequence, as in `prompt_synthesis_example.txt`).
 pub fn synthesis_prompt_with_program(task: &Task) -> String {
     synthesis_prompt(task) + &task.program.format(Layout::Lines)
+}
+
+/// What the Karel pane asks a model: instruct models (a chat turn) get [`instruction_prompt`], base
+/// models the paper's [`synthesis_prompt`], which they continue with the program.
+pub fn model_prompt(task: &Task, style: PromptStyle) -> String {
+    match style {
+        PromptStyle::Chat => instruction_prompt(task),
+        PromptStyle::Raw => synthesis_prompt(task),
+    }
 }
 
 /// A prompt for chat models: the same grids, what the five actions do and the answer format.

@@ -8,6 +8,7 @@ use super::parser::ParseError;
 use super::program::Program;
 use super::task::{EXAMPLES, Example, Task};
 use super::world::{MAX_SIZE, Position, World, WorldError};
+use crate::generation::Provenance;
 use crate::share::{self, ShareError};
 use serde::{Deserialize, Serialize};
 
@@ -47,13 +48,16 @@ pub fn generated_task(seed: u64) -> Result<Task, ViewError> {
         .map_err(|e| fail(e.to_string()))
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct KarelView {
     pub task: TaskChoice,
     /// The editor's text, which need not parse.
     pub program: String,
     /// The model answer's free text.
     pub answer: String,
+    /// The model and settings that produced `answer`, when the loaded model did (links made before
+    /// answers carried it have none).
+    pub provenance: Option<Provenance>,
     /// The selected example, `0..EXAMPLES`.
     pub example: usize,
     /// Actions taken so far in the selected example's trace.
@@ -71,6 +75,7 @@ impl KarelView {
             task,
             program,
             answer: String::new(),
+            provenance: None,
             example: 0,
             step: 0,
             semantics: Semantics::Emergent,
@@ -101,6 +106,7 @@ impl KarelView {
             task,
             program: self.program.clone(),
             answer: self.answer.clone(),
+            provenance: self.provenance.clone(),
             example: self.example,
             step: self.step,
             semantics: self.semantics,
@@ -123,6 +129,9 @@ impl KarelView {
         if wire.step as u64 > DEFAULT_STEP_LIMIT {
             return Err(ViewError::Step(wire.step));
         }
+        if let Some(provenance) = &wire.provenance {
+            provenance.validate().map_err(ViewError::Provenance)?;
+        }
         let task = match wire.task {
             TaskWire::Bundled { index } if index < bundled => TaskChoice::Bundled(index),
             TaskWire::Bundled { index } => return Err(ViewError::TaskIndex { index, count: bundled }),
@@ -133,6 +142,7 @@ impl KarelView {
             task,
             program: wire.program,
             answer: wire.answer,
+            provenance: wire.provenance,
             example: wire.example,
             step: wire.step,
             semantics: wire.semantics,
@@ -181,6 +191,8 @@ pub enum ViewError {
     World { index: usize, error: WorldError },
     #[error("task from seed {seed}: {reason}")]
     Generator { seed: u64, reason: String },
+    #[error("the link's answer names an invalid model or settings: {0}")]
+    Provenance(String),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -190,6 +202,8 @@ struct ViewWire {
     program: String,
     #[serde(default)]
     answer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    provenance: Option<Provenance>,
     example: usize,
     step: usize,
     semantics: Semantics,
@@ -350,6 +364,44 @@ mod tests {
     #[test]
     fn a_garbled_token_is_a_share_error() {
         assert!(matches!(KarelView::decode("1.garbled!!", 40), Err(ViewError::Share(_))));
+    }
+
+    fn provenance() -> Provenance {
+        use crate::generation::{ModelIdentity, PromptStyle, Settings};
+        Provenance {
+            model: ModelIdentity {
+                name: "qwen2-q8_0.gguf".into(),
+                file: "qwen2-q8_0.gguf".into(),
+                size: 1_002_240,
+                catalog_id: None,
+                sha256: None,
+            },
+            prompt: PromptStyle::Chat,
+            settings: Settings { constrained: true, ..Settings::greedy(256) },
+        }
+    }
+
+    #[test]
+    fn an_answer_round_trips_with_its_provenance() {
+        let v = KarelView { provenance: Some(provenance()), ..view(TaskChoice::Bundled(2)) };
+        assert_eq!(KarelView::decode(&v.encode(), 40), Ok(v));
+    }
+
+    #[test]
+    fn a_link_made_before_answers_carried_provenance_still_opens() {
+        // Made by the previous version: task 4 with an answer, no provenance field.
+        let old = "1.dcw9CsMwDAXgqxhNCWQodPPeoXcwJGqsBBNbMbbzU4LvXpXO3aSnT--CgnkBfcHi2IKG18bWk4UOZKcT9L12ENM6JwxytjSptHHTqsuwUmHdqWkNV_HI-aAkZhiGBRN5w_-0YTHyQieG6An0rYNcKP4GCsjFjVmqHoHSTFy-9WNxK_cBRcHTSujKW_KIkVK_OzpAT-gz1Q8";
+        let v = KarelView::decode(old, 40).unwrap();
+        assert_eq!((v.task, v.provenance), (TaskChoice::Bundled(3), None));
+        assert_eq!(v.answer, "```karel\ndef run() {\n  move()\n}\n```");
+    }
+
+    #[test]
+    fn an_invalid_provenance_is_refused() {
+        let mut bad = provenance();
+        bad.model.name = "\u{1b}[2J".into();
+        let token = KarelView { provenance: Some(bad), ..view(TaskChoice::Bundled(0)) }.encode();
+        assert!(matches!(KarelView::decode(&token, 40), Err(ViewError::Provenance(_))));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! (asynchronous on the web) drive the same [`Generator`], and stopping early is simply not calling it
 //! again, so cancellation needs no support from the backend.
 
-use crate::sampling::{AllowedTokens, Constraint, Sampler, SamplingConfig, SamplingError, mask_logits};
+use crate::sampling::{
+    AllowedTokens, ConstraintError, Sampler, SamplingConfig, SamplingError, TokenConstraint, mask_logits,
+};
 
 /// What the generator does after each token.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +46,8 @@ pub enum GenerateError {
     Finished,
     #[error("this generation samples from the logits; an argmax alone is not enough")]
     NeedsLogits,
+    #[error(transparent)]
+    Constraint(#[from] ConstraintError),
 }
 
 pub struct Generator {
@@ -54,7 +58,7 @@ pub struct Generator {
     n_vocab: usize,
     sampler: Sampler,
     limits: Limits,
-    constraint: Option<Constraint>,
+    constraint: Option<Box<dyn TokenConstraint>>,
     done: Option<StopReason>,
 }
 
@@ -64,7 +68,7 @@ impl Generator {
         n_vocab: usize,
         sampling: SamplingConfig,
         limits: Limits,
-        constraint: Option<Constraint>,
+        constraint: Option<Box<dyn TokenConstraint>>,
     ) -> Result<Generator, GenerateError> {
         if prompt.is_empty() {
             return Err(GenerateError::EmptyPrompt);
@@ -86,6 +90,23 @@ impl Generator {
         &self.tokens[self.fed..]
     }
 
+    /// Before the first step: skips the prompt's first tokens that `cached` (what the model's KV
+    /// cache holds from an earlier request) begins with, so they are not run again. Returns how many:
+    /// the length to cut the cache to. The prompt's last token always runs, since its logits choose
+    /// the first new token.
+    pub fn reuse_cache(&mut self, cached: &[u32]) -> usize {
+        if self.fed == 0 {
+            let prefix = &self.tokens[..self.prompt_len - 1];
+            self.fed = cached.iter().zip(prefix).take_while(|(a, b)| a == b).count();
+        }
+        self.fed
+    }
+
+    /// The tokens the model has run, in order: what its KV cache holds now.
+    pub fn fed(&self) -> &[u32] {
+        &self.tokens[..self.fed]
+    }
+
     /// Takes the logits the model produced for the last pending token and chooses the next token.
     pub fn next(&mut self, logits: &[f32]) -> Result<Step, GenerateError> {
         if self.done.is_some() {
@@ -101,8 +122,8 @@ impl Generator {
         let token = match &self.constraint {
             None => self.sampler.sample(logits, &self.tokens)?,
             Some(constraint) => {
-                // The constraint was checked on every token it let through, so this cannot fail.
-                let allowed = constraint.allowed(self.generated()).unwrap_or(AllowedTokens::Done);
+                let budget = self.limits.max_tokens - self.generated().len();
+                let allowed = constraint.allowed(self.generated(), budget)?;
                 if allowed == AllowedTokens::Done {
                     return Ok(self.finish(StopReason::ConstraintComplete));
                 }
@@ -169,6 +190,7 @@ impl Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampling::Constraint;
 
     fn limits(max_tokens: usize) -> Limits {
         Limits { max_tokens, stop_tokens: vec![0] }
@@ -211,11 +233,36 @@ mod tests {
 
     #[test]
     fn a_constraint_forces_an_allowed_sequence_and_stops_at_its_end() {
-        let constraint = Constraint::new(&[vec![4, 3]]).unwrap();
+        let constraint = Box::new(Constraint::new(&[vec![4, 3]]).unwrap());
         let mut g = Generator::new(vec![1], 5, SamplingConfig::greedy(), limits(8), Some(constraint)).unwrap();
         assert_eq!(g.next(&favouring(2)), Ok(Step::Token(4)));
         assert_eq!(g.next(&favouring(2)), Ok(Step::Token(3)));
         assert_eq!(g.next(&favouring(2)), Ok(Step::Done(StopReason::ConstraintComplete)));
+    }
+
+    #[test]
+    fn a_cached_prefix_of_the_prompt_is_not_run_again() {
+        let mut g = greedy(vec![3, 4, 2, 1], limits(8));
+        assert_eq!(g.reuse_cache(&[3, 4, 1, 1, 1]), 2);
+        assert_eq!(g.pending(), &[2, 1]);
+        assert_eq!(g.fed(), &[3, 4]);
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(2)));
+        assert_eq!(g.fed(), &[3, 4, 2, 1]);
+    }
+
+    #[test]
+    fn the_last_prompt_token_runs_even_when_the_whole_prompt_is_cached() {
+        let mut g = greedy(vec![3, 4], limits(8));
+        assert_eq!(g.reuse_cache(&[3, 4, 2]), 1);
+        assert_eq!(g.pending(), &[4]);
+    }
+
+    #[test]
+    fn a_cache_is_only_reused_before_the_first_step() {
+        let mut g = greedy(vec![3, 4], limits(8));
+        assert_eq!(g.next(&favouring(2)), Ok(Step::Token(2)));
+        assert_eq!(g.reuse_cache(&[3]), 2);
+        assert_eq!(g.pending(), &[2]);
     }
 
     #[test]

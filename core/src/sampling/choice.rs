@@ -46,44 +46,88 @@ pub enum ScoringError {
 
 /// Scores each option as a continuation of `prompt`. `logits_for(tokens)` runs the model over the whole
 /// sequence and returns one row of logits per position, row `i` predicting token `i + 1`; it is called
-/// once per option with `prompt ++ option`.
+/// once per option with `prompt ++ option`. A backend that cannot be called back synchronously (the GPU
+/// in the browser) checks the request with [`check_request`], gathers each option's rows itself and
+/// combines them with [`option_log_likelihood`] and [`OptionScores::from_log_likelihoods`].
 pub fn score_options<E: From<ScoringError>>(
     prompt: &[u32],
     options: &[Vec<u32>],
     mut logits_for: impl FnMut(&[u32]) -> Result<Vec<Vec<f32>>, E>,
 ) -> Result<OptionScores, E> {
-    if options.is_empty() {
-        return Err(ScoringError::NoOptions.into());
-    }
-    if prompt.is_empty() {
-        return Err(ScoringError::EmptyPrompt.into());
-    }
-    let mut log_likelihoods = Vec::with_capacity(options.len());
-    let mut per_token = Vec::with_capacity(options.len());
+    check_request(prompt, options)?;
+    let mut scored = Vec::with_capacity(options.len());
     for (option, tokens) in options.iter().enumerate() {
-        if tokens.is_empty() {
-            return Err(ScoringError::EmptyOption { option }.into());
-        }
         let sequence: Vec<u32> = prompt.iter().chain(tokens).copied().collect();
         let rows = logits_for(&sequence)?;
-        let mut total = 0.0;
-        for (offset, &token) in tokens.iter().enumerate() {
-            let position = prompt.len() + offset - 1;
-            let row = rows.get(position).ok_or(ScoringError::MissingLogits { option, position })?;
-            total += log_softmax_at(row, token).map_err(|kind| match kind {
-                RowProblem::NonFinite => ScoringError::NonFiniteLogit { option, position },
-                RowProblem::OutsideVocabulary => ScoringError::TokenOutsideVocabulary { option, token },
-            })?;
+        // Row `prompt.len() - 1` predicts the option's first token.
+        let first = prompt.len() - 1;
+        let needed = rows
+            .get(first..first + tokens.len())
+            .ok_or_else(|| ScoringError::MissingLogits { option, position: rows.len().max(first) })?;
+        let needed: Vec<&[f32]> = needed.iter().map(Vec::as_slice).collect();
+        let log_likelihood = option_log_likelihood(option, tokens, &needed).map_err(|e| match e {
+            // Positions are reported in the whole sequence, as `logits_for` numbers them.
+            ScoringError::NonFiniteLogit { option, position } => {
+                ScoringError::NonFiniteLogit { option, position: first + position }
+            }
+            other => other,
+        })?;
+        scored.push((log_likelihood, tokens.len()));
+    }
+    Ok(OptionScores::from_log_likelihoods(&scored)?)
+}
+
+/// Refuses what cannot be scored: no options, an empty prompt (nothing predicts the first option
+/// token) or an empty option.
+pub fn check_request(prompt: &[u32], options: &[Vec<u32>]) -> Result<(), ScoringError> {
+    if options.is_empty() {
+        return Err(ScoringError::NoOptions);
+    }
+    if prompt.is_empty() {
+        return Err(ScoringError::EmptyPrompt);
+    }
+    match options.iter().position(Vec::is_empty) {
+        Some(option) => Err(ScoringError::EmptyOption { option }),
+        None => Ok(()),
+    }
+}
+
+/// ln P(option | prompt): the sum over the option's tokens of their log-softmax probability, where
+/// `rows[k]` is the logits row that predicts `tokens[k]` (the prompt's last position for `k = 0`).
+/// Errors name `option` and the position `k` within it.
+pub fn option_log_likelihood(option: usize, tokens: &[u32], rows: &[&[f32]]) -> Result<f64, ScoringError> {
+    if tokens.is_empty() {
+        return Err(ScoringError::EmptyOption { option });
+    }
+    let mut total = 0.0;
+    for (position, &token) in tokens.iter().enumerate() {
+        let row = rows.get(position).ok_or(ScoringError::MissingLogits { option, position })?;
+        total += log_softmax_at(row, token).map_err(|kind| match kind {
+            RowProblem::NonFinite => ScoringError::NonFiniteLogit { option, position },
+            RowProblem::OutsideVocabulary => ScoringError::TokenOutsideVocabulary { option, token },
+        })?;
+    }
+    Ok(total)
+}
+
+impl OptionScores {
+    /// The scores from each option's `(log-likelihood, token count)`.
+    pub fn from_log_likelihoods(scored: &[(f64, usize)]) -> Result<OptionScores, ScoringError> {
+        if scored.is_empty() {
+            return Err(ScoringError::NoOptions);
         }
-        log_likelihoods.push(total);
-        per_token.push(total / tokens.len() as f64);
+        if let Some(option) = scored.iter().position(|&(_, n)| n == 0) {
+            return Err(ScoringError::EmptyOption { option });
+        }
+        let log_likelihoods: Vec<f64> = scored.iter().map(|&(ll, _)| ll).collect();
+        let normaliser = log_sum_exp(&log_likelihoods);
+        if normaliser == f64::NEG_INFINITY {
+            return Err(ScoringError::AllOptionsImpossible);
+        }
+        let per_token = scored.iter().map(|&(ll, n)| ll / n as f64).collect();
+        let probabilities = log_likelihoods.iter().map(|ll| (ll - normaliser).exp()).collect();
+        Ok(OptionScores { log_likelihoods, per_token, probabilities })
     }
-    let normaliser = log_sum_exp(&log_likelihoods);
-    if normaliser == f64::NEG_INFINITY {
-        return Err(ScoringError::AllOptionsImpossible.into());
-    }
-    let probabilities = log_likelihoods.iter().map(|ll| (ll - normaliser).exp()).collect();
-    Ok(OptionScores { log_likelihoods, per_token, probabilities })
 }
 
 enum RowProblem {
@@ -193,6 +237,34 @@ mod tests {
         let scores = score_options(&[0], &[vec![0], vec![1]], masked).unwrap();
         assert_eq!(scores.probabilities, vec![1.0, 0.0]);
         assert_eq!(score_options(&[0], &[vec![1]], masked), Err(ScoringError::AllOptionsImpossible));
+    }
+
+    #[test]
+    fn the_building_blocks_give_the_same_scores_as_score_options() {
+        // Prompt [0]; option [1, 2]: row 0 (after 0) predicts 1, row 1 (after 1) predicts 2.
+        let rows = bigram(&[0, 1]).unwrap();
+        let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let ll = option_log_likelihood(0, &[1, 2], &rows).unwrap();
+        let single = option_log_likelihood(1, &[2], &rows[..1]).unwrap();
+        let blocks = OptionScores::from_log_likelihoods(&[(ll, 2), (single, 1)]).unwrap();
+        assert_eq!(blocks, score_options(&[0], &[vec![1, 2], vec![2]], bigram).unwrap());
+    }
+
+    #[test]
+    fn an_option_without_a_row_for_each_token_is_an_error() {
+        let rows = bigram(&[0]).unwrap();
+        let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            option_log_likelihood(3, &[1, 2], &rows),
+            Err(ScoringError::MissingLogits { option: 3, position: 1 })
+        );
+    }
+
+    #[test]
+    fn a_request_is_checked_before_any_model_runs() {
+        assert_eq!(check_request(&[0], &[vec![1]]), Ok(()));
+        assert_eq!(check_request(&[], &[vec![1]]), Err(ScoringError::EmptyPrompt));
+        assert_eq!(check_request(&[0], &[vec![1], vec![]]), Err(ScoringError::EmptyOption { option: 1 }));
     }
 
     #[test]

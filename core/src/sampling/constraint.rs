@@ -1,6 +1,17 @@
-//! Constrained decoding: generation may only produce one of a fixed set of token sequences.
+//! Constrained decoding: at each step a [`TokenConstraint`] says which tokens may come next. Two
+//! kinds exist: [`Constraint`], a fixed set of token sequences (a trie), and
+//! [`GrammarConstraint`](super::GrammarConstraint), a language over bytes checked against every
+//! token's text, which works with any tokenizer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+/// What decoding may produce, asked once per generated token.
+pub trait TokenConstraint {
+    /// What may follow `generated` (the tokens produced so far under this constraint) when at most
+    /// `budget` more tokens may be generated (`budget >= 1`). A constraint that can guarantee to end
+    /// within the budget only allows tokens after which it still can.
+    fn allowed(&self, generated: &[u32], budget: usize) -> Result<AllowedTokens, ConstraintError>;
+}
 
 /// The allowed complete continuations, as a trie of token ids.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +53,10 @@ pub enum ConstraintError {
     NoSequences,
     #[error("token {token} at position {position} leaves every allowed sequence")]
     OutsideConstraint { position: usize, token: u32 },
+    #[error("no allowed answer can be completed within {budget} more tokens")]
+    CannotFinish { budget: usize },
+    #[error("the model's vocabulary has no one-byte token for {0:?}, so a constrained answer might not fit its budget")]
+    Unspellable(char),
 }
 
 impl Constraint {
@@ -57,9 +72,11 @@ impl Constraint {
         }
         Ok(Constraint { root })
     }
+}
 
-    /// What may follow `generated`, the tokens produced so far under this constraint.
-    pub fn allowed(&self, generated: &[u32]) -> Result<AllowedTokens, ConstraintError> {
+/// The trie does not look at the budget: its sequences are short, fixed answers.
+impl TokenConstraint for Constraint {
+    fn allowed(&self, generated: &[u32], _budget: usize) -> Result<AllowedTokens, ConstraintError> {
         let mut node = &self.root;
         for (position, &token) in generated.iter().enumerate() {
             node = node.children.get(&token).ok_or(ConstraintError::OutsideConstraint { position, token })?;
@@ -77,9 +94,14 @@ impl Constraint {
 /// Sets every logit whose id is not in `allowed` to `-inf`, so no sampler can pick it.
 /// Allowed ids outside the vocabulary are ignored.
 pub fn mask_logits(logits: &mut [f32], allowed: &[u32]) {
-    let allowed: BTreeSet<u32> = allowed.iter().copied().collect();
-    for (id, logit) in (0..=u32::MAX).zip(logits.iter_mut()) {
-        if !allowed.contains(&id) {
+    let mut keep = vec![false; logits.len()];
+    for &id in allowed {
+        if let Some(k) = keep.get_mut(id as usize) {
+            *k = true;
+        }
+    }
+    for (logit, keep) in logits.iter_mut().zip(keep) {
+        if !keep {
             *logit = f32::NEG_INFINITY;
         }
     }
@@ -97,33 +119,33 @@ mod tests {
 
     #[test]
     fn single_token_options_allow_exactly_those_tokens_first() {
-        assert_eq!(letters().allowed(&[]), Ok(AllowedTokens::Next(vec![10, 11, 12, 13])));
+        assert_eq!(letters().allowed(&[], 8), Ok(AllowedTokens::Next(vec![10, 11, 12, 13])));
     }
 
     #[test]
     fn a_complete_option_without_continuation_is_done() {
-        assert_eq!(letters().allowed(&[12]), Ok(AllowedTokens::Done));
+        assert_eq!(letters().allowed(&[12], 8), Ok(AllowedTokens::Done));
     }
 
     #[test]
     fn options_sharing_a_prefix_branch_after_it() {
         let c = Constraint::new(&[vec![20, 21], vec![20, 22]]).unwrap();
-        assert_eq!(c.allowed(&[20]), Ok(AllowedTokens::Next(vec![21, 22])));
-        assert_eq!(c.allowed(&[20, 22]), Ok(AllowedTokens::Done));
+        assert_eq!(c.allowed(&[20], 8), Ok(AllowedTokens::Next(vec![21, 22])));
+        assert_eq!(c.allowed(&[20, 22], 8), Ok(AllowedTokens::Done));
     }
 
     #[test]
     fn an_option_that_is_a_prefix_of_another_may_stop_or_continue() {
         let c = Constraint::new(&[vec![20], vec![20, 21]]).unwrap();
-        assert_eq!(c.allowed(&[20]), Ok(AllowedTokens::Either(vec![21])));
-        assert_eq!(c.allowed(&[20]).unwrap().tokens(), &[21]);
+        assert_eq!(c.allowed(&[20], 8), Ok(AllowedTokens::Either(vec![21])));
+        assert_eq!(c.allowed(&[20], 8).unwrap().tokens(), &[21]);
     }
 
     #[test]
     fn a_prefix_outside_the_trie_is_an_error() {
         let c = Constraint::new(&[vec![20, 21]]).unwrap();
-        assert_eq!(c.allowed(&[20, 22]), Err(ConstraintError::OutsideConstraint { position: 1, token: 22 }));
-        assert_eq!(letters().allowed(&[10, 10]), Err(ConstraintError::OutsideConstraint { position: 1, token: 10 }));
+        assert_eq!(c.allowed(&[20, 22], 8), Err(ConstraintError::OutsideConstraint { position: 1, token: 22 }));
+        assert_eq!(letters().allowed(&[10, 10], 8), Err(ConstraintError::OutsideConstraint { position: 1, token: 10 }));
     }
 
     #[test]
@@ -144,7 +166,7 @@ mod tests {
         logits[5] = 9.0; // a likelier token that is not an option
         logits[11] = 1.0;
         logits[13] = 2.0;
-        mask_logits(&mut logits, letters().allowed(&[]).unwrap().tokens());
+        mask_logits(&mut logits, letters().allowed(&[], 8).unwrap().tokens());
         assert_eq!(Sampler::new(SamplingConfig::greedy()).unwrap().sample(&logits, &[]), Ok(13));
     }
 }

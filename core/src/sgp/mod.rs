@@ -10,6 +10,7 @@
 //! - [`QuestionFilter`], [`Results`] (graded answers, exported as CSV/JSON), [`highlight`] and
 //!   [`SharedView`] (share links) are the playground pane's logic, kept here to be tested natively.
 
+mod choices;
 mod consistency;
 mod dataset;
 mod filter;
@@ -25,6 +26,7 @@ mod svg;
 mod timing;
 mod view;
 
+pub use choices::{ChoiceBar, ChoiceScoring};
 pub use consistency::{AnswerSet, Consistency};
 pub use dataset::{Dataset, Format, LoadError, RowError};
 pub use filter::{Outcome, QuestionFilter, subjects};

@@ -1,6 +1,7 @@
 //! What an SGP-Bench share link carries, and how it is checked before the pane uses it.
 
 use super::{Limits, QuestionKey, Svg, SvgError};
+use crate::generation::Provenance;
 use crate::share::{self, ShareError};
 use serde::{Deserialize, Serialize};
 
@@ -51,15 +52,19 @@ impl SampleFile {
 }
 
 /// A model's answer carried by a link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharedAnswer {
     pub model: String,
     pub text: String,
+    /// The model file and settings that produced `text`, when the loaded model did (not for pasted
+    /// answers, nor in links made before answers carried it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 /// The state behind `#/sgp/<token>`: a bundled question, and optionally an answer to it and an
 /// edited SVG program shown in its place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharedView {
     pub file: SampleFile,
     pub subject: Option<String>,
@@ -101,6 +106,9 @@ impl SharedView {
             if answer.model.chars().count() > MAX_MODEL_NAME_CHARS {
                 return Err(format!("its model name is over {MAX_MODEL_NAME_CHARS} characters"));
             }
+            if let Some(provenance) = &answer.provenance {
+                provenance.validate().map_err(|e| format!("its answer's provenance is invalid: {e}"))?;
+            }
         }
         if let Some(svg) = &self.svg {
             shared_svg(svg).map_err(|e| format!("its SVG program cannot be used: {e}"))?;
@@ -130,7 +138,11 @@ mod tests {
     #[test]
     fn an_answer_and_a_custom_program_round_trip() {
         let shared = SharedView {
-            answer: Some(SharedAnswer { model: "pasted".into(), text: "It is a heart.\nAnswer: A".into() }),
+            answer: Some(SharedAnswer {
+                model: "pasted".into(),
+                text: "It is a heart.\nAnswer: A".into(),
+                provenance: None,
+            }),
             svg: Some(r#"<svg viewBox="0 0 4 4"><rect width="2" height="2" fill="red"/></svg>"#.into()),
             ..view()
         };
@@ -165,9 +177,49 @@ mod tests {
 
     #[test]
     fn an_oversized_answer_is_refused() {
-        let answer = SharedAnswer { model: "m".into(), text: "x".repeat(MAX_SHARED_ANSWER_BYTES + 1) };
+        let answer =
+            SharedAnswer { model: "m".into(), text: "x".repeat(MAX_SHARED_ANSWER_BYTES + 1), provenance: None };
         let token = SharedView { answer: Some(answer), ..view() }.encode();
         assert!(matches!(SharedView::decode(&token), Err(ShareError::Invalid(_))));
+    }
+
+    fn provenance() -> Provenance {
+        use crate::generation::{ModelIdentity, PromptStyle, Settings};
+        let model = ModelIdentity {
+            name: "SmolLM2 135M Instruct".into(),
+            file: "SmolLM2-135M-Instruct-Q8_0.gguf".into(),
+            size: 145_000_000,
+            catalog_id: Some("smollm2-135m-instruct-q8_0".into()),
+            sha256: Some("ab".repeat(32)),
+        };
+        Provenance { model, prompt: PromptStyle::Chat, settings: Settings::greedy(256) }
+    }
+
+    #[test]
+    fn an_answer_round_trips_with_its_provenance() {
+        let answer = SharedAnswer { model: "SmolLM2".into(), text: "Answer: C".into(), provenance: Some(provenance()) };
+        let shared = SharedView { answer: Some(answer), ..view() };
+        assert_eq!(SharedView::decode(&shared.encode()), Ok(shared));
+    }
+
+    #[test]
+    fn a_link_made_before_answers_carried_provenance_still_opens() {
+        // Made by the previous version: inv_t0, accessory 4, answered by "qwen2-q8_0.gguf".
+        let old = "1.HYzNCoMwEAZfJXxnK1J6KLm1t75DQdK42oiu6K5_iO9u9DrMzIYyNASLwFOuGRLI-KvJa0TOexLphjXSwAUtsI8EjmWmAXZD2xXURK-fie-3_plnaVWNZbSVlnPwURPEOPN3mn75dYXWvLHvBw";
+        let answer = SharedView::decode(old).unwrap().answer.unwrap();
+        assert_eq!(answer.model, "qwen2-q8_0.gguf");
+        assert_eq!(answer.text, "It is a hat.\nAnswer: B");
+        assert_eq!(answer.provenance, None);
+    }
+
+    #[test]
+    fn an_answer_with_an_invalid_provenance_is_refused() {
+        let mut bad = provenance();
+        bad.settings.max_tokens = 0;
+        let answer = SharedAnswer { model: "m".into(), text: "Answer: A".into(), provenance: Some(bad) };
+        let token = SharedView { answer: Some(answer), ..view() }.encode();
+        let Err(ShareError::Invalid(why)) = SharedView::decode(&token) else { panic!("accepted") };
+        assert!(why.contains("provenance"), "{why}");
     }
 
     #[test]

@@ -134,6 +134,11 @@ impl Tokenizer {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
+    /// Whether decoding drops the first token's leading space (SentencePiece with a space prefix).
+    pub(crate) fn strips_first_space(&self) -> bool {
+        self.strip_prefix_space(b" ").is_empty()
+    }
+
     fn strip_prefix_space<'a>(&self, piece: &'a [u8]) -> &'a [u8] {
         match &self.model {
             Model::Spm(spm) if spm.add_space_prefix() => piece.strip_prefix(b" ").unwrap_or(piece),

@@ -2,14 +2,19 @@
 //! line with the prompt and generation speeds. `mindseye score` ranks multiple-choice options.
 
 use super::backend::Backend;
-use super::model_file;
+use super::sgp;
 use mindseye_core::chat::{Message, Template};
+use mindseye_core::generation::PromptEncoder;
+use mindseye_core::karel::{self, StraightLineGrammar};
+use mindseye_core::model::MAX_CONTEXT;
 use mindseye_core::model::{CpuModel, ForwardError, Generator, Limits, Step, StopReason};
-use mindseye_core::sampling::{SamplingConfig, ScoringError, score_options};
+use mindseye_core::sampling::{SamplingConfig, ScoringError, TokenTexts, score_options};
+use mindseye_core::sgp::ChoiceScoring;
 use mindseye_core::tokenizer::Tokenizer;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -17,8 +22,18 @@ pub struct RunArgs {
     /// The .gguf model file.
     model: PathBuf,
     /// The text to continue (or, with --chat, the user's message).
+    #[arg(long, required_unless_present = "karel", conflicts_with = "karel")]
+    prompt: Option<String>,
+    /// Ask a Karel task as the app's Karel pane does: the chat prompt as a user turn when the model
+    /// has a chat template, else the paper's synthesis prompt as raw text.
+    #[arg(long, value_name = "TASKS.jsonl", requires = "task")]
+    karel: Option<PathBuf>,
+    /// With --karel: which task, counting the file's tasks from 1.
     #[arg(long)]
-    prompt: String,
+    task: Option<usize>,
+    /// Constrain decoding to straight-line Karel programs (`def run() {`, one action per line, `}`).
+    #[arg(long)]
+    karel_grammar: bool,
     /// Wrap the prompt in the model's chat template as one user turn.
     #[arg(long)]
     chat: bool,
@@ -47,13 +62,24 @@ pub struct RunArgs {
 #[derive(clap::Args)]
 pub struct ScoreArgs {
     model: PathBuf,
-    #[arg(long)]
-    prompt: String,
+    /// The text the options follow (or, with --chat, the user's message).
+    #[arg(long, required_unless_present = "sgp", conflicts_with = "sgp")]
+    prompt: Option<String>,
     #[arg(long)]
     chat: bool,
     /// An answer option, as it would follow the prompt (e.g. " A"); repeat for each.
-    #[arg(long = "option", required = true)]
+    #[arg(long = "option", required_unless_present = "sgp", conflicts_with = "sgp")]
     options: Vec<String>,
+    /// Score an SGP-Bench question as the app's "Score the options" does: the official prompt (a
+    /// user turn when the model has a chat template) and the answer lines "Answer: A" ... "Answer: D".
+    #[arg(long, value_name = "QUESTIONS.csv", requires = "row")]
+    sgp: Option<PathBuf>,
+    /// With --sgp: the 1-based data row (the header is not a row).
+    #[arg(long)]
+    row: Option<usize>,
+    /// Run on the CPU reference forward pass instead of the GPU.
+    #[arg(long)]
+    cpu: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode, String> {
@@ -61,7 +87,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     let (file, tokenizer, mut backend) = Backend::open(&args.model, args.cpu, args.ctx)?;
     let loaded = started.elapsed();
     let config = backend.config().clone();
-    let prompt = prompt_tokens(&file, &tokenizer, &args.prompt, args.chat)?;
+    let prompt = match (&args.karel, args.task) {
+        (Some(path), Some(number)) => {
+            let template = Template::declared_in(&file);
+            let encoder = PromptEncoder { tokenizer: &tokenizer, template: template.as_ref() };
+            encoder.prompt(&karel::model_prompt(&karel_task(path, number)?, encoder.style()))?
+        }
+        _ => prompt_tokens(&file, &tokenizer, args.prompt.as_deref().unwrap_or_default(), args.chat)?,
+    };
+    let constraint = match args.karel_grammar {
+        true => {
+            Some(StraightLineGrammar::constraint(Arc::new(TokenTexts::new(&tokenizer))).map_err(|e| e.to_string())?)
+        }
+        false => None,
+    };
     let sampling = SamplingConfig {
         temperature: args.temperature,
         top_k: args.top_k,
@@ -71,7 +110,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     };
     let limits = Limits { max_tokens: args.max_tokens, stop_tokens: tokenizer.end_of_generation() };
     let n_prompt = prompt.len();
-    let mut generator = Generator::new(prompt, config.n_vocab, sampling, limits, None).map_err(|e| e.to_string())?;
+    let mut generator =
+        Generator::new(prompt, config.n_vocab, sampling, limits, constraint).map_err(|e| e.to_string())?;
     eprintln!(
         "{}: {} {} layers, {} prompt tokens, loaded in {:.2} s ({})",
         args.model.display(),
@@ -118,20 +158,42 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
 }
 
 pub fn score(args: ScoreArgs) -> Result<ExitCode, String> {
-    let (file, tokenizer, model) = model_file::open_cpu(&args.model)?;
-    let prompt = prompt_tokens(&file, &tokenizer, &args.prompt, args.chat)?;
-    let options: Vec<Vec<u32>> = args.options.iter().map(|o| tokenizer.encode_untrusted(o, false)).collect();
-    let scores = score_with(&model, &prompt, &options)?;
-    for (i, option) in args.options.iter().enumerate() {
+    // The context only needs the prompt and the longest option; the official prompts are a few
+    // thousand tokens at most.
+    let (file, tokenizer, backend) = Backend::open(&args.model, args.cpu, MAX_CONTEXT as usize)?;
+    let (prompt, labels, options): (_, _, Vec<Vec<u32>>) = match (&args.sgp, args.row) {
+        (Some(path), Some(row)) => {
+            let template = Template::declared_in(&file);
+            let encoder = PromptEncoder { tokenizer: &tokenizer, template: template.as_ref() };
+            let question = sgp::load_row(path, row)?;
+            let scoring = ChoiceScoring::of(&question, encoder.style());
+            println!("scoring row {row} as {:?}: {}", encoder.style(), question.question());
+            let options = scoring.continuations.iter().map(|c| encoder.continuation(c)).collect();
+            (encoder.prompt(&scoring.prompt)?, scoring.labels, options)
+        }
+        _ => {
+            let text = args.prompt.as_deref().unwrap_or_default();
+            let prompt = prompt_tokens(&file, &tokenizer, text, args.chat)?;
+            let options = args.options.iter().map(|o| tokenizer.encode_untrusted(o, false)).collect();
+            (prompt, args.options.iter().map(|o| format!("{o:?}")).collect(), options)
+        }
+    };
+    let scores = match backend {
+        Backend::Cpu(model, _) => score_with(&model, &prompt, &options)?,
+        Backend::Gpu(mut model) => {
+            pollster::block_on(model.score_options(&prompt, &options)).map_err(|e| e.to_string())?
+        }
+    };
+    for (i, label) in labels.iter().enumerate() {
         println!(
-            "{option:?}: p = {:.4}, log-likelihood {:.3} ({} tokens)",
+            "{label}: p = {:.6}, log-likelihood {:.6} ({} tokens)",
             scores.probabilities[i],
             scores.log_likelihoods[i],
             options[i].len()
         );
     }
     if let Some(best) = scores.best() {
-        println!("best: {:?}", args.options[best]);
+        println!("best: {}", labels[best]);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -172,6 +234,17 @@ pub fn score_with(
         Failure::Scoring(e) => e.to_string(),
         Failure::Forward(e) => e.to_string(),
     })
+}
+
+/// Task `number` (from 1) of a JSONL task file, counting only the tasks that load, as the pane does.
+fn karel_task(path: &std::path::Path, number: usize) -> Result<karel::Task, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let tasks: Vec<karel::Task> = karel::parse_jsonl(&text).into_iter().filter_map(|(_, t)| t.ok()).collect();
+    let count = tasks.len();
+    number
+        .checked_sub(1)
+        .and_then(|i| tasks.into_iter().nth(i))
+        .ok_or_else(|| format!("{} has {count} tasks; there is no task {number}", path.display()))
 }
 
 fn prompt_tokens(

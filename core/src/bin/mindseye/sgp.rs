@@ -62,6 +62,11 @@ fn load(file: &Path) -> Result<Dataset, String> {
     Dataset::load(&bytes, format).map_err(|e| format!("{name}: {e}"))
 }
 
+/// One question of a question file, by its 1-based data row.
+pub fn load_row(file: &Path, row: usize) -> Result<Question, String> {
+    find(&load(file)?, row).cloned()
+}
+
 fn find(dataset: &Dataset, row: usize) -> Result<&Question, String> {
     if let Some(question) = dataset.questions.iter().find(|q| q.row == row) {
         return Ok(question);
