@@ -8,7 +8,7 @@
 //! tolerance is small; it is 1e-3 to leave room for lavapipe's and SwiftShader's fused multiply-adds.
 #![cfg(not(target_arch = "wasm32"))] // reads files; the browser runs the same engine in gpu_browser
 
-use mindseye_core::gpu::{Context, GpuModel, Output, Want, load_chunks};
+use mindseye_core::gpu::{Context, GpuModel, KernelKind, Output, Timing, Want, load_chunks};
 use mindseye_core::model::{CpuModel, Generator, Limits, LoadError, Step};
 use mindseye_core::sampling::SamplingConfig;
 use mindseye_tests::models::{gguf, golden, ids, relative_difference};
@@ -127,4 +127,41 @@ fn weights_split_across_small_storage_bindings_give_the_same_logits() {
 #[test]
 fn the_portable_kernels_without_subgroups_give_the_same_logits() {
     decode_matches_the_cpu_reference("llama-q4_0", context().without_subgroups());
+}
+
+/// The first case's prompt of fixture `name`.
+fn first_prompt(name: &str) -> Vec<u32> {
+    prompts(name).swap_remove(0).1
+}
+
+#[test]
+fn the_profile_of_a_decoded_token_counts_every_dispatch_by_either_timing() {
+    // Gemma 2 has the optional kernels too (post-norms, final soft-capping).
+    for name in ["llama-q4_0", "gemma2-q4_k_m"] {
+        let mut gpu = gpu_model(context(), name);
+        for timing in [Timing::best(gpu.context()), Timing::WallTime] {
+            gpu.truncate(0);
+            let profile = pollster::block_on(gpu.profile(&[1], timing)).expect("profile");
+            assert_eq!(profile.timing, timing);
+            assert_eq!(profile.dispatches(), gpu.dispatches_per_token(), "{name} {timing:?}");
+            assert!(profile.kinds.iter().all(|k| k.seconds >= 0.0), "{name} {timing:?}");
+            assert!(profile.seconds() > 0.0, "{name} {timing:?}");
+        }
+    }
+}
+
+#[test]
+fn a_profiled_prefill_times_the_matmul_kernels_and_chooses_the_same_token() {
+    let name = "qwen2-q8_0";
+    let prompt = first_prompt(name);
+    let mut gpu = gpu_model(context(), name);
+    let Output::Token(expected) = pollster::block_on(gpu.forward(&prompt, Want::Argmax)).unwrap() else {
+        unreachable!("asked for the argmax")
+    };
+    gpu.truncate(0);
+    let profile = pollster::block_on(gpu.profile(&prompt, Timing::best(gpu.context()))).unwrap();
+    assert_eq!(profile.token, expected);
+    assert_eq!(profile.n_tokens as usize, prompt.len());
+    assert_eq!(gpu.len(), prompt.len());
+    assert!(profile.kinds.iter().any(|k| matches!(k.kind, KernelKind::Matmul(_))));
 }

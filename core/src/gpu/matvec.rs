@@ -54,6 +54,7 @@ pub struct Matvec {
 /// A [`Matvec`] bound to a weight and its input and output buffers.
 #[derive(Clone, Debug)]
 pub struct BoundMatvec {
+    ty: Type,
     dispatches: Vec<(Dispatch, (u32, u32))>,
 }
 
@@ -105,11 +106,15 @@ impl Matvec {
                 (dispatch, grid(chunk.rows.div_ceil(MATVEC_ROWS_PER_GROUP)))
             })
             .collect();
-        Ok(BoundMatvec { dispatches })
+        Ok(BoundMatvec { ty: weight.ty(), dispatches })
     }
 }
 
 impl BoundMatvec {
+    pub fn weight_type(&self) -> Type {
+        self.ty
+    }
+
     /// One dispatch per weight buffer.
     pub fn dispatch_count(&self) -> usize {
         self.dispatches.len()
@@ -144,6 +149,7 @@ pub struct Matmul {
 /// A [`Matmul`] bound to a weight and its input and output buffers.
 #[derive(Clone, Debug)]
 pub struct BoundMatmul {
+    ty: Type,
     dispatches: Vec<(Dispatch, u32)>,
 }
 
@@ -194,11 +200,20 @@ impl Matmul {
             let buffers = [&chunk.buffer, x, y, bias, &params, step.buffer()];
             dispatches.push((Dispatch::new(ctx, "matmul", pipeline, &buffers), row_tiles));
         }
-        Ok(BoundMatmul { dispatches })
+        Ok(BoundMatmul { ty: weight.ty(), dispatches })
     }
 }
 
 impl BoundMatmul {
+    pub fn weight_type(&self) -> Type {
+        self.ty
+    }
+
+    /// One dispatch per weight buffer.
+    pub fn dispatch_count(&self) -> usize {
+        self.dispatches.len()
+    }
+
     /// `n_tokens` must be at most 64 * 65,535.
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         let token_tiles = n_tokens.div_ceil(MATMUL_TILE).clamp(1, 65_535);

@@ -50,6 +50,8 @@ mod embedding;
 mod kernels;
 mod matvec;
 mod model;
+mod profile;
+mod record;
 mod self_test;
 mod step;
 mod top_k;
@@ -65,6 +67,8 @@ pub use kernels::{
 };
 pub use matvec::{BoundMatmul, BoundMatvec, Matmul, Matvec};
 pub use model::{GpuLoader, GpuModel, GpuTensor, MAX_BATCH, Output, Want, load_chunks};
+pub use profile::{KindTime, Profile, Timing};
+pub use record::KernelKind;
 pub use self_test::{SelfTestReport, self_test};
 pub use step::Step;
 pub use top_k::{BoundTopK, MAX_K, Ranked, TopK};

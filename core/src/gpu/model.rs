@@ -6,11 +6,15 @@
 //! (position, token count), records the layers, and reads back either the chosen token (4 bytes,
 //! on-GPU argmax) or the last position's logits.
 
+use super::profile::{Profile, TimestampRecorder, Timing};
 use super::{
     Activation, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundKvWrite, BoundMatmul,
     BoundMatvec, BoundResidualAdd, BoundRmsNorm, BoundRope, BoundSoftcap, BoundTopK, Context, Embedding, Glu, GpuError,
     KvCache, KvWrite, Matmul, Matvec, ResidualAdd, RmsNorm, Rope, RopeConfig, Softcap, Step, TopK, Weight,
-    WeightUpload, buffers::map_read, storage_f32, storage_zeroed,
+    WeightUpload,
+    buffers::map_read,
+    record::{Counter, Kernel, KernelKind, PassRecorder, Recorder},
+    storage_f32, storage_zeroed,
 };
 use crate::gguf::{self, Piece};
 use crate::model::{Arch, Config, LoadError, Weights};
@@ -211,8 +215,16 @@ struct Projection {
     many: BoundMatmul,
 }
 
-impl Projection {
-    fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
+impl Kernel for Projection {
+    fn kind(&self, n_tokens: u32) -> KernelKind {
+        if n_tokens == 1 { self.one.kind(n_tokens) } else { self.many.kind(n_tokens) }
+    }
+
+    fn dispatches(&self, n_tokens: u32) -> usize {
+        if n_tokens == 1 { self.one.dispatch_count() } else { self.many.dispatch_count() }
+    }
+
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         if n_tokens == 1 { self.one.encode(pass) } else { self.many.encode(pass, n_tokens) }
     }
 }
@@ -353,28 +365,19 @@ impl GpuModel {
         Ok(GpuModel { config, ctx, _weights: weights, _caches: caches, buffers, step, plan, n_ctx, len: 0 })
     }
 
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     pub fn adapter_name(&self) -> &str {
         &self.ctx.summary.name
     }
 
     /// Kernel dispatches recorded for one decoded token (the dispatch overhead a small model pays).
     pub fn dispatches_per_token(&self) -> usize {
-        let p = &self.plan;
-        let per_layer: usize = p
-            .layers
-            .iter()
-            .map(|l| {
-                let projections = [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down];
-                let norms = 2 + usize::from(l.attn_post_norm.is_some()) + usize::from(l.ffn_post_norm.is_some());
-                projections.iter().map(|p| p.one.dispatch_count()).sum::<usize>() + norms + 7
-            })
-            .sum();
-        p.embed.dispatch_count()
-            + per_layer
-            + 1
-            + p.output.dispatch_count()
-            + usize::from(p.final_softcap.is_some())
-            + 2
+        let mut counter = Counter::default();
+        self.record(&mut counter, 1, Some(Want::Argmax));
+        counter.dispatches
     }
 
     /// Positions in the KV cache.
@@ -397,30 +400,23 @@ impl GpuModel {
 
     /// Runs `tokens` at the next positions and reads back what `want` asks for about the last one.
     pub async fn forward(&mut self, tokens: &[u32], want: Want) -> Result<Output, GpuError> {
-        if tokens.is_empty() {
-            return Err(GpuError::Shape("no tokens to run".into()));
-        }
-        if let Some(&t) = tokens.iter().find(|&&t| t as usize >= self.config.n_vocab) {
-            return Err(GpuError::Shape(format!("token {t} is outside the vocabulary of {}", self.config.n_vocab)));
-        }
-        if self.len as usize + tokens.len() > self.n_ctx as usize {
-            return Err(GpuError::Shape(format!("the context is full ({} tokens)", self.n_ctx)));
-        }
+        self.check_tokens(tokens)?;
         // WebGPU reports invalid work asynchronously and otherwise computes zeros: catch it here.
         let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let batches: Vec<&[u32]> = tokens.chunks(MAX_BATCH as usize).collect();
         for (i, batch) in batches.iter().enumerate() {
             let last = i + 1 == batches.len();
-            self.submit(batch, last.then_some(want));
+            self.start(batch);
+            let mut recorder = PassRecorder::new(&self.ctx.device);
+            self.record(&mut recorder, batch.len() as u32, last.then_some(want));
+            self.ctx.queue.submit([recorder.finish()]);
+            self.len += batch.len() as u32;
         }
         if let Some(error) = scope.pop().await {
             return Err(GpuError::Rejected(error.to_string()));
         }
         match want {
-            Want::Argmax => {
-                let ranked = self.plan.argmax.read(&self.ctx).await?;
-                ranked.indices.first().copied().map(Output::Token).ok_or_else(|| GpuError::Readback("no argmax".into()))
-            }
+            Want::Argmax => Ok(Output::Token(self.read_argmax().await?)),
             Want::Logits => {
                 let bytes = map_read(&self.ctx, &self.buffers.logits_staging).await?;
                 Ok(Output::Logits(
@@ -430,68 +426,119 @@ impl GpuModel {
         }
     }
 
-    /// Records one batch as one command buffer: the layers over all its tokens, then (for the last
-    /// batch) the output head on its last token and the read-back copy.
-    fn submit(&mut self, tokens: &[u32], want: Option<Want>) {
+    /// Runs up to [`MAX_BATCH`] tokens at the next positions like `forward(tokens, Want::Argmax)`,
+    /// timing each kernel (see [`Profile`]).
+    pub async fn profile(&mut self, tokens: &[u32], timing: Timing) -> Result<Profile, GpuError> {
+        self.check_tokens(tokens)?;
+        if tokens.len() > MAX_BATCH as usize {
+            return Err(GpuError::Shape(format!(
+                "profiling {} tokens in one call (at most {MAX_BATCH})",
+                tokens.len()
+            )));
+        }
+        if timing == Timing::Timestamps && !self.ctx.summary.timestamps {
+            return Err(GpuError::Unsupported("timestamp queries on this adapter".into()));
+        }
         let n = tokens.len() as u32;
-        let (b, p) = (&self.buffers, &self.plan);
-        self.ctx.queue.write_buffer(&b.ids, 0, bytemuck::cast_slice(tokens));
-        self.step.write(&self.ctx, self.len, n);
-        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            p.embed.encode(&mut pass, n);
-            for l in &p.layers {
-                l.attn_norm.encode(&mut pass, n);
-                l.q.encode(&mut pass, n);
-                l.k.encode(&mut pass, n);
-                l.v.encode(&mut pass, n);
-                l.rope_q.encode(&mut pass, n);
-                l.rope_k.encode(&mut pass, n);
-                l.kv_write.encode(&mut pass, n);
-                l.attention.encode(&mut pass, n);
-                l.o.encode(&mut pass, n);
-                if let Some(norm) = &l.attn_post_norm {
-                    norm.encode(&mut pass, n);
-                }
-                l.attn_add.encode(&mut pass, n);
-
-                l.ffn_norm.encode(&mut pass, n);
-                l.gate.encode(&mut pass, n);
-                l.up.encode(&mut pass, n);
-                l.glu.encode(&mut pass, n);
-                l.down.encode(&mut pass, n);
-                if let Some(norm) = &l.ffn_post_norm {
-                    norm.encode(&mut pass, n);
-                }
-                l.ffn_add.encode(&mut pass, n);
+        let want = Some(Want::Argmax);
+        let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.start(tokens);
+        let times = match timing {
+            Timing::Timestamps => {
+                let mut counter = Counter::default();
+                self.record(&mut counter, n, want);
+                let mut recorder = TimestampRecorder::new(&self.ctx, counter.kernels)?;
+                self.record(&mut recorder, n, want);
+                recorder.finish().await
             }
-            if want.is_some() {
-                p.output_norm.encode(&mut pass, n);
+            #[cfg(not(target_arch = "wasm32"))]
+            Timing::WallTime => super::profile::wall_times(&self.ctx, |recorder| self.record(recorder, n, want)),
+            #[cfg(target_arch = "wasm32")]
+            Timing::WallTime => {
+                Err(GpuError::Unsupported("wall-time profiling in the browser (it cannot wait for the GPU)".into()))
             }
-        }
-        if let Some(want) = want {
-            let row = self.config.n_embd as u64 * 4;
-            encoder.copy_buffer_to_buffer(&b.h, u64::from(n - 1) * row, &b.last, 0, row);
-            {
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                p.output.encode(&mut pass);
-                if let Some(cap) = &p.final_softcap {
-                    cap.encode(&mut pass);
-                }
-                if want == Want::Argmax {
-                    p.argmax.encode(&mut pass);
-                }
-            }
-            match want {
-                Want::Argmax => p.argmax.copy_result(&mut encoder),
-                Want::Logits => {
-                    encoder.copy_buffer_to_buffer(&b.logits, 0, &b.logits_staging, 0, b.logits_staging.size())
-                }
-            }
-        }
-        self.ctx.queue.submit([encoder.finish()]);
+        };
         self.len += n;
+        if let Some(error) = scope.pop().await {
+            return Err(GpuError::Rejected(error.to_string()));
+        }
+        Ok(Profile::new(timing, n, times?, self.read_argmax().await?))
+    }
+
+    fn check_tokens(&self, tokens: &[u32]) -> Result<(), GpuError> {
+        if tokens.is_empty() {
+            return Err(GpuError::Shape("no tokens to run".into()));
+        }
+        if let Some(&t) = tokens.iter().find(|&&t| t as usize >= self.config.n_vocab) {
+            return Err(GpuError::Shape(format!("token {t} is outside the vocabulary of {}", self.config.n_vocab)));
+        }
+        if self.len as usize + tokens.len() > self.n_ctx as usize {
+            return Err(GpuError::Shape(format!("the context is full ({} tokens)", self.n_ctx)));
+        }
+        Ok(())
+    }
+
+    async fn read_argmax(&self) -> Result<u32, GpuError> {
+        let ranked = self.plan.argmax.read(&self.ctx).await?;
+        ranked.indices.first().copied().ok_or_else(|| GpuError::Readback("no argmax".into()))
+    }
+
+    /// Writes a batch's token ids and the step uniform, before its commands are submitted.
+    fn start(&self, tokens: &[u32]) {
+        self.ctx.queue.write_buffer(&self.buffers.ids, 0, bytemuck::cast_slice(tokens));
+        self.step.write(&self.ctx, self.len, tokens.len() as u32);
+    }
+
+    /// Records one batch of `n` tokens: the layers over all its tokens, then (when something is
+    /// wanted, for the last batch) the output head on its last token and the read-back copy.
+    fn record(&self, r: &mut impl Recorder, n: u32, want: Option<Want>) {
+        let (b, p) = (&self.buffers, &self.plan);
+        fn post(norm: &Option<BoundRmsNorm>) -> Option<&dyn Kernel> {
+            norm.as_ref().map(|k| k as &dyn Kernel)
+        }
+        r.kernel(&p.embed, n);
+        for l in &p.layers {
+            let kernels: [Option<&dyn Kernel>; 18] = [
+                Some(&l.attn_norm),
+                Some(&l.q),
+                Some(&l.k),
+                Some(&l.v),
+                Some(&l.rope_q),
+                Some(&l.rope_k),
+                Some(&l.kv_write),
+                Some(&l.attention),
+                Some(&l.o),
+                post(&l.attn_post_norm),
+                Some(&l.attn_add),
+                Some(&l.ffn_norm),
+                Some(&l.gate),
+                Some(&l.up),
+                Some(&l.glu),
+                Some(&l.down),
+                post(&l.ffn_post_norm),
+                Some(&l.ffn_add),
+            ];
+            for kernel in kernels.into_iter().flatten() {
+                r.kernel(kernel, n);
+            }
+        }
+        let Some(want) = want else { return };
+        r.kernel(&p.output_norm, n);
+        let row = self.config.n_embd as u64 * 4;
+        r.copy(|e| e.copy_buffer_to_buffer(&b.h, u64::from(n - 1) * row, &b.last, 0, row));
+        r.kernel(&p.output, 1);
+        if let Some(cap) = &p.final_softcap {
+            r.kernel(cap, 1);
+        }
+        match want {
+            Want::Argmax => {
+                r.kernel(&p.argmax, 1);
+                r.copy(|e| p.argmax.copy_result(e));
+            }
+            Want::Logits => {
+                r.copy(|e| e.copy_buffer_to_buffer(&b.logits, 0, &b.logits_staging, 0, b.logits_staging.size()))
+            }
+        }
     }
 }
 
