@@ -1,18 +1,20 @@
-// Matrix-vector product for one token: y[first_row + r] = dot(W[r], x) (+ bias[first_row + r]) for
-// the rows r of one weight chunk (core::gpu::Weight splits tensors larger than a storage binding
-// by rows; each chunk is one dispatch). f32 accumulation.
+// Matrix-vector product for one token: y[out_offset + first_row + r] = dot(W[r], x)
+// (+ bias[first_row + r]) for the rows r of one weight chunk (core::gpu::Weight splits tensors
+// larger than a storage binding by rows; each chunk is one dispatch). out_offset places the rows
+// inside a wider output (the q, k and v parts of a stacked row). f32 accumulation.
 //
 // Prepended by one weights_*.wgsl library, which dequantizes 32-element units of a row.
 // A workgroup of WG = 32 threads computes ROWS = 8 consecutive rows; its threads split each row
 // into 32-element units (thread t takes units t, t + WG, ...), keep the activation unit in
-// registers and reuse it for all ROWS rows, then a workgroup-memory tree sums the WG partial sums
-// of each row.
-// matvec_subgroup.wgsl adds an entry point that reduces with subgroupAdd instead.
+// registers and reuse it for all ROWS rows, then `reduce` sums the WG partial sums of each row.
+// `reduce` comes from the reduction library appended after this file (and after matvec_glu.wgsl,
+// which uses it too): matvec_tree.wgsl (a workgroup-memory tree, portable) or
+// matvec_subgroup.wgsl (subgroupAdd, when the adapter has subgroups).
 //
 // Bindings (group 0):
 //   0: weights storage, read        array<u32>        one chunk, `row_words` words per row
 //   1: x       storage, read        array<vec4<f32>>  cols floats
-//   2: y       storage, read_write  array<f32>        all rows of the whole tensor
+//   2: y       storage, read_write  array<f32>        out_offset + all rows of the whole tensor
 //   3: bias    storage, read        array<f32>        read only when has_bias != 0
 //   4: params  uniform              Params
 // Dispatch: ceil(rows / ROWS) workgroups of WG threads, folded into (x, y) when that exceeds
@@ -24,9 +26,9 @@ struct Params {
     row_words: u32,
     first_row: u32,
     has_bias: u32,
+    out_offset: u32,
+    act: u32, // matvec_glu.wgsl only
     _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> weights: array<u32>;
@@ -40,15 +42,13 @@ struct Params {
 const WG: u32 = 32u;
 const ROWS: u32 = 8u;
 
-var<workgroup> partial: array<f32, ROWS * WG>;
-
-// This thread's share of the dot products of rows row0 .. row0 + ROWS.
-fn accumulate(row0: u32, lid: u32) -> array<f32, ROWS> {
+// This thread's share of the dot products of rows row0 .. row0 + ROWS (rows past `last` repeat
+// it, so the loop has no branch; their sums are dropped).
+fn accumulate(row0: u32, last: u32, lid: u32) -> array<f32, ROWS> {
     var acc: array<f32, ROWS>;
     var bases: array<u32, ROWS>;
     for (var r = 0u; r < ROWS; r++) {
-        // Rows past the end repeat the last one (no branch in the loop); their sums are dropped.
-        bases[r] = min(row0 + r, params.rows - 1u) * params.row_words;
+        bases[r] = min(row0 + r, last) * params.row_words;
     }
     for (var u = lid; u < params.units; u += WG) {
         var xv: array<vec4<f32>, 8>;
@@ -74,7 +74,7 @@ fn store(row0: u32, r: u32, sum: f32) {
         if (params.has_bias != 0u) {
             v += bias[out];
         }
-        y[out] = v;
+        y[params.out_offset + out] = v;
     }
 }
 
@@ -88,20 +88,8 @@ fn main(
     if (row0 >= params.rows) {
         return;
     }
-    let acc = accumulate(row0, lid);
-    for (var r = 0u; r < ROWS; r++) {
-        partial[r * WG + lid] = acc[r];
-    }
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-        if (lid < stride) {
-            for (var r = 0u; r < ROWS; r++) {
-                partial[r * WG + lid] += partial[r * WG + lid + stride];
-            }
-        }
-        workgroupBarrier();
-    }
+    let sum = reduce(accumulate(row0, params.rows - 1u, lid), lid);
     if (lid < ROWS) {
-        store(row0, lid, partial[lid * WG]);
+        store(row0, lid, sum);
     }
 }

@@ -135,6 +135,15 @@ fn first_prompt(name: &str) -> Vec<u32> {
 }
 
 #[test]
+fn a_decoded_layer_is_eight_dispatches_when_its_projections_share_types() {
+    // qwen2-q4_0: 2 layers of Q4_0 projections, biased q, k and v, a Q6_K tied output head.
+    // Per layer: stacked qkv, rope_kv, attention, o, add+norm, gate+up+glu, down, add+norm.
+    let gpu = gpu_model(context(), "qwen2-q4_0");
+    let outside_layers = 2 + 1 + 2; // embedding and first norm; output head; top-k in two passes
+    assert_eq!(gpu.dispatches_per_token(), outside_layers + 2 * 8);
+}
+
+#[test]
 fn the_profile_of_a_decoded_token_counts_every_dispatch_by_either_timing() {
     // Gemma 2 has the optional kernels too (post-norms, final soft-capping).
     for name in ["llama-q4_0", "gemma2-q4_k_m"] {

@@ -1,28 +1,66 @@
-//! Weight times activations: [`Matvec`] for one token (decode), [`Matmul`] for many (prefill).
+//! Weight times activations: [`Matvec`] for one token (decode), [`Matmul`] for many (prefill), and
+//! [`MatvecGlu`], the feed-forward block's gate and up projections with their activation.
 //! One pipeline per weight type, each built from that type's `shaders/weights_*.wgsl` library and
 //! the kernel; a split weight records one dispatch per chunk, each writing its own rows of y.
 
 use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, placeholder, uniform};
 use super::weight::{SUPPORTED_TYPES, format};
-use super::{Context, GpuError, Step, Weight};
+use super::{Activation, Context, GpuError, Step, Weight};
 use crate::quant::Type;
 
 /// `ROWS` in shaders/matvec.wgsl.
 const MATVEC_ROWS_PER_GROUP: u32 = 8;
 const MATMUL_TILE: u32 = 64;
 
-/// Source of a kernel for weight type `ty`: its format library, then the kernel files.
-fn source(ty: Type, kernel: &[&str], subgroups: bool) -> String {
+/// Source of a kernel for weight type `ty`: the `before` libraries, its format library, then the
+/// kernel files.
+fn source(ty: Type, before: &[&str], kernel: &[&str], subgroups: bool) -> String {
     let mut s = String::new();
     // Browsers require the directive; naga (native) rejects it and needs none.
     if subgroups && cfg!(target_arch = "wasm32") {
         s.push_str("enable subgroups;\n");
     }
+    s.push_str(&before.concat());
     s.push_str(format(ty).map(|(lib, _)| lib).unwrap_or_default());
-    for part in kernel {
-        s.push_str(part);
-    }
+    s.push_str(&kernel.concat());
     s
+}
+
+/// A pipeline per supported weight type.
+fn pipelines(
+    ctx: &Context,
+    label: &str,
+    entry: &str,
+    source: impl Fn(Type) -> String,
+) -> Vec<(Type, wgpu::ComputePipeline)> {
+    SUPPORTED_TYPES.iter().map(|&ty| (ty, pipeline(ctx, &format!("{label}.{ty}"), &source(ty), entry))).collect()
+}
+
+/// Where a projection's rows land in its output buffer: row r of token t at
+/// `t * stride + offset + r` (a part of a wider row, such as q in a stacked QKV row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputRows {
+    pub offset: u32,
+    pub stride: u32,
+}
+
+impl OutputRows {
+    /// The rows fill the output rows: offset 0, stride `weight.rows()`.
+    pub fn whole(weight: &Weight) -> Self {
+        Self { offset: 0, stride: weight.rows() }
+    }
+
+    fn check(&self, weight: &Weight) -> Result<(), GpuError> {
+        if self.offset.checked_add(weight.rows()).is_none_or(|end| end > self.stride) {
+            return Err(GpuError::Shape(format!(
+                "{} rows at offset {} of output rows {} floats long",
+                weight.rows(),
+                self.offset,
+                self.stride
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn pipeline_for(pipelines: &[(Type, wgpu::ComputePipeline)], ty: Type) -> Result<&wgpu::ComputePipeline, GpuError> {
@@ -41,11 +79,13 @@ struct MatvecParams {
     row_words: u32,
     first_row: u32,
     has_bias: u32,
-    _pad: [u32; 3],
+    out_offset: u32,
+    act: u32,
+    _pad: u32,
 }
 
-/// `y = W x (+ bias)` for one token (shaders/matvec.wgsl, and matvec_subgroup.wgsl when the
-/// context uses subgroups).
+/// `y = W x (+ bias)` for one token (shaders/matvec.wgsl, reducing with matvec_subgroup.wgsl when
+/// the context uses subgroups, else matvec_tree.wgsl).
 pub struct Matvec {
     pipelines: Vec<(Type, wgpu::ComputePipeline)>,
     no_bias: wgpu::Buffer,
@@ -58,22 +98,26 @@ pub struct BoundMatvec {
     dispatches: Vec<(Dispatch, (u32, u32))>,
 }
 
+const MATVEC: &str = include_str!("../../../shaders/matvec.wgsl");
+
+/// The reduction library matvec.wgsl's kernels end with.
+fn reduction(ctx: &Context) -> &'static str {
+    if ctx.uses_subgroups() {
+        include_str!("../../../shaders/matvec_subgroup.wgsl")
+    } else {
+        include_str!("../../../shaders/matvec_tree.wgsl")
+    }
+}
+
 impl Matvec {
     pub fn new(ctx: &Context) -> Self {
-        let subgroups = ctx.uses_subgroups();
-        let mut kernel = vec![include_str!("../../../shaders/matvec.wgsl")];
-        if subgroups {
-            kernel.push(include_str!("../../../shaders/matvec_subgroup.wgsl"));
-        }
-        let entry = if subgroups { "main_subgroup" } else { "main" };
-        let pipelines = SUPPORTED_TYPES
-            .iter()
-            .map(|&ty| (ty, pipeline(ctx, &format!("matvec.{ty}"), &source(ty, &kernel, subgroups), entry)))
-            .collect();
+        let kernel = [MATVEC, reduction(ctx)];
+        let pipelines = pipelines(ctx, "matvec", "main", |ty| source(ty, &[], &kernel, ctx.uses_subgroups()));
         Self { pipelines, no_bias: placeholder(ctx, "matvec.no_bias") }
     }
 
-    /// `x` holds `weight.cols()` floats, `y` (and `bias`) `weight.rows()`.
+    /// `x` holds `weight.cols()` floats and `bias` `weight.rows()`; `y` holds the rows (`out`
+    /// places them inside a wider row; `None`: `y` holds just them).
     pub fn bind(
         &self,
         ctx: &Context,
@@ -81,10 +125,13 @@ impl Matvec {
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         bias: Option<&wgpu::Buffer>,
+        out: Option<OutputRows>,
     ) -> Result<BoundMatvec, GpuError> {
         let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
+        let out = out.unwrap_or(OutputRows::whole(weight));
+        out.check(weight)?;
         check_storage(ctx, "matvec x", x, f32_bytes(weight.cols()))?;
-        check_storage(ctx, "matvec y", y, f32_bytes(weight.rows()))?;
+        check_storage(ctx, "matvec y", y, f32_bytes(out.stride))?;
         if let Some(b) = bias {
             check_storage(ctx, "matvec bias", b, f32_bytes(weight.rows()))?;
         }
@@ -98,7 +145,9 @@ impl Matvec {
                     row_words: weight.row_words(),
                     first_row: chunk.first_row,
                     has_bias: u32::from(bias.is_some()),
-                    _pad: [0; 3],
+                    out_offset: out.offset,
+                    act: 0,
+                    _pad: 0,
                 };
                 let params = uniform(ctx, "matvec.params", &params);
                 let bias = bias.unwrap_or(&self.no_bias);
@@ -127,6 +176,80 @@ impl BoundMatvec {
     }
 }
 
+/// `y[r] = act(dot(W[r], x)) * dot(W[rows + r], x)` for one token, with W the stacked
+/// `[gate; up]` weight of the feed-forward block in one buffer (shaders/matvec_glu.wgsl): both
+/// projections and the activation in one dispatch.
+pub struct MatvecGlu {
+    pipelines: Vec<(Type, wgpu::ComputePipeline)>,
+}
+
+/// A [`MatvecGlu`] bound to its stacked weight, input and output.
+#[derive(Clone, Debug)]
+pub struct BoundMatvecGlu {
+    ty: Type,
+    dispatch: Dispatch,
+    groups: (u32, u32),
+}
+
+impl MatvecGlu {
+    pub fn new(ctx: &Context) -> Self {
+        let before = [include_str!("../../../shaders/activation.wgsl")];
+        let kernel = [MATVEC, include_str!("../../../shaders/matvec_glu.wgsl"), reduction(ctx)];
+        let subgroups = ctx.uses_subgroups();
+        Self { pipelines: pipelines(ctx, "matvec_glu", "main_glu", |ty| source(ty, &before, &kernel, subgroups)) }
+    }
+
+    /// `gate_up` stacks the gate's rows over the up projection's (an even number of rows, in one
+    /// buffer); `x` holds `gate_up.cols()` floats and `y` half its rows.
+    pub fn bind(
+        &self,
+        ctx: &Context,
+        gate_up: &Weight,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        activation: Activation,
+    ) -> Result<BoundMatvecGlu, GpuError> {
+        let pipeline = pipeline_for(&self.pipelines, gate_up.ty())?;
+        let [chunk] = gate_up.chunks() else {
+            return Err(GpuError::Unsupported(format!(
+                "a fused gate and up projection split over {} buffers",
+                gate_up.chunk_count()
+            )));
+        };
+        if !gate_up.rows().is_multiple_of(2) {
+            return Err(GpuError::Shape(format!("{} rows cannot stack two equal projections", gate_up.rows())));
+        }
+        let rows = gate_up.rows() / 2;
+        check_storage(ctx, "matvec_glu x", x, f32_bytes(gate_up.cols()))?;
+        check_storage(ctx, "matvec_glu y", y, f32_bytes(rows))?;
+        let params = MatvecParams {
+            rows,
+            units: gate_up.units(),
+            row_words: gate_up.row_words(),
+            first_row: 0,
+            has_bias: 0,
+            out_offset: 0,
+            act: activation.code(),
+            _pad: 0,
+        };
+        let params = uniform(ctx, "matvec_glu.params", &params);
+        // Binding 3 (bias) is matvec.wgsl's and unused here.
+        let buffers = [(0, &chunk.buffer), (1, x), (2, y), (4, &params)];
+        let dispatch = Dispatch::with_bindings(ctx, "matvec_glu", pipeline, &buffers);
+        Ok(BoundMatvecGlu { ty: gate_up.ty(), dispatch, groups: grid(rows.div_ceil(MATVEC_ROWS_PER_GROUP)) })
+    }
+}
+
+impl BoundMatvecGlu {
+    pub fn weight_type(&self) -> Type {
+        self.ty
+    }
+
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.dispatch.record(pass, self.groups);
+    }
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MatmulParams {
@@ -134,9 +257,10 @@ struct MatmulParams {
     units: u32,
     row_words: u32,
     first_row: u32,
-    total_rows: u32,
+    stride: u32,
     has_bias: u32,
-    _pad: [u32; 2],
+    out_offset: u32,
+    _pad: u32,
 }
 
 /// `Y[t] = W X[t] (+ bias)` for `n_tokens` tokens (shaders/matmul.wgsl): prompt prefill, reading
@@ -156,15 +280,14 @@ pub struct BoundMatmul {
 impl Matmul {
     pub fn new(ctx: &Context) -> Self {
         let kernel = [include_str!("../../../shaders/matmul.wgsl")];
-        let pipelines = SUPPORTED_TYPES
-            .iter()
-            .map(|&ty| (ty, pipeline(ctx, &format!("matmul.{ty}"), &source(ty, &kernel, false), "main")))
-            .collect();
+        let pipelines = pipelines(ctx, "matmul", "main", |ty| source(ty, &[], &kernel, false));
         Self { pipelines, no_bias: placeholder(ctx, "matmul.no_bias") }
     }
 
-    /// `x` holds `[n_tokens][weight.cols()]` floats and `y` `[n_tokens][weight.rows()]` for the
-    /// largest `n_tokens` you will encode; `bias` holds `weight.rows()` floats.
+    /// `x` holds `[n_tokens][weight.cols()]` floats and `y` each token's rows (`out` places them
+    /// inside wider rows; `None`: `[n_tokens][weight.rows()]`), for the largest `n_tokens` you
+    /// will encode; `bias` holds `weight.rows()` floats.
+    #[allow(clippy::too_many_arguments)] // each is one binding or the output layout
     pub fn bind(
         &self,
         ctx: &Context,
@@ -173,10 +296,13 @@ impl Matmul {
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         bias: Option<&wgpu::Buffer>,
+        out: Option<OutputRows>,
     ) -> Result<BoundMatmul, GpuError> {
         let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
+        let out = out.unwrap_or(OutputRows::whole(weight));
+        out.check(weight)?;
         check_storage(ctx, "matmul x", x, f32_bytes(weight.cols()))?;
-        check_storage(ctx, "matmul y", y, f32_bytes(weight.rows()))?;
+        check_storage(ctx, "matmul y", y, f32_bytes(out.stride))?;
         if let Some(b) = bias {
             check_storage(ctx, "matmul bias", b, f32_bytes(weight.rows()))?;
         }
@@ -191,9 +317,10 @@ impl Matmul {
                 units: weight.units(),
                 row_words: weight.row_words(),
                 first_row: chunk.first_row,
-                total_rows: weight.rows(),
+                stride: out.stride,
                 has_bias: u32::from(bias.is_some()),
-                _pad: [0; 2],
+                out_offset: out.offset,
+                _pad: 0,
             };
             let params = uniform(ctx, "matmul.params", &params);
             let bias = bias.unwrap_or(&self.no_bias);

@@ -3,8 +3,8 @@
 //! per-kernel profiler (`profile.rs`), which cannot drift apart.
 
 use super::{
-    BoundAttention, BoundEmbedding, BoundGlu, BoundKvWrite, BoundMatmul, BoundMatvec, BoundResidualAdd, BoundRmsNorm,
-    BoundRope, BoundSoftcap, BoundTopK,
+    BoundAttention, BoundEmbedding, BoundGlu, BoundMatmul, BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv,
+    BoundSoftcap, BoundTopK,
 };
 use crate::quant::Type;
 use std::fmt;
@@ -14,14 +14,17 @@ use std::fmt;
 pub enum KernelKind {
     Embedding,
     RmsNorm,
+    /// Residual add and RMS norm in one.
+    AddRmsNorm,
     /// Matrix-vector product (decode) over weights of this type.
     Matvec(Type),
+    /// Gate and up matrix-vector products with the activation (decode) over weights of this type.
+    MatvecGlu(Type),
     /// Matrix-matrix product (prefill) over weights of this type.
     Matmul(Type),
-    Rope,
-    KvWrite,
+    /// RoPE on queries and keys, and the KV cache write.
+    RopeKv,
     Attention,
-    ResidualAdd,
     Glu,
     Softcap,
     /// Top-k over the logits (argmax when decoding greedily).
@@ -33,12 +36,12 @@ impl fmt::Display for KernelKind {
         match self {
             KernelKind::Embedding => write!(f, "embedding"),
             KernelKind::RmsNorm => write!(f, "rms_norm"),
+            KernelKind::AddRmsNorm => write!(f, "add_rms_norm"),
             KernelKind::Matvec(ty) => write!(f, "matvec {ty}"),
+            KernelKind::MatvecGlu(ty) => write!(f, "matvec_glu {ty}"),
             KernelKind::Matmul(ty) => write!(f, "matmul {ty}"),
-            KernelKind::Rope => write!(f, "rope"),
-            KernelKind::KvWrite => write!(f, "kv_write"),
+            KernelKind::RopeKv => write!(f, "rope_kv"),
             KernelKind::Attention => write!(f, "attention"),
-            KernelKind::ResidualAdd => write!(f, "residual_add"),
             KernelKind::Glu => write!(f, "glu"),
             KernelKind::Softcap => write!(f, "softcap"),
             KernelKind::TopK => write!(f, "top_k"),
@@ -133,12 +136,11 @@ macro_rules! kernels {
 
 // The output head (matvec, soft-capping, top-k) runs on one token whatever the batch.
 kernels! {
-    BoundRmsNorm => |k, pass, n| KernelKind::RmsNorm, 1, k.encode(pass, n);
-    BoundRope => |k, pass, n| KernelKind::Rope, 1, k.encode(pass, n);
-    BoundKvWrite => |k, pass, n| KernelKind::KvWrite, 1, k.encode(pass, n);
+    BoundRmsNorm => |k, pass, n| if k.adds_residual() { KernelKind::AddRmsNorm } else { KernelKind::RmsNorm }, 1, k.encode(pass, n);
+    BoundRopeKv => |k, pass, n| KernelKind::RopeKv, 1, k.encode(pass, n);
     BoundAttention => |k, pass, n| KernelKind::Attention, 1, k.encode(pass, n);
-    BoundResidualAdd => |k, pass, n| KernelKind::ResidualAdd, 1, k.encode(pass, n);
     BoundGlu => |k, pass, n| KernelKind::Glu, 1, k.encode(pass, n);
+    BoundMatvecGlu => |k, pass, n| KernelKind::MatvecGlu(k.weight_type()), 1, k.encode(pass);
     BoundEmbedding => |k, pass, n| KernelKind::Embedding, k.dispatch_count(), k.encode(pass, n);
     BoundMatvec => |k, pass, n| KernelKind::Matvec(k.weight_type()), k.dispatch_count(), k.encode(pass);
     BoundMatmul => |k, pass, n| KernelKind::Matmul(k.weight_type()), k.dispatch_count(), k.encode(pass, n);

@@ -283,7 +283,7 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
             let y = storage_zeroed(&ctx, "y", rows as usize);
             let bound = weights
                 .iter()
-                .map(|w| matvec.bind(&ctx, w, &x, &y, None))
+                .map(|w| matvec.bind(&ctx, w, &x, &y, None, None))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| e.to_string())?;
             let t = timer.median(&ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass)))?;
@@ -314,7 +314,7 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
     step.write(&ctx, 0, n_tokens);
     let x = storage_zeroed(&ctx, "x", (cols * n_tokens) as usize);
     let y = storage_zeroed(&ctx, "y", (rows * n_tokens) as usize);
-    let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &x, &y, None).map_err(|e| e.to_string())?;
+    let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &x, &y, None, None).map_err(|e| e.to_string())?;
     let t = timer.median(&ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
     let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
     println!();
