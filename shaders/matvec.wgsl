@@ -42,14 +42,19 @@ struct Params {
 const WG: u32 = 32u;
 const ROWS: u32 = 8u;
 
-// This thread's share of the dot products of rows row0 .. row0 + ROWS (rows past `last` repeat
-// it, so the loop has no branch; their sums are dropped).
-fn accumulate(row0: u32, last: u32, lid: u32) -> array<f32, ROWS> {
-    var acc: array<f32, ROWS>;
+// Word offsets of rows row0 .. row0 + ROWS; rows past `last` repeat it, so the loops have no
+// branch (their sums are dropped).
+fn row_bases(row0: u32, last: u32) -> array<u32, ROWS> {
     var bases: array<u32, ROWS>;
     for (var r = 0u; r < ROWS; r++) {
         bases[r] = min(row0 + r, last) * params.row_words;
     }
+    return bases;
+}
+
+// This thread's share of the dot products of the ROWS rows starting at words `bases`.
+fn accumulate(bases: array<u32, ROWS>, lid: u32) -> array<f32, ROWS> {
+    var acc: array<f32, ROWS>;
     for (var u = lid; u < params.units; u += WG) {
         var xv: array<vec4<f32>, 8>;
         var xsum = 0.0;
@@ -88,7 +93,7 @@ fn main(
     if (row0 >= params.rows) {
         return;
     }
-    let sum = reduce(accumulate(row0, params.rows - 1u, lid), lid);
+    let sum = reduce(accumulate(row_bases(row0, params.rows - 1u), lid), lid);
     if (lid < ROWS) {
         store(row0, lid, sum);
     }

@@ -8,10 +8,16 @@
 // Appended to activation.wgsl, a weights_*.wgsl library and matvec.wgsl, whose bindings, Params
 // (rows = the gate's rows; first_row, has_bias and bias unused) and `accumulate` it uses, and
 // followed by a reduction library (matvec_tree.wgsl or matvec_subgroup.wgsl) for `reduce`.
-// A workgroup computes ROWS gate rows and the ROWS up rows that pair with them.
+// A workgroup computes HALF = ROWS / 2 gate rows and the HALF up rows that pair with them, as the
+// ROWS rows of one `accumulate` (each activation unit loaded once for both), then pairs the sums
+// through workgroup memory.
 //
 // Bindings (group 0): 0 weights, 1 x, 2 y, 4 params, as in matvec.wgsl.
-// Dispatch: ceil(rows / ROWS) workgroups of WG threads, folded into (x, y) past 65,535.
+// Dispatch: ceil(rows / HALF) workgroups of WG threads, folded into (x, y) past 65,535.
+
+const HALF: u32 = ROWS / 2u;
+
+var<workgroup> sums: array<f32, ROWS>;
 
 @compute @workgroup_size(WG)
 fn main_glu(
@@ -20,13 +26,23 @@ fn main_glu(
     @builtin(num_workgroups) groups: vec3<u32>,
 ) {
     let rows = params.rows;
-    let row0 = (wid.y * groups.x + wid.x) * ROWS;
+    let row0 = (wid.y * groups.x + wid.x) * HALF;
     if (row0 >= rows) {
         return;
     }
-    let gate = reduce(accumulate(row0, rows - 1u, lid), lid);
-    let up = reduce(accumulate(rows + row0, 2u * rows - 1u, lid), lid);
-    if (lid < ROWS && row0 + lid < rows) {
-        y[params.out_offset + row0 + lid] = glu(gate, up, params.act);
+    // Gate rows row0 .. row0 + HALF, then their up rows (past the last, the last repeats).
+    var bases: array<u32, ROWS>;
+    for (var i = 0u; i < HALF; i++) {
+        let row = min(row0 + i, rows - 1u);
+        bases[i] = row * params.row_words;
+        bases[HALF + i] = (rows + row) * params.row_words;
+    }
+    let sum = reduce(accumulate(bases, lid), lid);
+    if (lid < ROWS) {
+        sums[lid] = sum;
+    }
+    workgroupBarrier();
+    if (lid < HALF && row0 + lid < rows) {
+        y[params.out_offset + row0 + lid] = glu(sums[lid], sums[HALF + lid], params.act);
     }
 }

@@ -4,7 +4,8 @@
 //   (subgroupExclusiveAdd(1) == 0) publishes the sum, and ROWS threads add up the published sums,
 //   so one barrier replaces the log2(WG) of the tree. No assumption about the subgroup size or
 //   how invocations map to subgroups: every thread writes a slot (zero unless it publishes) and
-//   all WG slots are summed. Every thread of the workgroup must call it (it has barriers).
+//   all WG slots are summed. Every thread of the workgroup must call it (it has barriers), once
+//   per kernel.
 
 var<workgroup> partial: array<f32, ROWS * WG>;
 
@@ -21,6 +22,5 @@ fn reduce(acc: array<f32, ROWS>, lid: u32) -> f32 {
             sum += partial[lid * WG + i];
         }
     }
-    workgroupBarrier(); // partial may be refilled by the next call
     return sum;
 }

@@ -2,7 +2,7 @@
 // adapter has no subgroups (or they are turned off).
 //   reduce(acc, lid): sums the WG threads' partial sums of each of the ROWS rows by a
 //   workgroup-memory tree; thread r < ROWS gets row r's sum. Every thread of the workgroup must
-//   call it (it has barriers). Workgroup memory: ROWS * WG floats (1 KiB).
+//   call it (it has barriers), once per kernel. Workgroup memory: ROWS * WG floats (1 KiB).
 
 var<workgroup> partial: array<f32, ROWS * WG>;
 
@@ -19,7 +19,5 @@ fn reduce(acc: array<f32, ROWS>, lid: u32) -> f32 {
         }
         workgroupBarrier();
     }
-    let sum = partial[min(lid, ROWS - 1u) * WG];
-    workgroupBarrier(); // partial may be refilled by the next call
-    return sum;
+    return partial[min(lid, ROWS - 1u) * WG];
 }

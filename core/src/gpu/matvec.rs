@@ -236,7 +236,9 @@ impl MatvecGlu {
         // Binding 3 (bias) is matvec.wgsl's and unused here.
         let buffers = [(0, &chunk.buffer), (1, x), (2, y), (4, &params)];
         let dispatch = Dispatch::with_bindings(ctx, "matvec_glu", pipeline, &buffers);
-        Ok(BoundMatvecGlu { ty: gate_up.ty(), dispatch, groups: grid(rows.div_ceil(MATVEC_ROWS_PER_GROUP)) })
+        // Each workgroup pairs half its rows' gate with their up (HALF in shaders/matvec_glu.wgsl).
+        let groups = grid(rows.div_ceil(MATVEC_ROWS_PER_GROUP / 2));
+        Ok(BoundMatvecGlu { ty: gate_up.ty(), dispatch, groups })
     }
 }
 
