@@ -5,12 +5,12 @@
 // with glu() from activation.wgsl (act 0 SwiGLU, act 1 GeGLU). One dispatch instead of two
 // matvecs and glu.wgsl; f32 accumulation.
 //
-// Appended to activation.wgsl, a weights_*.wgsl library and matvec.wgsl, whose bindings, Params
-// (rows = the gate's rows; first_row, has_bias and bias unused) and `accumulate` it uses, and
-// followed by a reduction library (matvec_tree.wgsl or matvec_subgroup.wgsl) for `reduce`.
-// A workgroup computes HALF = ROWS / 2 gate rows and the HALF up rows that pair with them, as the
-// ROWS rows of one `accumulate` (each activation unit loaded once for both), then pairs the sums
-// through workgroup memory.
+// The GPU kernel (matvec_rows_glu.wgsl is the CPU one), built from activation.wgsl, a
+// weights_*.wgsl library, matvec_common.wgsl, matvec.wgsl, this file and a reduction library
+// (matvec_tree.wgsl or matvec_subgroup.wgsl); Params as in matvec_common.wgsl with rows = the
+// gate's rows (first_row, has_bias and bias unused). A workgroup computes HALF = ROWS / 2 gate
+// rows and the HALF up rows that pair with them, as the ROWS rows of one `dots` (each activation
+// unit loaded once for both), then pairs the sums through workgroup memory.
 //
 // Bindings (group 0): 0 weights, 1 x, 2 y, 4 params, as in matvec.wgsl.
 // Dispatch: ceil(rows / HALF) workgroups of WG threads, folded into (x, y) past 65,535.
@@ -37,7 +37,7 @@ fn main_glu(
         bases[i] = row * params.row_words;
         bases[HALF + i] = (rows + row) * params.row_words;
     }
-    let sum = reduce(accumulate(bases, lid), lid);
+    let sum = reduce(dots(bases, lid, WG), lid);
     if (lid < ROWS) {
         sums[lid] = sum;
     }

@@ -17,14 +17,28 @@ fn context() -> Context {
     pollster::block_on(Context::new()).expect("a native GPU adapter (lavapipe in CI: apt mesa-vulkan-drivers)")
 }
 
-/// The context as opened, plus the portable path when that differs.
+/// Every kernel path the adapter can run: the CPU-adapter matrix-vector kernels when it is a
+/// software adapter (lavapipe), the GPU kernels with subgroups when it has them, and the portable
+/// path (Chromium's software adapter).
 fn contexts() -> Vec<(&'static str, Context)> {
-    let ctx = context();
-    if ctx.uses_subgroups() {
-        vec![("subgroup", ctx), ("portable", context().without_subgroups())]
-    } else {
-        vec![("portable", ctx)]
+    let mut all = Vec::new();
+    if context().uses_cpu_kernels() {
+        all.push(("cpu", context()));
     }
+    let gpu = context().without_cpu_kernels();
+    if gpu.uses_subgroups() {
+        all.push(("subgroup", gpu));
+    }
+    all.push(("portable", context().without_cpu_kernels().without_subgroups()));
+    all
+}
+
+/// A matrix-vector input padded to 64 KiB, as the model allocates them: big enough for the CPU
+/// kernels' uniform window.
+fn activation(ctx: &Context, x: &[f32]) -> wgpu::Buffer {
+    let mut padded = x.to_vec();
+    padded.resize(x.len().max(16 << 10), 0.0);
+    storage_f32(ctx, "x", &padded)
 }
 
 struct Rng(SplitMix64);
@@ -149,9 +163,10 @@ fn check_matvec(ty: Type, seed: u64) {
             let bytes = weight_bytes(&mut rng, ty, rows, cols);
             let x = rng.f32s(cols, 1.0);
             let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
-            let xb = storage_f32(&ctx, "x", &x);
+            let xb = activation(&ctx, &x);
             let yb = storage_zeroed(&ctx, "y", rows);
             let bound = kernel.bind(&ctx, &weight, &xb, &yb, None, None).unwrap();
+            assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
             submit_pass(&ctx, |pass| bound.encode(pass));
             let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
             assert_dots(&format!("{ty} {rows}x{cols} ({path})"), &read(&ctx, &yb, rows), &want, None);
@@ -202,6 +217,26 @@ fn matvec_adds_the_bias() {
     submit_pass(&ctx, |pass| bound.encode(pass));
     let want = matvec_ref(&dequantized(Type::Q8_0, &bytes, rows * cols), &x, rows, cols);
     assert_dots("Q8_0 + bias", &read(&ctx, &yb, rows), &want, Some(&bias));
+}
+
+#[test]
+fn matvec_on_a_cpu_adapter_falls_back_to_the_gpu_kernel_when_x_cannot_be_a_uniform() {
+    let ctx = context();
+    let kernel = Matvec::new(&ctx);
+    // x smaller than the 64 KiB window; more columns than the window holds.
+    for (rows, cols, padded) in [(37, 96, false), (5, 16416, true)] {
+        let mut rng = Rng::new(12);
+        let bytes = weight_bytes(&mut rng, Type::Q8_0, rows, cols);
+        let x = rng.f32s(cols, 1.0);
+        let weight = Weight::from_bytes(&ctx, "w", Type::Q8_0, rows as u32, cols as u32, &bytes).unwrap();
+        let xb = if padded { activation(&ctx, &x) } else { storage_f32(&ctx, "x", &x) };
+        let yb = storage_zeroed(&ctx, "y", rows);
+        let bound = kernel.bind(&ctx, &weight, &xb, &yb, None, None).unwrap();
+        assert!(!bound.uses_cpu_kernel(), "{cols} columns");
+        submit_pass(&ctx, |pass| bound.encode(pass));
+        let want = matvec_ref(&dequantized(Type::Q8_0, &bytes, rows * cols), &x, rows, cols);
+        assert_dots(&format!("{cols} columns"), &read(&ctx, &yb, rows), &want, None);
+    }
 }
 
 /// A binding cap of `rows_per_chunk` rows' worth of GPU bytes (rounded down to whole words).
@@ -918,8 +953,9 @@ fn check_matvec_glu(ty: Type, rows: usize, cols: usize, activation: Activation, 
         let parts: Vec<(usize, Vec<u8>)> = (0..2).map(|_| (rows, weight_bytes(&mut rng, ty, rows, cols))).collect();
         let x = rng.f32s(cols, 1.0);
         let weight = stacked(&ctx, ty, cols, &parts);
-        let (xb, yb) = (storage_f32(&ctx, "x", &x), storage_zeroed(&ctx, "y", rows));
+        let (xb, yb) = (self::activation(&ctx, &x), storage_zeroed(&ctx, "y", rows));
         let bound = MatvecGlu::new(&ctx).bind(&ctx, &weight, &xb, &yb, activation).unwrap();
+        assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
         submit_pass(&ctx, |pass| bound.encode(pass));
         let [gate, up] = [0, 1].map(|i| matvec_ref(&dequantized(ty, &parts[i].1, rows * cols), &x, rows, cols));
         for (r, g) in read(&ctx, &yb, rows).iter().enumerate() {

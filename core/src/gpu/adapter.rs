@@ -139,6 +139,8 @@ pub struct Context {
     binding_cap: u64,
     /// Whether kernels may use their subgroup variants (off: the portable path everywhere).
     subgroups: bool,
+    /// Whether the matrix-vector kernels may use their CPU-adapter variants.
+    cpu_kernels: bool,
 }
 
 impl Context {
@@ -179,7 +181,10 @@ impl Context {
         let summary = AdapterSummary::new(&adapter.get_info(), &limits, features);
         let binding_cap = summary.max_storage_binding.min(summary.max_buffer);
         let subgroups = summary.subgroups;
-        Ok(Self { device, queue, summary, binding_cap, subgroups })
+        // The CPU variants read the activation through a 64 KiB uniform binding.
+        let cpu_kernels = adapter.get_info().device_type == wgpu::DeviceType::Cpu
+            && limits.max_uniform_buffer_binding_size >= super::matvec::X_WINDOW_BYTES;
+        Ok(Self { device, queue, summary, binding_cap, subgroups, cpu_kernels })
     }
 
     /// The size in bytes that weight tensors are split to (by whole rows) so each piece fits one
@@ -206,6 +211,20 @@ impl Context {
     /// Whether kernels built from this context use their subgroup variants.
     pub fn uses_subgroups(&self) -> bool {
         self.subgroups
+    }
+
+    /// Turns the CPU-adapter variants of the matrix-vector kernels off, so the GPU kernels can be
+    /// tested and measured on a CPU adapter (lavapipe).
+    pub fn without_cpu_kernels(mut self) -> Self {
+        self.cpu_kernels = false;
+        self
+    }
+
+    /// Whether the matrix-vector kernels built from this context use their CPU-adapter variants
+    /// (one row per invocation, the activation from a uniform buffer): on software adapters,
+    /// where every storage load is a scalar load per SIMD lane.
+    pub fn uses_cpu_kernels(&self) -> bool {
+        self.cpu_kernels
     }
 }
 

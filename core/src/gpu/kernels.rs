@@ -56,15 +56,20 @@ pub(crate) fn placeholder(ctx: &Context, label: &str) -> wgpu::Buffer {
     })
 }
 
-/// Binds whole buffers to the given bindings of group 0.
+/// Binds buffers (or ranges of them) to the given bindings of group 0.
 pub(crate) fn bind_group(
     ctx: &Context,
     label: &str,
     pipeline: &wgpu::ComputePipeline,
-    buffers: &[(u32, &wgpu::Buffer)],
+    buffers: &[(u32, wgpu::BufferBinding<'_>)],
 ) -> wgpu::BindGroup {
-    let entries: Vec<wgpu::BindGroupEntry> =
-        buffers.iter().map(|&(binding, b)| wgpu::BindGroupEntry { binding, resource: b.as_entire_binding() }).collect();
+    let entries: Vec<wgpu::BindGroupEntry> = buffers
+        .iter()
+        .map(|(binding, b)| wgpu::BindGroupEntry {
+            binding: *binding,
+            resource: wgpu::BindingResource::Buffer(b.clone()),
+        })
+        .collect();
     ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some(label),
         layout: &pipeline.get_bind_group_layout(0),
@@ -97,19 +102,20 @@ pub(crate) struct Dispatch {
 }
 
 impl Dispatch {
-    /// Binds `buffers` to bindings 0, 1, 2, ...
+    /// Binds whole `buffers` to bindings 0, 1, 2, ...
     pub fn new(ctx: &Context, label: &str, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> Self {
-        let numbered: Vec<(u32, &wgpu::Buffer)> = buffers.iter().enumerate().map(|(i, &b)| (i as u32, b)).collect();
+        let numbered: Vec<_> =
+            buffers.iter().enumerate().map(|(i, b)| (i as u32, b.as_entire_buffer_binding())).collect();
         Self::with_bindings(ctx, label, pipeline, &numbered)
     }
 
-    /// Binds each buffer to the binding it names (a kernel that leaves some of its module's
-    /// bindings unused).
+    /// Binds each buffer (or range) to the binding it names: a kernel that leaves some of its
+    /// module's bindings unused, or binds part of a buffer.
     pub fn with_bindings(
         ctx: &Context,
         label: &str,
         pipeline: &wgpu::ComputePipeline,
-        buffers: &[(u32, &wgpu::Buffer)],
+        buffers: &[(u32, wgpu::BufferBinding<'_>)],
     ) -> Self {
         Self { pipeline: pipeline.clone(), bind_group: bind_group(ctx, label, pipeline, buffers) }
     }

@@ -10,7 +10,11 @@ use crate::quant::Type;
 
 /// `ROWS` in shaders/matvec.wgsl.
 const MATVEC_ROWS_PER_GROUP: u32 = 8;
+/// `WG * R` in shaders/matvec_rows.wgsl.
+const MATVEC_ROWS_ROWS_PER_GROUP: u32 = 64;
 const MATMUL_TILE: u32 = 64;
+/// The uniform binding through which the CPU-adapter kernels read x (`array<vec4<f32>, 4096>`).
+pub(crate) const X_WINDOW_BYTES: u64 = 64 << 10;
 
 /// Source of a kernel for weight type `ty`: the `before` libraries, its format library, then the
 /// kernel files.
@@ -84,21 +88,9 @@ struct MatvecParams {
     _pad: u32,
 }
 
-/// `y = W x (+ bias)` for one token (shaders/matvec.wgsl, reducing with matvec_subgroup.wgsl when
-/// the context uses subgroups, else matvec_tree.wgsl).
-pub struct Matvec {
-    pipelines: Vec<(Type, wgpu::ComputePipeline)>,
-    no_bias: wgpu::Buffer,
-}
-
-/// A [`Matvec`] bound to a weight and its input and output buffers.
-#[derive(Clone, Debug)]
-pub struct BoundMatvec {
-    ty: Type,
-    dispatches: Vec<(Dispatch, (u32, u32))>,
-}
-
+const MATVEC_COMMON: &str = include_str!("../../../shaders/matvec_common.wgsl");
 const MATVEC: &str = include_str!("../../../shaders/matvec.wgsl");
+const MATVEC_ROWS: &str = include_str!("../../../shaders/matvec_rows.wgsl");
 
 /// The reduction library matvec.wgsl's kernels end with.
 fn reduction(ctx: &Context) -> &'static str {
@@ -109,15 +101,85 @@ fn reduction(ctx: &Context) -> &'static str {
     }
 }
 
+/// A matrix-vector kernel's pipelines: the GPU layout (matvec.wgsl), and on CPU adapters the
+/// row-per-invocation layout (matvec_rows.wgsl) as well.
+struct MatvecPipelines {
+    gpu: Vec<(Type, wgpu::ComputePipeline)>,
+    cpu: Option<Vec<(Type, wgpu::ComputePipeline)>>,
+    /// Output rows per workgroup of each layout.
+    gpu_rows: u32,
+    cpu_rows: u32,
+}
+
+/// The pipeline a binding uses, how it binds x, and the output rows per workgroup.
+struct Chosen<'a> {
+    pipeline: &'a wgpu::ComputePipeline,
+    x: wgpu::BufferBinding<'a>,
+    rows_per_group: u32,
+    cpu: bool,
+}
+
+impl MatvecPipelines {
+    /// `before`: libraries ahead of the format library; `gpu_extra` and `cpu_extra`: files after
+    /// matvec.wgsl and matvec_rows.wgsl.
+    fn new(ctx: &Context, label: &str, entry: &str, before: &[&str], extra: [&str; 2], rows: [u32; 2]) -> Self {
+        let subgroups = ctx.uses_subgroups();
+        let gpu_kernel = [MATVEC_COMMON, MATVEC, extra[0], reduction(ctx)];
+        let cpu_kernel = [MATVEC_COMMON, MATVEC_ROWS, extra[1]];
+        Self {
+            gpu: pipelines(ctx, label, entry, |ty| source(ty, before, &gpu_kernel, subgroups)),
+            cpu: ctx
+                .uses_cpu_kernels()
+                .then(|| pipelines(ctx, &format!("{label}.cpu"), entry, |ty| source(ty, before, &cpu_kernel, false))),
+            gpu_rows: rows[0],
+            cpu_rows: rows[1],
+        }
+    }
+
+    /// The CPU layout when the context has it and x can be bound as its 64 KiB uniform window
+    /// (a buffer with UNIFORM usage, at least 64 KiB, and at most 16,384 columns); else the GPU
+    /// layout.
+    fn choose<'a>(&'a self, ty: Type, x: &'a wgpu::Buffer, cols: u32) -> Result<Chosen<'a>, GpuError> {
+        let window = x.usage().contains(wgpu::BufferUsages::UNIFORM)
+            && x.size() >= X_WINDOW_BYTES
+            && f32_bytes(cols) <= X_WINDOW_BYTES;
+        if let (Some(cpu), true) = (&self.cpu, window) {
+            let x = wgpu::BufferBinding { buffer: x, offset: 0, size: wgpu::BufferSize::new(X_WINDOW_BYTES) };
+            return Ok(Chosen { pipeline: pipeline_for(cpu, ty)?, x, rows_per_group: self.cpu_rows, cpu: true });
+        }
+        let x = x.as_entire_buffer_binding();
+        Ok(Chosen { pipeline: pipeline_for(&self.gpu, ty)?, x, rows_per_group: self.gpu_rows, cpu: false })
+    }
+}
+
+/// `y = W x (+ bias)` for one token (shaders/matvec.wgsl, reducing with matvec_subgroup.wgsl when
+/// the context uses subgroups, else matvec_tree.wgsl; shaders/matvec_rows.wgsl on CPU adapters).
+pub struct Matvec {
+    pipelines: MatvecPipelines,
+    no_bias: wgpu::Buffer,
+}
+
+/// A [`Matvec`] bound to a weight and its input and output buffers.
+#[derive(Clone, Debug)]
+pub struct BoundMatvec {
+    ty: Type,
+    cpu: bool,
+    dispatches: Vec<(Dispatch, (u32, u32))>,
+}
+
 impl Matvec {
     pub fn new(ctx: &Context) -> Self {
-        let kernel = [MATVEC, reduction(ctx)];
-        let pipelines = pipelines(ctx, "matvec", "main", |ty| source(ty, &[], &kernel, ctx.uses_subgroups()));
-        Self { pipelines, no_bias: placeholder(ctx, "matvec.no_bias") }
+        let rows = [MATVEC_ROWS_PER_GROUP, MATVEC_ROWS_ROWS_PER_GROUP];
+        Self {
+            pipelines: MatvecPipelines::new(ctx, "matvec", "main", &[], ["", ""], rows),
+            no_bias: placeholder(ctx, "matvec.no_bias"),
+        }
     }
 
     /// `x` holds `weight.cols()` floats and `bias` `weight.rows()`; `y` holds the rows (`out`
-    /// places them inside a wider row; `None`: `y` holds just them).
+    /// places them inside a wider row; `None`: `y` holds just them). On a CPU adapter, an `x` of at
+    /// least 64 KiB made with UNIFORM usage (as `storage_zeroed` and `storage_f32` make them) gets
+    /// the CPU kernel.
     pub fn bind(
         &self,
         ctx: &Context,
@@ -127,7 +189,7 @@ impl Matvec {
         bias: Option<&wgpu::Buffer>,
         out: Option<OutputRows>,
     ) -> Result<BoundMatvec, GpuError> {
-        let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
+        let chosen = self.pipelines.choose(weight.ty(), x, weight.cols())?;
         let out = out.unwrap_or(OutputRows::whole(weight));
         out.check(weight)?;
         check_storage(ctx, "matvec x", x, f32_bytes(weight.cols()))?;
@@ -151,17 +213,25 @@ impl Matvec {
                 };
                 let params = uniform(ctx, "matvec.params", &params);
                 let bias = bias.unwrap_or(&self.no_bias);
-                let dispatch = Dispatch::new(ctx, "matvec", pipeline, &[&chunk.buffer, x, y, bias, &params]);
-                (dispatch, grid(chunk.rows.div_ceil(MATVEC_ROWS_PER_GROUP)))
+                let buffers = [&chunk.buffer, y, bias, &params].map(wgpu::Buffer::as_entire_buffer_binding);
+                let [weights, y, bias, params] = buffers;
+                let bindings = [(0, weights), (1, chosen.x.clone()), (2, y), (3, bias), (4, params)];
+                let dispatch = Dispatch::with_bindings(ctx, "matvec", chosen.pipeline, &bindings);
+                (dispatch, grid(chunk.rows.div_ceil(chosen.rows_per_group)))
             })
             .collect();
-        Ok(BoundMatvec { ty: weight.ty(), dispatches })
+        Ok(BoundMatvec { ty: weight.ty(), cpu: chosen.cpu, dispatches })
     }
 }
 
 impl BoundMatvec {
     pub fn weight_type(&self) -> Type {
         self.ty
+    }
+
+    /// Whether it runs the CPU-adapter kernel (shaders/matvec_rows.wgsl).
+    pub fn uses_cpu_kernel(&self) -> bool {
+        self.cpu
     }
 
     /// One dispatch per weight buffer.
@@ -177,16 +247,17 @@ impl BoundMatvec {
 }
 
 /// `y[r] = act(dot(W[r], x)) * dot(W[rows + r], x)` for one token, with W the stacked
-/// `[gate; up]` weight of the feed-forward block in one buffer (shaders/matvec_glu.wgsl): both
-/// projections and the activation in one dispatch.
+/// `[gate; up]` weight of the feed-forward block in one buffer (shaders/matvec_glu.wgsl, or
+/// matvec_rows_glu.wgsl on CPU adapters): both projections and the activation in one dispatch.
 pub struct MatvecGlu {
-    pipelines: Vec<(Type, wgpu::ComputePipeline)>,
+    pipelines: MatvecPipelines,
 }
 
 /// A [`MatvecGlu`] bound to its stacked weight, input and output.
 #[derive(Clone, Debug)]
 pub struct BoundMatvecGlu {
     ty: Type,
+    cpu: bool,
     dispatch: Dispatch,
     groups: (u32, u32),
 }
@@ -194,13 +265,16 @@ pub struct BoundMatvecGlu {
 impl MatvecGlu {
     pub fn new(ctx: &Context) -> Self {
         let before = [include_str!("../../../shaders/activation.wgsl")];
-        let kernel = [MATVEC, include_str!("../../../shaders/matvec_glu.wgsl"), reduction(ctx)];
-        let subgroups = ctx.uses_subgroups();
-        Self { pipelines: pipelines(ctx, "matvec_glu", "main_glu", |ty| source(ty, &before, &kernel, subgroups)) }
+        let extra =
+            [include_str!("../../../shaders/matvec_glu.wgsl"), include_str!("../../../shaders/matvec_rows_glu.wgsl")];
+        // Each workgroup pairs half its rows' gate with their up.
+        let rows = [MATVEC_ROWS_PER_GROUP / 2, MATVEC_ROWS_ROWS_PER_GROUP / 2];
+        Self { pipelines: MatvecPipelines::new(ctx, "matvec_glu", "main_glu", &before, extra, rows) }
     }
 
     /// `gate_up` stacks the gate's rows over the up projection's (an even number of rows, in one
-    /// buffer); `x` holds `gate_up.cols()` floats and `y` half its rows.
+    /// buffer); `x` holds `gate_up.cols()` floats and `y` half its rows. `x` picks the kernel as in
+    /// [`Matvec::bind`].
     pub fn bind(
         &self,
         ctx: &Context,
@@ -209,7 +283,7 @@ impl MatvecGlu {
         y: &wgpu::Buffer,
         activation: Activation,
     ) -> Result<BoundMatvecGlu, GpuError> {
-        let pipeline = pipeline_for(&self.pipelines, gate_up.ty())?;
+        let chosen = self.pipelines.choose(gate_up.ty(), x, gate_up.cols())?;
         let [chunk] = gate_up.chunks() else {
             return Err(GpuError::Unsupported(format!(
                 "a fused gate and up projection split over {} buffers",
@@ -233,18 +307,27 @@ impl MatvecGlu {
             _pad: 0,
         };
         let params = uniform(ctx, "matvec_glu.params", &params);
-        // Binding 3 (bias) is matvec.wgsl's and unused here.
-        let buffers = [(0, &chunk.buffer), (1, x), (2, y), (4, &params)];
-        let dispatch = Dispatch::with_bindings(ctx, "matvec_glu", pipeline, &buffers);
-        // Each workgroup pairs half its rows' gate with their up (HALF in shaders/matvec_glu.wgsl).
-        let groups = grid(rows.div_ceil(MATVEC_ROWS_PER_GROUP / 2));
-        Ok(BoundMatvecGlu { ty: gate_up.ty(), dispatch, groups })
+        // Binding 3 (bias) is matvec_common.wgsl's and unused here.
+        let buffers = [
+            (0, chunk.buffer.as_entire_buffer_binding()),
+            (1, chosen.x),
+            (2, y.as_entire_buffer_binding()),
+            (4, params.as_entire_buffer_binding()),
+        ];
+        let dispatch = Dispatch::with_bindings(ctx, "matvec_glu", chosen.pipeline, &buffers);
+        let groups = grid(rows.div_ceil(chosen.rows_per_group));
+        Ok(BoundMatvecGlu { ty: gate_up.ty(), cpu: chosen.cpu, dispatch, groups })
     }
 }
 
 impl BoundMatvecGlu {
     pub fn weight_type(&self) -> Type {
         self.ty
+    }
+
+    /// Whether it runs the CPU-adapter kernel (shaders/matvec_rows_glu.wgsl).
+    pub fn uses_cpu_kernel(&self) -> bool {
+        self.cpu
     }
 
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {

@@ -23,6 +23,8 @@ use std::sync::Arc;
 /// Prompt tokens processed per command buffer; longer prompts go in several.
 pub const MAX_BATCH: u32 = 64;
 
+const X_WINDOW_FLOATS: usize = (super::matvec::X_WINDOW_BYTES / 4) as usize;
+
 /// A tensor on the GPU: a matrix in the kernels' layout, rows of a matrix stacked with others of
 /// the same type (q, k and v; gate and up), or a small f32 vector (norms, biases).
 pub enum GpuTensor {
@@ -340,7 +342,8 @@ impl GpuModel {
         let (d, q_dim, kv_dim, ff, vocab) =
             (dims(c.n_embd)?, dims(c.q_dim())?, dims(c.kv_dim())?, dims(c.n_ff)?, dims(c.n_vocab)?);
         let qkv_rows = q_dim + 2 * kv_dim;
-        let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats);
+        // At least 64 KiB each, so every matrix-vector input can be the CPU kernels' uniform window.
+        let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats.max(X_WINDOW_FLOATS));
         let logits_staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("logits.staging"),
             size: u64::from(vocab) * 4,
