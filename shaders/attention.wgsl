@@ -1,7 +1,8 @@
 // Causal multi-head attention over the KV cache, for queries t < step.n_tokens at positions
 // p = step.pos0 + t (decode: one token; prefill: many, each seeing the cache and the tokens before
-// it, whose keys kv_write.wgsl has already stored). Per head h, with kv head h / (n_heads / n_kv_heads)
-// (grouped-query attention):
+// it, whose keys rope_kv.wgsl has already stored). Token t's queries start at q[t * q_stride]
+// (q_stride > n_heads * head_dim when they sit in a stacked QKV row). Per head h, with kv head
+// h / (n_heads / n_kv_heads) (grouped-query attention):
 //   s_j = scale * dot(q, k_j);  s_j = cap * tanh(s_j / cap) if cap > 0 (Gemma 2 logit soft-capping)
 //   keys j <= p, and p - j < window if window > 0 (sliding window)
 //   out = sum_j softmax(s)_j * v_j
@@ -10,7 +11,7 @@
 // cannot overflow.
 //
 // Bindings (group 0):
-//   0: q       storage, read        array<vec4<f32>>  [n_tokens][n_heads][head_dim]
+//   0: q       storage, read        array<vec4<f32>>  [n_tokens][q_stride], heads first
 //   1: k_cache storage, read        array<vec4<f32>>  [n_ctx][n_kv_heads][head_dim]
 //   2: v_cache storage, read        array<f32>        [n_ctx][n_kv_heads][head_dim]
 //   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
@@ -27,7 +28,7 @@ struct Params {
     scale: f32,
     softcap: f32,
     window: u32,
-    _pad0: u32,
+    q_stride: u32,
 }
 
 struct Step {
@@ -82,7 +83,7 @@ fn main(
         start = p + 1u - params.window;
     }
 
-    let q_base = (t * n_heads + h) * quads;
+    let q_base = (t * params.q_stride + h * params.head_dim) / 4u;
     for (var i = lid; i < quads; i += WG) {
         q_shared[i] = q[q_base + i];
     }

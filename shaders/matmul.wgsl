@@ -1,6 +1,8 @@
-// Matrix-matrix product for prompt prefill: Y[t][first_row + r] = dot(W[r], X[t]) (+ bias) for
-// tokens t < step.n_tokens and the rows r of one weight chunk (one dispatch per chunk, as in
-// matvec.wgsl). f32 accumulation.
+// Matrix-matrix product for prompt prefill: y[t * stride + out_offset + first_row + r] =
+// dot(W[r], X[t]) (+ bias[first_row + r]) for tokens t < step.n_tokens and the rows r of one weight
+// chunk (one dispatch per chunk, as in matvec.wgsl). stride and out_offset place the rows inside a
+// wider output row (the q, k and v parts of a stacked row); otherwise stride is the tensor's rows
+// and out_offset 0. f32 accumulation.
 //
 // Prepended by one weights_*.wgsl library. A workgroup computes a 64-row x 64-token tile: per
 // 32-column step it dequantizes the 64 x 32 weight slice once into workgroup memory (one 8-element
@@ -11,7 +13,7 @@
 // Bindings (group 0):
 //   0: weights storage, read        array<u32>        one chunk, `row_words` words per row
 //   1: x       storage, read        array<vec4<f32>>  [n_tokens][cols]
-//   2: y       storage, read_write  array<f32>        [n_tokens][total_rows]
+//   2: y       storage, read_write  array<f32>        [n_tokens][stride]
 //   3: bias    storage, read        array<f32>        read only when has_bias != 0
 //   4: params  uniform              Params
 //   5: step    uniform              Step              n_tokens of this call
@@ -22,10 +24,10 @@ struct Params {
     units: u32,
     row_words: u32,
     first_row: u32,
-    total_rows: u32,
+    stride: u32,
     has_bias: u32,
+    out_offset: u32,
     _pad0: u32,
-    _pad1: u32,
 }
 
 struct Step {
@@ -110,7 +112,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         for (var j = 0u; j < 4u; j++) {
             let tok = tok0 + tx + 16u * j;
             if (tok < n_tokens) {
-                y[tok * params.total_rows + out_row] = acc[i][j] + b;
+                y[tok * params.stride + params.out_offset + out_row] = acc[i][j] + b;
             }
         }
     }

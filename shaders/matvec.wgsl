@@ -1,81 +1,36 @@
-// Matrix-vector product for one token: y[first_row + r] = dot(W[r], x) (+ bias[first_row + r]) for
-// the rows r of one weight chunk (core::gpu::Weight splits tensors larger than a storage binding
-// by rows; each chunk is one dispatch). f32 accumulation.
+// Matrix-vector product for one token: y[out_offset + first_row + r] = dot(W[r], x)
+// (+ bias[first_row + r]) for the rows r of one weight chunk (core::gpu::Weight splits tensors
+// larger than a storage binding by rows; each chunk is one dispatch). out_offset places the rows
+// inside a wider output (the q, k and v parts of a stacked row). f32 accumulation. The GPU
+// kernel; matvec_rows.wgsl computes the same on CPU adapters.
 //
-// Prepended by one weights_*.wgsl library, which dequantizes 32-element units of a row.
+// Prepended by one weights_*.wgsl library, which dequantizes 32-element units of a row, and
+// matvec_common.wgsl (Params, the other bindings, dots, store).
 // A workgroup of WG = 32 threads computes ROWS = 8 consecutive rows; its threads split each row
 // into 32-element units (thread t takes units t, t + WG, ...), keep the activation unit in
-// registers and reuse it for all ROWS rows, then a workgroup-memory tree sums the WG partial sums
-// of each row.
-// matvec_subgroup.wgsl adds an entry point that reduces with subgroupAdd instead.
+// registers and reuse it for all ROWS rows, then `reduce` sums the WG partial sums of each row.
+// `reduce` comes from the reduction library appended after this file (and after matvec_glu.wgsl,
+// which uses it too): matvec_tree.wgsl (a workgroup-memory tree, portable) or
+// matvec_subgroup.wgsl (subgroupAdd, when the adapter has subgroups).
 //
-// Bindings (group 0):
-//   0: weights storage, read        array<u32>        one chunk, `row_words` words per row
+// Bindings (group 0): as matvec_common.wgsl, with
 //   1: x       storage, read        array<vec4<f32>>  cols floats
-//   2: y       storage, read_write  array<f32>        all rows of the whole tensor
-//   3: bias    storage, read        array<f32>        read only when has_bias != 0
-//   4: params  uniform              Params
 // Dispatch: ceil(rows / ROWS) workgroups of WG threads, folded into (x, y) when that exceeds
 // 65,535 per dimension.
 
-struct Params {
-    rows: u32,
-    units: u32,
-    row_words: u32,
-    first_row: u32,
-    has_bias: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> weights: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
 
-// One subgroup on most GPUs; on CPU adapters (lavapipe, SwiftShader) more rows per workgroup
-// share each activation load, which is what limits them (measured: 32 x 8 beats 64 x 4 by 1.5x).
 const WG: u32 = 32u;
 const ROWS: u32 = 8u;
 
-var<workgroup> partial: array<f32, ROWS * WG>;
-
-// This thread's share of the dot products of rows row0 .. row0 + ROWS.
-fn accumulate(row0: u32, lid: u32) -> array<f32, ROWS> {
-    var acc: array<f32, ROWS>;
+// Word offsets of rows row0 .. row0 + ROWS; rows past `last` repeat it, so the loops have no
+// branch (their sums are dropped).
+fn row_bases(row0: u32, last: u32) -> array<u32, ROWS> {
     var bases: array<u32, ROWS>;
     for (var r = 0u; r < ROWS; r++) {
-        // Rows past the end repeat the last one (no branch in the loop); their sums are dropped.
-        bases[r] = min(row0 + r, params.rows - 1u) * params.row_words;
+        bases[r] = min(row0 + r, last) * params.row_words;
     }
-    for (var u = lid; u < params.units; u += WG) {
-        var xv: array<vec4<f32>, 8>;
-        var xsum = 0.0;
-        for (var i = 0u; i < 8u; i++) {
-            xv[i] = x[u * 8u + i];
-            if (NEEDS_XSUM) {
-                xsum += dot(xv[i], vec4<f32>(1.0));
-            }
-        }
-        for (var r = 0u; r < ROWS; r++) {
-            acc[r] += unit_dot(bases[r], u, &xv, xsum);
-        }
-    }
-    return acc;
-}
-
-fn store(row0: u32, r: u32, sum: f32) {
-    let row = row0 + r;
-    if (row < params.rows) {
-        let out = params.first_row + row;
-        var v = sum;
-        if (params.has_bias != 0u) {
-            v += bias[out];
-        }
-        y[out] = v;
-    }
+    return bases;
 }
 
 @compute @workgroup_size(WG)
@@ -88,20 +43,8 @@ fn main(
     if (row0 >= params.rows) {
         return;
     }
-    let acc = accumulate(row0, lid);
-    for (var r = 0u; r < ROWS; r++) {
-        partial[r * WG + lid] = acc[r];
-    }
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-        if (lid < stride) {
-            for (var r = 0u; r < ROWS; r++) {
-                partial[r * WG + lid] += partial[r * WG + lid + stride];
-            }
-        }
-        workgroupBarrier();
-    }
+    let sum = reduce(dots(row_bases(row0, params.rows - 1u), lid, WG), lid);
     if (lid < ROWS) {
-        store(row0, lid, partial[lid * WG]);
+        store(row0 + lid, sum);
     }
 }

@@ -22,14 +22,8 @@ async fn every_kernel_compiles_on_webgpu() {
     let ctx = Context::new().await.expect("WebGPU adapter");
     let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
     let _ = (Attention::new(&ctx), Matvec::new(&ctx), Matmul::new(&ctx), Embedding::new(&ctx), RmsNorm::new(&ctx));
-    let _ = (
-        Rope::new(&ctx),
-        KvWrite::new(&ctx),
-        Glu::new(&ctx),
-        Softcap::new(&ctx),
-        TopK::new(&ctx),
-        ResidualAdd::new(&ctx),
-    );
+    let _ = (RopeKv::new(&ctx), Glu::new(&ctx), MatvecGlu::new(&ctx), Softcap::new(&ctx));
+    let _ = (TopK::new(&ctx), ResidualAdd::new(&ctx));
     if let Some(e) = scope.pop().await {
         panic!("{e}");
     }

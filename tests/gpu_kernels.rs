@@ -17,14 +17,28 @@ fn context() -> Context {
     pollster::block_on(Context::new()).expect("a native GPU adapter (lavapipe in CI: apt mesa-vulkan-drivers)")
 }
 
-/// The context as opened, plus the portable path when that differs.
+/// Every kernel path the adapter can run: the CPU-adapter matrix-vector kernels when it is a
+/// software adapter (lavapipe), the GPU kernels with subgroups when it has them, and the portable
+/// path (Chromium's software adapter).
 fn contexts() -> Vec<(&'static str, Context)> {
-    let ctx = context();
-    if ctx.uses_subgroups() {
-        vec![("subgroup", ctx), ("portable", context().without_subgroups())]
-    } else {
-        vec![("portable", ctx)]
+    let mut all = Vec::new();
+    if context().uses_cpu_kernels() {
+        all.push(("cpu", context()));
     }
+    let gpu = context().without_cpu_kernels();
+    if gpu.uses_subgroups() {
+        all.push(("subgroup", gpu));
+    }
+    all.push(("portable", context().without_cpu_kernels().without_subgroups()));
+    all
+}
+
+/// A matrix-vector input padded to 64 KiB, as the model allocates them: big enough for the CPU
+/// kernels' uniform window.
+fn activation(ctx: &Context, x: &[f32]) -> wgpu::Buffer {
+    let mut padded = x.to_vec();
+    padded.resize(x.len().max(16 << 10), 0.0);
+    storage_f32(ctx, "x", &padded)
 }
 
 struct Rng(SplitMix64);
@@ -149,9 +163,10 @@ fn check_matvec(ty: Type, seed: u64) {
             let bytes = weight_bytes(&mut rng, ty, rows, cols);
             let x = rng.f32s(cols, 1.0);
             let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
-            let xb = storage_f32(&ctx, "x", &x);
+            let xb = activation(&ctx, &x);
             let yb = storage_zeroed(&ctx, "y", rows);
-            let bound = kernel.bind(&ctx, &weight, &xb, &yb, None).unwrap();
+            let bound = kernel.bind(&ctx, &weight, &xb, &yb, None, None).unwrap();
+            assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
             submit_pass(&ctx, |pass| bound.encode(pass));
             let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
             assert_dots(&format!("{ty} {rows}x{cols} ({path})"), &read(&ctx, &yb, rows), &want, None);
@@ -198,10 +213,30 @@ fn matvec_adds_the_bias() {
     let (x, bias) = (rng.f32s(cols, 1.0), rng.f32s(rows, 3.0));
     let weight = Weight::from_bytes(&ctx, "w", Type::Q8_0, rows as u32, cols as u32, &bytes).unwrap();
     let (xb, bb, yb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "bias", &bias), storage_zeroed(&ctx, "y", rows));
-    let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, Some(&bb)).unwrap();
+    let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, Some(&bb), None).unwrap();
     submit_pass(&ctx, |pass| bound.encode(pass));
     let want = matvec_ref(&dequantized(Type::Q8_0, &bytes, rows * cols), &x, rows, cols);
     assert_dots("Q8_0 + bias", &read(&ctx, &yb, rows), &want, Some(&bias));
+}
+
+#[test]
+fn matvec_on_a_cpu_adapter_falls_back_to_the_gpu_kernel_when_x_cannot_be_a_uniform() {
+    let ctx = context();
+    let kernel = Matvec::new(&ctx);
+    // x smaller than the 64 KiB window; more columns than the window holds.
+    for (rows, cols, padded) in [(37, 96, false), (5, 16416, true)] {
+        let mut rng = Rng::new(12);
+        let bytes = weight_bytes(&mut rng, Type::Q8_0, rows, cols);
+        let x = rng.f32s(cols, 1.0);
+        let weight = Weight::from_bytes(&ctx, "w", Type::Q8_0, rows as u32, cols as u32, &bytes).unwrap();
+        let xb = if padded { activation(&ctx, &x) } else { storage_f32(&ctx, "x", &x) };
+        let yb = storage_zeroed(&ctx, "y", rows);
+        let bound = kernel.bind(&ctx, &weight, &xb, &yb, None, None).unwrap();
+        assert!(!bound.uses_cpu_kernel(), "{cols} columns");
+        submit_pass(&ctx, |pass| bound.encode(pass));
+        let want = matvec_ref(&dequantized(Type::Q8_0, &bytes, rows * cols), &x, rows, cols);
+        assert_dots(&format!("{cols} columns"), &read(&ctx, &yb, rows), &want, None);
+    }
 }
 
 /// A binding cap of `rows_per_chunk` rows' worth of GPU bytes (rounded down to whole words).
@@ -225,11 +260,72 @@ fn matvec_splits_weights_larger_than_a_binding() {
         let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
         assert_eq!(weight.chunk_count(), 5, "{ty}: 23 rows in chunks of 5");
         let (xb, bb, yb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "b", &bias), storage_zeroed(&ctx, "y", rows));
-        let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, Some(&bb)).unwrap();
+        let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, Some(&bb), None).unwrap();
         submit_pass(&ctx, |pass| bound.encode(pass));
         let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
         assert_dots(&format!("{ty} split"), &read(&ctx, &yb, rows), &want, Some(&bias));
     }
+}
+
+/// Uploads `parts` (GGUF bytes of `rows` each) stacked into one weight, the last part first (the
+/// loader fills the parts in file order, whatever it is).
+fn stacked(ctx: &Context, ty: Type, cols: usize, parts: &[(usize, Vec<u8>)]) -> Weight {
+    let rows: Vec<u32> = parts.iter().map(|(rows, _)| *rows as u32).collect();
+    let uploads = Weight::upload_stacked(ctx, "stack", ty, &rows, cols as u32).unwrap();
+    let mut weights: Vec<Weight> = uploads
+        .into_iter()
+        .zip(parts)
+        .rev()
+        .map(|(mut upload, (_, bytes))| {
+            upload.push(bytes).unwrap();
+            upload.finish().unwrap()
+        })
+        .collect();
+    let weight = weights.pop().unwrap();
+    assert!(weights.iter().all(|w| w.same_buffers(&weight)), "every part returns the whole stack");
+    weight
+}
+
+#[test]
+fn stacked_weights_hold_each_part_after_the_previous_one() {
+    // Three parts of 37, 12 and 12 rows (q, k, v) in chunks of 10 rows: chunk edges inside parts.
+    let (ty, cols) = (Type::Q8_0, 96);
+    let ctx = capped(ty, cols, 10);
+    let mut rng = Rng::new(10);
+    let parts: Vec<(usize, Vec<u8>)> =
+        [37, 12, 12].iter().map(|&rows| (rows, weight_bytes(&mut rng, ty, rows, cols))).collect();
+    let weight = stacked(&ctx, ty, cols, &parts);
+    assert_eq!((weight.rows(), weight.chunk_count()), (61, 7));
+    let x = rng.f32s(cols, 1.0);
+    let (xb, yb) = (storage_f32(&ctx, "x", &x), storage_zeroed(&ctx, "y", 61));
+    let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, None, None).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass));
+    let want: Vec<(f64, f64)> = parts
+        .iter()
+        .flat_map(|(rows, bytes)| matvec_ref(&dequantized(ty, bytes, rows * cols), &x, *rows, cols))
+        .collect();
+    assert_dots("stacked", &read(&ctx, &yb, 61), &want, None);
+}
+
+#[test]
+fn matvec_writes_its_rows_at_an_offset() {
+    let ctx = context();
+    let (ty, rows, cols, offset, stride) = (Type::Q4_0, 21, 64, 5, 40);
+    let mut rng = Rng::new(11);
+    let bytes = weight_bytes(&mut rng, ty, rows, cols);
+    let (x, bias) = (rng.f32s(cols, 1.0), rng.f32s(rows, 1.0));
+    let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+    let (xb, bb, yb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "b", &bias), storage_zeroed(&ctx, "y", stride));
+    let out = OutputRows { offset: offset as u32, stride: stride as u32 };
+    let bound = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, Some(&bb), Some(out)).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass));
+    let got = read(&ctx, &yb, stride);
+    let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
+    assert_dots("at an offset", &got[offset..offset + rows], &want, Some(&bias));
+    assert!(got[..offset].iter().chain(&got[offset + rows..]).all(|&v| v == 0.0), "the rest untouched");
+    let too_far = OutputRows { offset: 20, stride: stride as u32 };
+    let err = Matvec::new(&ctx).bind(&ctx, &weight, &xb, &yb, None, Some(too_far));
+    assert!(matches!(err, Err(GpuError::Shape(_))), "21 rows from 20 overflow a 40-float row");
 }
 
 #[test]
@@ -256,7 +352,7 @@ fn weight_upload_accepts_bytes_in_pieces_of_any_size() {
     let mut results = Vec::new();
     for weight in [&whole, &pieces] {
         let yb = storage_zeroed(&ctx, "y", rows);
-        let bound = kernel.bind(&ctx, weight, &xb, &yb, None).unwrap();
+        let bound = kernel.bind(&ctx, weight, &xb, &yb, None, None).unwrap();
         submit_pass(&ctx, |pass| bound.encode(pass));
         results.push(read(&ctx, &yb, rows));
     }
@@ -298,7 +394,7 @@ fn check_matmul(ctx: &Context, ty: Type, rows: usize, cols: usize, n_tokens: usi
     let step = step_at(ctx, 0, n_tokens as u32);
     let (xb, bb) = (storage_f32(ctx, "x", &x), storage_f32(ctx, "bias", &bias));
     let yb = storage_zeroed(ctx, "y", n_tokens * rows);
-    let bound = Matmul::new(ctx).bind(ctx, &step, &weight, &xb, &yb, Some(&bb)).unwrap();
+    let bound = Matmul::new(ctx).bind(ctx, &step, &weight, &xb, &yb, Some(&bb), None).unwrap();
     submit_pass(ctx, |pass| bound.encode(pass, n_tokens as u32));
     let got = read(ctx, &yb, n_tokens * rows);
     let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
@@ -327,6 +423,28 @@ fn matmul_of_one_token_matches_the_cpu() {
 fn matmul_splits_weights_larger_than_a_binding() {
     let ctx = capped(Type::Q8_0, 96, 30);
     check_matmul(&ctx, Type::Q8_0, 100, 96, 9, 31, Some(4));
+}
+
+#[test]
+fn matmul_writes_each_tokens_rows_at_an_offset() {
+    let ctx = context();
+    let (ty, rows, cols, n_tokens, offset, stride) = (Type::Q8_0, 70, 96, 5, 30, 110);
+    let mut rng = Rng::new(32);
+    let bytes = weight_bytes(&mut rng, ty, rows, cols);
+    let x = rng.f32s(n_tokens * cols, 1.0);
+    let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+    let step = step_at(&ctx, 0, n_tokens as u32);
+    let (xb, yb) = (storage_f32(&ctx, "x", &x), storage_zeroed(&ctx, "y", n_tokens * stride));
+    let out = OutputRows { offset: offset as u32, stride: stride as u32 };
+    let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &xb, &yb, None, Some(out)).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let got = read(&ctx, &yb, n_tokens * stride);
+    let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
+    for t in 0..n_tokens {
+        let row = &got[t * stride..][..stride];
+        assert_dots(&format!("token {t}"), &row[offset..offset + rows], &want[t], None);
+        assert!(row[..offset].iter().chain(&row[offset + rows..]).all(|&v| v == 0.0), "token {t}: the rest untouched");
+    }
 }
 
 fn embedding_ref(table: &[f32], cols: usize, vocab: usize, ids: &[u32], scale: f32) -> Vec<f32> {
@@ -392,7 +510,7 @@ fn rms_norm_matches_the_cpu() {
     let step = step_at(&ctx, 0, n_tokens as u32);
     let (xb, wb, yb) =
         (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "w", &w), storage_zeroed(&ctx, "y", n * n_tokens));
-    let bound = RmsNorm::new(&ctx).bind(&ctx, &step, &xb, &wb, &yb, n as u32, eps).unwrap();
+    let bound = RmsNorm::new(&ctx).bind(&ctx, &step, &xb, None, &wb, &yb, n as u32, eps).unwrap();
     submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
     let got = read(&ctx, &yb, n * n_tokens);
     for t in 0..n_tokens {
@@ -403,6 +521,32 @@ fn rms_norm_matches_the_cpu() {
             let want = f64::from(row[i]) * inv * f64::from(w[i]);
             let g = f64::from(got[t * n + i]);
             // A sum of 1000 squares and a few roundings: 1e-5 relative.
+            assert!((g - want).abs() <= 1e-5 * want.abs() + 1e-6, "token {t} dim {i}: GPU {g}, CPU {want}");
+        }
+    }
+}
+
+#[test]
+fn rms_norm_adds_the_residual_then_norms_the_sum() {
+    let ctx = context();
+    let (n, n_tokens, eps) = (999, 4, 1e-6f32);
+    let mut rng = Rng::new(61);
+    let (x, y, w) = (rng.f32s(n * n_tokens, 4.0), rng.f32s(n * n_tokens, 4.0), rng.f32s(n, 2.0));
+    let step = step_at(&ctx, 0, n_tokens as u32);
+    let (xb, yb, wb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "y", &y), storage_f32(&ctx, "w", &w));
+    let hb = storage_zeroed(&ctx, "h", n * n_tokens);
+    let bound = RmsNorm::new(&ctx).bind(&ctx, &step, &xb, Some(&yb), &wb, &hb, n as u32, eps).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let (sum, normed) = (read(&ctx, &xb, n * n_tokens), read(&ctx, &hb, n * n_tokens));
+    for t in 0..n_tokens {
+        let want_sum: Vec<f64> = (0..n).map(|i| f64::from(x[t * n + i]) + f64::from(y[t * n + i])).collect();
+        let mean = want_sum.iter().map(|v| v * v).sum::<f64>() / n as f64;
+        let inv = 1.0 / (mean + f64::from(eps)).sqrt();
+        for i in 0..n {
+            assert_eq!(sum[t * n + i], x[t * n + i] + y[t * n + i], "x += y");
+            let want = want_sum[i] * inv * f64::from(w[i]);
+            let g = f64::from(normed[t * n + i]);
+            // A sum of 999 squares and a few roundings: 1e-5 relative.
             assert!((g - want).abs() <= 1e-5 * want.abs() + 1e-6, "token {t} dim {i}: GPU {g}, CPU {want}");
         }
     }
@@ -441,79 +585,132 @@ fn rope_ref(
     y
 }
 
-fn check_rope(layout: RopeLayout, head_dim: usize, n_rot: usize, with_factors: bool, seed: u64) {
-    let ctx = context();
-    let (n_tokens, n_heads, pos0, base, freq_scale) = (3, 5, 200, 10000.0f32, 1.0f32);
-    let mut rng = Rng::new(seed);
-    let x = rng.f32s(n_tokens * n_heads * head_dim, 1.0);
-    let factors: Vec<f32> = (0..n_rot / 2).map(|i| 1.0 + (i % 7) as f32).collect();
-    let step = step_at(&ctx, pos0 as u32, n_tokens as u32);
-    let (xb, fb) = (storage_f32(&ctx, "x", &x), storage_f32(&ctx, "factors", &factors));
-    let config = RopeConfig {
-        n_heads: n_heads as u32,
-        head_dim: head_dim as u32,
-        n_rot: n_rot as u32,
-        layout,
-        freq_base: base,
-        freq_scale,
-        freq_factors: with_factors.then_some(&fb),
-    };
-    let bound = Rope::new(&ctx).bind(&ctx, &step, &xb, &config).unwrap();
-    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
-    let got = read(&ctx, &xb, x.len());
-    let neox = layout == RopeLayout::NeoX;
-    let f = with_factors.then_some(&factors[..]);
-    let want = rope_ref(&x, n_tokens, n_heads, head_dim, n_rot, neox, pos0, base.into(), freq_scale.into(), f);
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        // theta reaches ~200 rad; its f32 rounding (as in ggml) alone is ~1e-5 rad: 1e-4 absolute
-        // on values of magnitude <= 1.4.
-        assert!((g - w).abs() <= 1e-4, "{layout:?} element {i} (dim {}): GPU {g}, CPU {w}", i % head_dim);
+/// Stacked QKV rows `[q: n_heads][k: n_kv][v: n_kv]` of head_dim floats per token.
+struct QkvRows {
+    n_heads: usize,
+    n_kv: usize,
+    head_dim: usize,
+}
+
+impl QkvRows {
+    fn stride(&self) -> usize {
+        (self.n_heads + 2 * self.n_kv) * self.head_dim
+    }
+
+    /// Token t's `count` heads from head `first` on, out of `rows`.
+    fn heads<'a>(&self, rows: &'a [f32], t: usize, first: usize, count: usize) -> &'a [f32] {
+        &rows[t * self.stride() + first * self.head_dim..][..count * self.head_dim]
+    }
+
+    /// The q, k or v heads (part 0, 1, 2) of every token, as `[n_tokens][heads][head_dim]`.
+    fn part(&self, rows: &[f32], n_tokens: usize, part: usize) -> Vec<f32> {
+        let (first, count) =
+            [(0, self.n_heads), (self.n_heads, self.n_kv), (self.n_heads + self.n_kv, self.n_kv)][part];
+        (0..n_tokens).flat_map(|t| self.heads(rows, t, first, count).to_vec()).collect()
     }
 }
 
-#[test]
-fn rope_normal_layout_matches_ggml_mode_0() {
-    check_rope(RopeLayout::Interleaved, 64, 64, false, 70);
-}
-
-#[test]
-fn rope_neox_layout_matches_ggml_mode_2() {
-    check_rope(RopeLayout::NeoX, 128, 128, false, 71);
-}
-
-#[test]
-fn rope_divides_by_frequency_factors() {
-    check_rope(RopeLayout::Interleaved, 64, 64, true, 72);
-}
-
-#[test]
-fn rope_leaves_dimensions_past_n_rot_alone() {
-    check_rope(RopeLayout::NeoX, 64, 32, false, 73);
-}
-
-#[test]
-fn kv_write_stores_tokens_at_their_positions() {
+/// Runs RoPE + KV write on `n_tokens` random QKV rows at `pos0` and checks the rotated queries in
+/// place, and the rotated keys and the values in the cache at their positions.
+fn check_rope_kv(layout: RopeLayout, head_dim: usize, n_rot: usize, with_factors: bool, seed: u64) {
     let ctx = context();
-    let (n_ctx, n_kv, hd) = (40u32, 2u32, 12u32);
-    let width = (n_kv * hd) as usize;
-    let cache = KvCache::new(&ctx, "cache", n_ctx, n_kv, hd).unwrap();
-    let kernel = KvWrite::new(&ctx);
-    let mut rng = Rng::new(80);
-    let (k, v) = (rng.f32s(5 * width, 1.0), rng.f32s(5 * width, 1.0));
-    let (kb, vb) = (storage_f32(&ctx, "k", &k), storage_f32(&ctx, "v", &v));
+    let (n_tokens, pos0, n_ctx, base) = (3, 200, 210, 10000.0f32);
+    let rows = QkvRows { n_heads: 5, n_kv: 2, head_dim };
+    let mut rng = Rng::new(seed);
+    let qkv = rng.f32s(n_tokens * rows.stride(), 1.0);
+    let factors: Vec<f32> = (0..n_rot / 2).map(|i| 1.0 + (i % 7) as f32).collect();
+    let step = step_at(&ctx, pos0 as u32, n_tokens as u32);
+    let (qkvb, fb) = (storage_f32(&ctx, "qkv", &qkv), storage_f32(&ctx, "factors", &factors));
+    let cache = KvCache::new(&ctx, "cache", n_ctx as u32, rows.n_kv as u32, head_dim as u32).unwrap();
+    let config = RopeConfig {
+        n_heads: rows.n_heads as u32,
+        n_rot: n_rot as u32,
+        layout,
+        freq_base: base,
+        freq_scale: 1.0,
+        freq_factors: with_factors.then_some(&fb),
+    };
+    let bound = RopeKv::new(&ctx).bind(&ctx, &step, &qkvb, &cache, &config).unwrap();
+    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let neox = layout == RopeLayout::NeoX;
+    let f = with_factors.then_some(&factors[..]);
+    let rope = |x: &[f32], heads| rope_ref(x, n_tokens, heads, head_dim, n_rot, neox, pos0, base.into(), 1.0, f);
+    let width = rows.n_kv * head_dim;
+    let cached = |buffer| read(&ctx, buffer, n_ctx * width)[pos0 * width..(pos0 + n_tokens) * width].to_vec();
+    let got_qkv = read(&ctx, &qkvb, qkv.len());
+    let checks = [
+        ("q", rows.part(&got_qkv, n_tokens, 0), rope(&rows.part(&qkv, n_tokens, 0), rows.n_heads)),
+        ("k", cached(cache.keys()), rope(&rows.part(&qkv, n_tokens, 1), rows.n_kv)),
+        ("v", cached(cache.values()), rows.part(&qkv, n_tokens, 2)),
+    ];
+    for (what, got, want) in checks {
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            // theta reaches ~200 rad; its f32 rounding (as in ggml) alone is ~1e-5 rad: 1e-4
+            // absolute on values of magnitude <= 1.4.
+            assert!((g - w).abs() <= 1e-4, "{layout:?} {what} element {i} (dim {}): GPU {g}, CPU {w}", i % head_dim);
+        }
+    }
+    assert_eq!(rows.part(&got_qkv, n_tokens, 1), rows.part(&qkv, n_tokens, 1), "k is rotated into the cache only");
+}
+
+#[test]
+fn rope_kv_normal_layout_matches_ggml_mode_0() {
+    check_rope_kv(RopeLayout::Interleaved, 64, 64, false, 70);
+}
+
+#[test]
+fn rope_kv_neox_layout_matches_ggml_mode_2() {
+    check_rope_kv(RopeLayout::NeoX, 128, 128, false, 71);
+}
+
+#[test]
+fn rope_kv_divides_by_frequency_factors() {
+    check_rope_kv(RopeLayout::Interleaved, 64, 64, true, 72);
+}
+
+#[test]
+fn rope_kv_leaves_dimensions_past_n_rot_alone() {
+    check_rope_kv(RopeLayout::NeoX, 64, 32, false, 73);
+}
+
+#[test]
+fn rope_kv_stores_tokens_at_their_positions() {
+    let ctx = context();
+    let (n_ctx, rows) = (40, QkvRows { n_heads: 2, n_kv: 2, head_dim: 12 });
+    let width = rows.n_kv * rows.head_dim;
+    let cache = KvCache::new(&ctx, "cache", n_ctx as u32, rows.n_kv as u32, rows.head_dim as u32).unwrap();
+    let qkv = Rng::new(80).f32s(5 * rows.stride(), 1.0);
+    let qkvb = storage_f32(&ctx, "qkv", &qkv);
     let step = Step::new(&ctx);
-    let bound = kernel.bind(&ctx, &step, &kb, &vb, &cache).unwrap();
-    // Prefill 5 tokens at 0..5, then decode one token (the first of k/v) at 17.
+    let config = RopeConfig {
+        n_heads: rows.n_heads as u32,
+        n_rot: 4,
+        layout: RopeLayout::NeoX,
+        freq_base: 10000.0,
+        freq_scale: 1.0,
+        freq_factors: None,
+    };
+    let bound = RopeKv::new(&ctx).bind(&ctx, &step, &qkvb, &cache, &config).unwrap();
+    // Prefill 5 tokens at 0..5, then decode one token (the first row, its q already rotated) at 17.
     step.write(&ctx, 0, 5);
     submit_pass(&ctx, |pass| bound.encode(pass, 5));
     step.write(&ctx, 17, 1);
     submit_pass(&ctx, |pass| bound.encode(pass, 1));
-    for (buffer, src) in [(cache.keys(), &k), (cache.values(), &v)] {
-        let got = read(&ctx, buffer, n_ctx as usize * width);
-        assert_eq!(&got[..5 * width], &src[..], "positions 0..5");
-        assert!(got[5 * width..17 * width].iter().all(|&g| g == 0.0), "positions 5..17 untouched");
-        assert_eq!(&got[17 * width..18 * width], &src[..width], "position 17");
-        assert!(got[18 * width..].iter().all(|&g| g == 0.0), "positions 18.. untouched");
+    // The values are stored as they are; the keys' dimensions past n_rot = 4 too.
+    let got = read(&ctx, cache.values(), n_ctx * width);
+    let v = rows.part(&qkv, 5, 2);
+    assert_eq!(&got[..5 * width], &v[..], "positions 0..5");
+    assert!(got[5 * width..17 * width].iter().all(|&g| g == 0.0), "positions 5..17 untouched");
+    assert_eq!(&got[17 * width..18 * width], &v[..width], "position 17");
+    assert!(got[18 * width..].iter().all(|&g| g == 0.0), "positions 18.. untouched");
+    let keys = read(&ctx, cache.keys(), n_ctx * width);
+    let k = rows.part(&qkv, 5, 1);
+    for (pos, t) in [(0, 0), (4, 4), (17, 0)] {
+        for head in 0..rows.n_kv {
+            let at = head * rows.head_dim + 4;
+            let dims = rows.head_dim - 4;
+            assert_eq!(keys[pos * width + at..][..dims], k[t * width + at..][..dims], "position {pos} head {head}");
+        }
     }
 }
 
@@ -566,41 +763,37 @@ fn attention_ref(c: &AttentionCase, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f32>
     out
 }
 
-/// Fills positions 0..pos0 + n_tokens of a fresh cache the way a model would (a prefill of the
-/// earlier tokens, then this call's tokens), runs attention for this call, compares with the CPU.
-fn check_attention(c: &AttentionCase, seed: u64) {
+/// Fills positions 0..pos0 + n_tokens of a fresh cache, runs attention for this call's queries
+/// (`q_stride` floats apart when given, as in a stacked QKV row), compares with the CPU.
+fn check_attention(c: &AttentionCase, q_stride: Option<usize>, seed: u64) {
     let ctx = context();
     let mut rng = Rng::new(seed);
     let total = c.pos0 + c.n_tokens;
     let width = c.n_kv * c.head_dim;
+    let row = c.n_heads * c.head_dim;
     let (k, v) = (rng.f32s(total * width, 1.0), rng.f32s(total * width, 1.0));
-    let q = rng.f32s(c.n_tokens * c.n_heads * c.head_dim, c.q_scale);
+    let q = rng.f32s(c.n_tokens * row, c.q_scale);
     let cache = KvCache::new(&ctx, "cache", c.n_ctx as u32, c.n_kv as u32, c.head_dim as u32).unwrap();
-    let step = Step::new(&ctx);
-    let writer = KvWrite::new(&ctx);
-    if c.pos0 > 0 {
-        let (kb, vb) =
-            (storage_f32(&ctx, "k_past", &k[..c.pos0 * width]), storage_f32(&ctx, "v_past", &v[..c.pos0 * width]));
-        let bound = writer.bind(&ctx, &step, &kb, &vb, &cache).unwrap();
-        step.write(&ctx, 0, c.pos0 as u32);
-        submit_pass(&ctx, |pass| bound.encode(pass, c.pos0 as u32));
+    let bytes = |floats: &[f32]| floats.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
+    ctx.queue.write_buffer(cache.keys(), 0, &bytes(&k));
+    ctx.queue.write_buffer(cache.values(), 0, &bytes(&v));
+    let stride = q_stride.unwrap_or(row);
+    let mut rows = vec![f32::NAN; c.n_tokens * stride];
+    for t in 0..c.n_tokens {
+        rows[t * stride..][..row].copy_from_slice(&q[t * row..][..row]);
     }
-    let (kb, vb) = (storage_f32(&ctx, "k", &k[c.pos0 * width..]), storage_f32(&ctx, "v", &v[c.pos0 * width..]));
-    let qb = storage_f32(&ctx, "q", &q);
+    let qb = storage_f32(&ctx, "q", &rows);
     let out = storage_zeroed(&ctx, "out", q.len());
     let config = AttentionConfig {
         n_heads: c.n_heads as u32,
         scale: c.scale,
         softcap: c.softcap,
         window: c.window.map(|w| w as u32),
+        q_stride: q_stride.map(|s| s as u32),
     };
-    let write = writer.bind(&ctx, &step, &kb, &vb, &cache).unwrap();
+    let step = step_at(&ctx, c.pos0 as u32, c.n_tokens as u32);
     let attend = Attention::new(&ctx).bind(&ctx, &step, &qb, &cache, &out, &config).unwrap();
-    step.write(&ctx, c.pos0 as u32, c.n_tokens as u32);
-    submit_pass(&ctx, |pass| {
-        write.encode(pass, c.n_tokens as u32);
-        attend.encode(pass, c.n_tokens as u32);
-    });
+    submit_pass(&ctx, |pass| attend.encode(pass, c.n_tokens as u32));
     let got = read(&ctx, &out, q.len());
     let want = attention_ref(c, &q, &k, &v);
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -625,7 +818,7 @@ fn attention_decode_matches_the_cpu_with_grouped_query_heads() {
         window: None,
         q_scale: 2.0,
     };
-    check_attention(&c, 90);
+    check_attention(&c, None, 90);
 }
 
 #[test]
@@ -643,7 +836,7 @@ fn attention_prefill_is_causal() {
         window: None,
         q_scale: 2.0,
     };
-    check_attention(&c, 91);
+    check_attention(&c, None, 91);
 }
 
 #[test]
@@ -661,7 +854,7 @@ fn attention_soft_caps_logits() {
         window: None,
         q_scale: 40.0,
     };
-    check_attention(&c, 92);
+    check_attention(&c, None, 92);
 }
 
 #[test]
@@ -678,7 +871,25 @@ fn attention_sliding_window_hides_old_keys() {
         window: Some(40),
         q_scale: 2.0,
     };
-    check_attention(&c, 93);
+    check_attention(&c, None, 93);
+}
+
+#[test]
+fn attention_reads_queries_from_stacked_qkv_rows() {
+    // Qwen2.5-0.5B's row: 14 query heads, then 2 key and 2 value heads of 64 dimensions.
+    let c = AttentionCase {
+        n_heads: 14,
+        n_kv: 2,
+        head_dim: 64,
+        n_ctx: 64,
+        pos0: 20,
+        n_tokens: 3,
+        scale: 0.125,
+        softcap: None,
+        window: None,
+        q_scale: 2.0,
+    };
+    check_attention(&c, Some(18 * 64), 94);
 }
 
 #[test]
@@ -686,7 +897,7 @@ fn attention_rejects_heads_that_do_not_share_kv_heads_evenly() {
     let ctx = context();
     let cache = KvCache::new(&ctx, "cache", 8, 3, 64).unwrap();
     let buf = storage_zeroed(&ctx, "q", 4 * 64);
-    let config = AttentionConfig { n_heads: 4, scale: 1.0, softcap: None, window: None };
+    let config = AttentionConfig { n_heads: 4, scale: 1.0, softcap: None, window: None, q_stride: None };
     let err = Attention::new(&ctx).bind(&ctx, &Step::new(&ctx), &buf, &cache, &buf, &config);
     assert!(matches!(err, Err(GpuError::Shape(_))));
     assert!(matches!(KvCache::new(&ctx, "cache", 8, 1, 512), Err(GpuError::Shape(_))), "head_dim above 256");
@@ -701,11 +912,13 @@ fn check_glu(activation: Activation, f: impl Fn(f64) -> f64) {
     gate[0] = 200.0;
     gate[1] = -200.0;
     let up = rng.f32s(width * n_tokens, 2.0);
+    let rows: Vec<f32> =
+        (0..n_tokens).flat_map(|t| [&gate[t * width..][..width], &up[t * width..][..width]].concat()).collect();
     let step = step_at(&ctx, 0, n_tokens as u32);
-    let (gb, ub) = (storage_f32(&ctx, "gate", &gate), storage_f32(&ctx, "up", &up));
-    let bound = Glu::new(&ctx).bind(&ctx, &step, &gb, &ub, width as u32, activation).unwrap();
+    let (gub, out) = (storage_f32(&ctx, "gate_up", &rows), storage_zeroed(&ctx, "out", width * n_tokens));
+    let bound = Glu::new(&ctx).bind(&ctx, &step, &gub, &out, width as u32, activation).unwrap();
     submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
-    let got = read(&ctx, &gb, gate.len());
+    let got = read(&ctx, &out, gate.len());
     for (i, g) in got.iter().enumerate() {
         let want = f(f64::from(gate[i])) * f64::from(up[i]);
         // One exp and a few roundings: 1e-5 relative.
@@ -713,15 +926,72 @@ fn check_glu(activation: Activation, f: impl Fn(f64) -> f64) {
     }
 }
 
+fn silu(x: f64) -> f64 {
+    x / (1.0 + (-x).exp())
+}
+
+fn gelu_tanh(x: f64) -> f64 {
+    let k = (2.0 / std::f64::consts::PI).sqrt();
+    0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).tanh())
+}
+
 #[test]
 fn swiglu_matches_the_cpu() {
-    check_glu(Activation::Silu, |x| x / (1.0 + (-x).exp()));
+    check_glu(Activation::Silu, silu);
 }
 
 #[test]
 fn geglu_matches_the_cpu() {
-    let k = (2.0 / std::f64::consts::PI).sqrt();
-    check_glu(Activation::GeluTanh, |x| 0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).tanh()));
+    check_glu(Activation::GeluTanh, gelu_tanh);
+}
+
+/// Gate and up weights stacked into one weight, through the fused kernel, against
+/// act(W_gate x) * (W_up x) on the CPU.
+fn check_matvec_glu(ty: Type, rows: usize, cols: usize, activation: Activation, act: fn(f64) -> f64, seed: u64) {
+    for (path, ctx) in contexts() {
+        let mut rng = Rng::new(seed);
+        let parts: Vec<(usize, Vec<u8>)> = (0..2).map(|_| (rows, weight_bytes(&mut rng, ty, rows, cols))).collect();
+        let x = rng.f32s(cols, 1.0);
+        let weight = stacked(&ctx, ty, cols, &parts);
+        let (xb, yb) = (self::activation(&ctx, &x), storage_zeroed(&ctx, "y", rows));
+        let bound = MatvecGlu::new(&ctx).bind(&ctx, &weight, &xb, &yb, activation).unwrap();
+        assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
+        submit_pass(&ctx, |pass| bound.encode(pass));
+        let [gate, up] = [0, 1].map(|i| matvec_ref(&dequantized(ty, &parts[i].1, rows * cols), &x, rows, cols));
+        for (r, g) in read(&ctx, &yb, rows).iter().enumerate() {
+            let ((gd, gm), (ud, um)) = (gate[r], up[r]);
+            let want = act(gd) * ud;
+            // The dot products' tolerance (5e-5 of sum |w x|, as assert_dots) carried through the
+            // activation, whose slope is at most 1.1.
+            let tol = 1.1 * 5e-5 * gm * ud.abs() + act(gd).abs() * 5e-5 * um + 1e-5;
+            assert!((f64::from(*g) - want).abs() <= tol, "{ty} {activation:?} ({path}) row {r}: GPU {g}, CPU {want}");
+        }
+    }
+}
+
+#[test]
+fn matvec_glu_matches_the_cpu_for_every_weight_type() {
+    for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
+        let [_, (rows, cols)] = shapes(ty);
+        check_matvec_glu(ty, rows, cols, Activation::Silu, silu, 101 + i as u64);
+    }
+}
+
+#[test]
+fn matvec_glu_applies_geglu() {
+    check_matvec_glu(Type::Q4_0, 37, 96, Activation::GeluTanh, gelu_tanh, 108);
+}
+
+#[test]
+fn matvec_glu_refuses_a_stack_split_over_buffers() {
+    let (ty, rows, cols) = (Type::Q4_0, 20, 64);
+    let ctx = capped(ty, cols, 16);
+    let mut rng = Rng::new(109);
+    let parts: Vec<(usize, Vec<u8>)> = (0..2).map(|_| (rows, weight_bytes(&mut rng, ty, rows, cols))).collect();
+    let weight = stacked(&ctx, ty, cols, &parts);
+    let (xb, yb) = (storage_zeroed(&ctx, "x", cols), storage_zeroed(&ctx, "y", rows));
+    let err = MatvecGlu::new(&ctx).bind(&ctx, &weight, &xb, &yb, Activation::Silu);
+    assert!(matches!(err, Err(GpuError::Unsupported(_))), "the model falls back to matvec + glu");
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! run on WebGPU by `gpu_browser`).
 #![cfg(not(target_arch = "wasm32"))] // the CPU reference runs natively; the browser runs the shared checks
 
-use mindseye_core::gpu::{Context, GpuModel, bench};
+use mindseye_core::gpu::{Context, GpuModel, KernelKind, Output, Timing, Want, bench};
 use mindseye_core::model::CpuModel;
 use mindseye_core::sampling::{ScoringError, score_options};
 use mindseye_tests::models::gpu::{self, load};
@@ -24,6 +24,10 @@ const TOLERANCE_EXACT: f64 = 2e-4;
 
 fn context() -> Context {
     pollster::block_on(Context::new()).expect("a native GPU adapter (lavapipe in CI: apt mesa-vulkan-drivers)")
+}
+
+fn gpu_model(ctx: Context, name: &str) -> GpuModel {
+    load(Arc::new(ctx), name)
 }
 
 fn logits(model: &mut GpuModel, tokens: &[u32]) -> Vec<f32> {
@@ -135,8 +139,60 @@ fn weights_split_across_small_storage_bindings_give_the_same_logits() {
 }
 
 #[test]
+fn the_gpu_kernels_give_the_same_logits_on_a_cpu_adapter() {
+    // lavapipe runs the CPU-adapter matrix-vector kernels unless told not to.
+    decode_matches_the_cpu_reference("llama-q4_0", context().without_cpu_kernels());
+}
+
+#[test]
 fn the_portable_kernels_without_subgroups_give_the_same_logits() {
-    decode_matches_the_cpu_reference("llama-q4_0", context().without_subgroups());
+    decode_matches_the_cpu_reference("llama-q4_0", context().without_cpu_kernels().without_subgroups());
+}
+
+/// The first case's prompt of fixture `name`.
+fn first_prompt(name: &str) -> Vec<u32> {
+    prompts(name).swap_remove(0).1
+}
+
+#[test]
+fn a_decoded_layer_is_eight_dispatches_when_its_projections_share_types() {
+    // qwen2-q4_0: 2 layers of Q4_0 projections, biased q, k and v, a Q6_K tied output head.
+    // Per layer: stacked qkv, rope_kv, attention, o, add+norm, gate+up+glu, down, add+norm.
+    let gpu = gpu_model(context(), "qwen2-q4_0");
+    let outside_layers = 2 + 1 + 2; // embedding and first norm; output head; top-k in two passes
+    assert_eq!(gpu.dispatches_per_token(), outside_layers + 2 * 8);
+}
+
+#[test]
+fn the_profile_of_a_decoded_token_counts_every_dispatch_by_either_timing() {
+    // Gemma 2 has the optional kernels too (post-norms, final soft-capping).
+    for name in ["llama-q4_0", "gemma2-q4_k_m"] {
+        let mut gpu = gpu_model(context(), name);
+        for timing in [Timing::best(gpu.context()), Timing::WallTime] {
+            gpu.truncate(0);
+            let profile = pollster::block_on(gpu.profile(&[1], timing)).expect("profile");
+            assert_eq!(profile.timing, timing);
+            assert_eq!(profile.dispatches(), gpu.dispatches_per_token(), "{name} {timing:?}");
+            assert!(profile.kinds.iter().all(|k| k.seconds >= 0.0), "{name} {timing:?}");
+            assert!(profile.seconds() > 0.0, "{name} {timing:?}");
+        }
+    }
+}
+
+#[test]
+fn a_profiled_prefill_times_the_matmul_kernels_and_chooses_the_same_token() {
+    let name = "qwen2-q8_0";
+    let prompt = first_prompt(name);
+    let mut gpu = gpu_model(context(), name);
+    let Output::Token(expected) = pollster::block_on(gpu.forward(&prompt, Want::Argmax)).unwrap() else {
+        unreachable!("asked for the argmax")
+    };
+    gpu.truncate(0);
+    let profile = pollster::block_on(gpu.profile(&prompt, Timing::best(gpu.context()))).unwrap();
+    assert_eq!(profile.token, expected);
+    assert_eq!(profile.n_tokens as usize, prompt.len());
+    assert_eq!(gpu.len(), prompt.len());
+    assert!(profile.kinds.iter().any(|k| matches!(k.kind, KernelKind::Matmul(_))));
 }
 
 #[test]

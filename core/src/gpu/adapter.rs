@@ -149,6 +149,8 @@ pub struct Context {
     /// context: compiling is most of a first load's time (about 20 s for the engine's kernels on
     /// a software adapter), and browsers do not reuse pipelines across `create*` calls.
     pipelines: Mutex<HashMap<(String, String), wgpu::ComputePipeline>>,
+    /// Whether the matrix-vector kernels may use their CPU-adapter variants.
+    cpu_kernels: bool,
 }
 
 impl Context {
@@ -189,6 +191,9 @@ impl Context {
         let summary = AdapterSummary::new(&adapter.get_info(), &limits, features);
         let binding_cap = summary.max_storage_binding.min(summary.max_buffer);
         let subgroups = summary.subgroups;
+        // The CPU variants read the activation through a 64 KiB uniform binding.
+        let cpu_kernels = adapter.get_info().device_type == wgpu::DeviceType::Cpu
+            && limits.max_uniform_buffer_binding_size >= super::matvec::X_WINDOW_BYTES;
         let lost = Arc::new(Mutex::new(None));
         let record = lost.clone();
         device.set_device_lost_callback(move |reason, message| {
@@ -201,7 +206,7 @@ impl Context {
                 slot.get_or_insert(why);
             }
         });
-        Ok(Self { device, queue, summary, binding_cap, subgroups, lost, pipelines: Mutex::default() })
+        Ok(Self { device, queue, summary, binding_cap, subgroups, lost, pipelines: Mutex::default(), cpu_kernels })
     }
 
     /// Why the device was lost, if it has been. A lost device never comes back: the model must be
@@ -256,6 +261,20 @@ impl Context {
     /// How many distinct pipelines this context has compiled.
     pub fn compiled_pipelines(&self) -> usize {
         self.pipelines.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Turns the CPU-adapter variants of the matrix-vector kernels off, so the GPU kernels can be
+    /// tested and measured on a CPU adapter (lavapipe).
+    pub fn without_cpu_kernels(mut self) -> Self {
+        self.cpu_kernels = false;
+        self
+    }
+
+    /// Whether the matrix-vector kernels built from this context use their CPU-adapter variants
+    /// (one row per invocation, the activation from a uniform buffer): on software adapters,
+    /// where every storage load is a scalar load per SIMD lane.
+    pub fn uses_cpu_kernels(&self) -> bool {
+        self.cpu_kernels
     }
 }
 

@@ -1,7 +1,7 @@
-//! The KV cache of one layer, the kernel that appends to it, and attention over it.
+//! The KV cache of one layer, the kernel that fills it (with RoPE), and attention over it.
 
-use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, uniform};
-use super::{Context, ELEMENTWISE_WORKGROUP, GpuError, Step};
+use super::kernels::{Dispatch, check_storage, elementwise_grid, f32_bytes, grid, pipeline, placeholder, uniform};
+use super::{Context, GpuError, Step};
 
 /// Largest head_dim attention.wgsl handles (4 output dimensions per thread, 64 threads).
 pub const MAX_HEAD_DIM: u32 = 256;
@@ -63,60 +63,110 @@ impl KvCache {
     pub fn head_dim(&self) -> u32 {
         self.head_dim
     }
+}
 
-    /// Floats per position.
-    fn width(&self) -> u32 {
-        self.n_kv_heads * self.head_dim
-    }
+pub use crate::model::RopeLayout;
+
+/// A model's RoPE settings (GGUF `*.rope.*` keys).
+#[derive(Clone, Copy, Debug)]
+pub struct RopeConfig<'a> {
+    /// Query heads (the key heads are the cache's).
+    pub n_heads: u32,
+    /// Rotated dimensions (`rope.dimension_count`), at most the cache's head_dim.
+    pub n_rot: u32,
+    pub layout: RopeLayout,
+    pub freq_base: f32,
+    /// Linear position scaling (1 / `rope.scaling.factor`); 1 for none.
+    pub freq_scale: f32,
+    /// `rope_freqs.weight` (Llama 3.x): `n_rot / 2` floats dividing each pair's frequency.
+    pub freq_factors: Option<&'a wgpu::Buffer>,
 }
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct KvWriteParams {
-    quads: u32,
+struct RopeKvParams {
+    n_heads: u32,
+    n_kv_heads: u32,
+    head_dim: u32,
+    n_rot: u32,
+    neox: u32,
+    theta_scale: f32,
+    freq_scale: f32,
+    has_factors: u32,
+    stride: u32,
     n_ctx: u32,
     _pad: [u32; 2],
 }
 
-/// Stores the k and v of tokens `0..n_tokens` at cache positions `pos0..` (shaders/kv_write.wgsl).
-pub struct KvWrite {
+/// Rotary position embedding of the queries and keys of tokens `0..n_tokens`, and their keys and
+/// values into a layer's cache at positions `pos0..` (shaders/rope_kv.wgsl). Each token's
+/// projections are one stacked row `[q: n_heads][k: n_kv_heads][v: n_kv_heads]` of head_dim
+/// floats; the queries are rotated in place.
+pub struct RopeKv {
     pipeline: wgpu::ComputePipeline,
+    no_factors: wgpu::Buffer,
 }
 
-/// A [`KvWrite`] bound to a layer's projections and cache.
+/// A [`RopeKv`] bound to a layer's projections and cache.
 #[derive(Clone, Debug)]
-pub struct BoundKvWrite {
+pub struct BoundRopeKv {
     dispatch: Dispatch,
-    quads: u32,
+    pairs_per_token: u32,
 }
 
-impl KvWrite {
+impl RopeKv {
     pub fn new(ctx: &Context) -> Self {
-        Self { pipeline: pipeline(ctx, "kv_write", include_str!("../../../shaders/kv_write.wgsl"), "main") }
+        Self {
+            pipeline: pipeline(ctx, "rope_kv", include_str!("../../../shaders/rope_kv.wgsl"), "main"),
+            no_factors: placeholder(ctx, "rope_kv.no_factors"),
+        }
     }
 
-    /// `k` and `v` hold `[n_tokens][n_kv_heads * head_dim]` floats.
+    /// `qkv` holds `[n_tokens][(n_heads + 2 n_kv_heads) * head_dim]` floats, with the cache's
+    /// n_kv_heads and head_dim.
     pub fn bind(
         &self,
         ctx: &Context,
         step: &Step,
-        k: &wgpu::Buffer,
-        v: &wgpu::Buffer,
+        qkv: &wgpu::Buffer,
         cache: &KvCache,
-    ) -> Result<BoundKvWrite, GpuError> {
-        check_storage(ctx, "kv_write k", k, f32_bytes(cache.width()))?;
-        check_storage(ctx, "kv_write v", v, f32_bytes(cache.width()))?;
-        let quads = cache.width() / 4;
-        let params = uniform(ctx, "kv_write.params", &KvWriteParams { quads, n_ctx: cache.n_ctx, _pad: [0; 2] });
-        let dispatch =
-            Dispatch::new(ctx, "kv_write", &self.pipeline, &[k, v, &cache.k, &cache.v, &params, step.buffer()]);
-        Ok(BoundKvWrite { dispatch, quads })
+        config: &RopeConfig<'_>,
+    ) -> Result<BoundRopeKv, GpuError> {
+        let &RopeConfig { n_heads, n_rot, layout, freq_base, freq_scale, freq_factors } = config;
+        let head_dim = cache.head_dim;
+        if n_rot == 0 || !n_rot.is_multiple_of(2) || n_rot > head_dim {
+            return Err(GpuError::Shape(format!("RoPE over {n_rot} of {head_dim} dimensions")));
+        }
+        let heads = n_heads + 2 * cache.n_kv_heads;
+        check_storage(ctx, "rope_kv qkv", qkv, f32_bytes(heads * head_dim))?;
+        if let Some(f) = freq_factors {
+            check_storage(ctx, "rope_kv frequency factors", f, f32_bytes(n_rot / 2))?;
+        }
+        let params = RopeKvParams {
+            n_heads,
+            n_kv_heads: cache.n_kv_heads,
+            head_dim,
+            n_rot,
+            neox: u32::from(layout == RopeLayout::NeoX),
+            // ggml: powf(freq_base, -2.0f / n_dims)
+            theta_scale: freq_base.powf(-2.0 / n_rot as f32),
+            freq_scale,
+            has_factors: u32::from(freq_factors.is_some()),
+            stride: heads * head_dim,
+            n_ctx: cache.n_ctx,
+            _pad: [0; 2],
+        };
+        let params = uniform(ctx, "rope_kv.params", &params);
+        let factors = freq_factors.unwrap_or(&self.no_factors);
+        let buffers = [qkv, factors, &cache.k, &cache.v, &params, step.buffer()];
+        let dispatch = Dispatch::new(ctx, "rope_kv", &self.pipeline, &buffers);
+        Ok(BoundRopeKv { dispatch, pairs_per_token: heads * head_dim / 2 })
     }
 }
 
-impl BoundKvWrite {
+impl BoundRopeKv {
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
-        self.dispatch.record(pass, grid(n_tokens.saturating_mul(self.quads).div_ceil(ELEMENTWISE_WORKGROUP)));
+        self.dispatch.record(pass, elementwise_grid(n_tokens.saturating_mul(self.pairs_per_token)));
     }
 }
 
@@ -131,6 +181,9 @@ pub struct AttentionConfig {
     pub softcap: Option<f32>,
     /// Sliding window: a query at position p sees keys at p - window < j <= p (Gemma 2's even layers).
     pub window: Option<u32>,
+    /// Floats from one token's queries to the next: `None` when the queries fill their buffer
+    /// (`n_heads * head_dim`), more when they start a stacked QKV row.
+    pub q_stride: Option<u32>,
 }
 
 #[repr(C)]
@@ -143,7 +196,7 @@ struct AttentionParams {
     scale: f32,
     softcap: f32,
     window: u32,
-    _pad: u32,
+    q_stride: u32,
 }
 
 /// Causal attention of `n_tokens` queries at positions `pos0..` over a layer's KV cache
@@ -164,8 +217,9 @@ impl Attention {
         Self { pipeline: pipeline(ctx, "attention", include_str!("../../../shaders/attention.wgsl"), "main") }
     }
 
-    /// `q` and `out` hold `[n_tokens][n_heads][head_dim]` floats. The tokens' keys and values must
-    /// already be in the cache (record [`BoundKvWrite::encode`] first).
+    /// `q` holds each token's `[n_heads][head_dim]` queries, `q_stride` floats apart, and `out`
+    /// `[n_tokens][n_heads][head_dim]` floats. The tokens' keys and values must already be in the
+    /// cache (record [`BoundRopeKv::encode`] first).
     pub fn bind(
         &self,
         ctx: &Context,
@@ -175,7 +229,7 @@ impl Attention {
         out: &wgpu::Buffer,
         config: &AttentionConfig,
     ) -> Result<BoundAttention, GpuError> {
-        let AttentionConfig { n_heads, scale, softcap, window } = *config;
+        let AttentionConfig { n_heads, scale, softcap, window, q_stride } = *config;
         if n_heads == 0 || !n_heads.is_multiple_of(cache.n_kv_heads) {
             return Err(GpuError::Shape(format!(
                 "{n_heads} query heads cannot share {} kv heads evenly",
@@ -191,6 +245,10 @@ impl Attention {
             return Err(GpuError::Shape("a sliding window of 0 positions".into()));
         }
         let row = n_heads * cache.head_dim;
+        let q_stride = q_stride.unwrap_or(row);
+        if q_stride < row || !q_stride.is_multiple_of(4) {
+            return Err(GpuError::Shape(format!("queries {q_stride} floats apart, {row} floats each")));
+        }
         check_storage(ctx, "attention q", q, f32_bytes(row))?;
         check_storage(ctx, "attention out", out, f32_bytes(row))?;
         let params = AttentionParams {
@@ -201,7 +259,7 @@ impl Attention {
             scale,
             softcap: softcap.unwrap_or(0.0),
             window: window.unwrap_or(0),
-            _pad: 0,
+            q_stride,
         };
         let params = uniform(ctx, "attention.params", &params);
         let buffers = [q, &cache.k, &cache.v, out, &params, step.buffer()];

@@ -3,8 +3,11 @@
 use super::{Context, GpuError};
 use wgpu::util::DeviceExt;
 
-const STORAGE: wgpu::BufferUsages =
-    wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
+/// Also UNIFORM: the CPU-adapter matrix-vector kernels read their activation as a uniform.
+const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::UNIFORM)
+    .union(wgpu::BufferUsages::COPY_SRC)
+    .union(wgpu::BufferUsages::COPY_DST);
 
 /// A storage buffer holding `data`, usable as a kernel input or output and as a copy source.
 pub fn storage_f32(ctx: &Context, label: &str, data: &[f32]) -> wgpu::Buffer {

@@ -18,7 +18,7 @@ pub(crate) fn grid(groups: u32) -> (u32, u32) {
 }
 
 /// Splits `n` elements, one per thread, into workgroups of [`ELEMENTWISE_WORKGROUP`].
-fn elementwise_grid(n: u32) -> (u32, u32) {
+pub(crate) fn elementwise_grid(n: u32) -> (u32, u32) {
     grid(n.div_ceil(ELEMENTWISE_WORKGROUP))
 }
 
@@ -59,17 +59,19 @@ pub(crate) fn placeholder(ctx: &Context, label: &str) -> wgpu::Buffer {
     })
 }
 
-/// Binds whole buffers to bindings 0, 1, 2, ... of group 0.
+/// Binds buffers (or ranges of them) to the given bindings of group 0.
 pub(crate) fn bind_group(
     ctx: &Context,
     label: &str,
     pipeline: &wgpu::ComputePipeline,
-    buffers: &[&wgpu::Buffer],
+    buffers: &[(u32, wgpu::BufferBinding<'_>)],
 ) -> wgpu::BindGroup {
     let entries: Vec<wgpu::BindGroupEntry> = buffers
         .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+        .map(|(binding, b)| wgpu::BindGroupEntry {
+            binding: *binding,
+            resource: wgpu::BindingResource::Buffer(b.clone()),
+        })
         .collect();
     ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some(label),
@@ -103,7 +105,21 @@ pub(crate) struct Dispatch {
 }
 
 impl Dispatch {
+    /// Binds whole `buffers` to bindings 0, 1, 2, ...
     pub fn new(ctx: &Context, label: &str, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> Self {
+        let numbered: Vec<_> =
+            buffers.iter().enumerate().map(|(i, b)| (i as u32, b.as_entire_buffer_binding())).collect();
+        Self::with_bindings(ctx, label, pipeline, &numbered)
+    }
+
+    /// Binds each buffer (or range) to the binding it names: a kernel that leaves some of its
+    /// module's bindings unused, or binds part of a buffer.
+    pub fn with_bindings(
+        ctx: &Context,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        buffers: &[(u32, wgpu::BufferBinding<'_>)],
+    ) -> Self {
         Self { pipeline: pipeline.clone(), bind_group: bind_group(ctx, label, pipeline, buffers) }
     }
 
@@ -172,7 +188,18 @@ pub enum Activation {
     GeluTanh,
 }
 
-/// `gate = act(gate) * up` in place over `n_tokens` rows of `width` floats (shaders/glu.wgsl).
+impl Activation {
+    /// `act` in shaders/activation.wgsl.
+    pub(crate) fn code(self) -> u32 {
+        match self {
+            Activation::Silu => 0,
+            Activation::GeluTanh => 1,
+        }
+    }
+}
+
+/// `out[t] = act(gate[t]) * up[t]` over `n_tokens` tokens, each token's gate and up projections
+/// side by side in one row of `2 * width` floats (shaders/glu.wgsl).
 pub struct Glu {
     pipeline: wgpu::ComputePipeline,
 }
@@ -186,27 +213,24 @@ pub struct BoundGlu {
 
 impl Glu {
     pub fn new(ctx: &Context) -> Self {
-        Self { pipeline: pipeline(ctx, "glu", include_str!("../../../shaders/glu.wgsl"), "main") }
+        let source = [include_str!("../../../shaders/activation.wgsl"), include_str!("../../../shaders/glu.wgsl")];
+        Self { pipeline: pipeline(ctx, "glu", &source.concat(), "main") }
     }
 
-    /// `gate` (overwritten with the result) and `up` hold `[n_tokens][width]` floats.
+    /// `gate_up` holds `[n_tokens][gate: width][up: width]` floats and `out` `[n_tokens][width]`.
     pub fn bind(
         &self,
         ctx: &Context,
         step: &Step,
-        gate: &wgpu::Buffer,
-        up: &wgpu::Buffer,
+        gate_up: &wgpu::Buffer,
+        out: &wgpu::Buffer,
         width: u32,
         activation: Activation,
     ) -> Result<BoundGlu, GpuError> {
-        check_storage(ctx, "glu gate", gate, f32_bytes(width))?;
-        check_storage(ctx, "glu up", up, f32_bytes(width))?;
-        let act = match activation {
-            Activation::Silu => 0,
-            Activation::GeluTanh => 1,
-        };
-        let params = uniform(ctx, "glu.params", &WidthParams { width, extra: act, _pad: [0; 2] });
-        let dispatch = Dispatch::new(ctx, "glu", &self.pipeline, &[gate, up, &params, step.buffer()]);
+        check_storage(ctx, "glu gate and up", gate_up, 2 * f32_bytes(width))?;
+        check_storage(ctx, "glu out", out, f32_bytes(width))?;
+        let params = uniform(ctx, "glu.params", &WidthParams { width, extra: activation.code(), _pad: [0; 2] });
+        let dispatch = Dispatch::new(ctx, "glu", &self.pipeline, &[gate_up, out, &params, step.buffer()]);
         Ok(BoundGlu { dispatch, width })
     }
 }
@@ -265,33 +289,42 @@ impl BoundSoftcap {
 struct RmsNormParams {
     n: u32,
     eps: f32,
-    _pad: [u32; 2],
+    add: u32,
+    _pad: u32,
 }
 
-/// `y = x / sqrt(mean(x^2) + eps) * w` per row of `n` floats, over `n_tokens` rows
-/// (shaders/rms_norm.wgsl).
+/// `y = x / sqrt(mean(x^2) + eps) * w` per row of `n` floats, over `n_tokens` rows, optionally
+/// after `x += residual` (shaders/rms_norm.wgsl): a residual add and the norm after it in one
+/// dispatch.
 pub struct RmsNorm {
     pipeline: wgpu::ComputePipeline,
+    no_residual: wgpu::Buffer,
 }
 
 /// An [`RmsNorm`] bound to its buffers.
 #[derive(Clone, Debug)]
 pub struct BoundRmsNorm {
     dispatch: Dispatch,
+    adds: bool,
 }
 
 impl RmsNorm {
     pub fn new(ctx: &Context) -> Self {
-        Self { pipeline: pipeline(ctx, "rms_norm", include_str!("../../../shaders/rms_norm.wgsl"), "main") }
+        Self {
+            pipeline: pipeline(ctx, "rms_norm", include_str!("../../../shaders/rms_norm.wgsl"), "main"),
+            no_residual: placeholder(ctx, "rms_norm.no_residual"),
+        }
     }
 
-    /// `x` and `y` (distinct buffers) hold `[n_tokens][n]` floats; `weight` holds `n` floats.
+    /// `x` (updated in place when there is a residual), `residual` and `y` hold `[n_tokens][n]`
+    /// floats, `y` apart from the others; `weight` holds `n` floats.
     #[allow(clippy::too_many_arguments)] // each is one binding or one model constant
     pub fn bind(
         &self,
         ctx: &Context,
         step: &Step,
         x: &wgpu::Buffer,
+        residual: Option<&wgpu::Buffer>,
         weight: &wgpu::Buffer,
         y: &wgpu::Buffer,
         n: u32,
@@ -300,106 +333,25 @@ impl RmsNorm {
         check_storage(ctx, "rms_norm x", x, f32_bytes(n))?;
         check_storage(ctx, "rms_norm weight", weight, f32_bytes(n))?;
         check_storage(ctx, "rms_norm y", y, f32_bytes(n))?;
-        let params = uniform(ctx, "rms_norm.params", &RmsNormParams { n, eps, _pad: [0; 2] });
-        let dispatch = Dispatch::new(ctx, "rms_norm", &self.pipeline, &[x, weight, y, &params, step.buffer()]);
-        Ok(BoundRmsNorm { dispatch })
+        if let Some(r) = residual {
+            check_storage(ctx, "rms_norm residual", r, f32_bytes(n))?;
+        }
+        let add = u32::from(residual.is_some());
+        let params = uniform(ctx, "rms_norm.params", &RmsNormParams { n, eps, add, _pad: 0 });
+        let r = residual.unwrap_or(&self.no_residual);
+        let dispatch = Dispatch::new(ctx, "rms_norm", &self.pipeline, &[x, r, weight, y, &params, step.buffer()]);
+        Ok(BoundRmsNorm { dispatch, adds: residual.is_some() })
     }
 }
 
 impl BoundRmsNorm {
+    /// Whether it adds a residual first.
+    pub fn adds_residual(&self) -> bool {
+        self.adds
+    }
+
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         self.dispatch.record(pass, grid(n_tokens));
-    }
-}
-
-pub use crate::model::RopeLayout;
-
-/// A model's RoPE settings (GGUF `*.rope.*` keys).
-#[derive(Clone, Copy, Debug)]
-pub struct RopeConfig<'a> {
-    pub n_heads: u32,
-    pub head_dim: u32,
-    /// Rotated dimensions (`rope.dimension_count`), usually `head_dim`.
-    pub n_rot: u32,
-    pub layout: RopeLayout,
-    pub freq_base: f32,
-    /// Linear position scaling (1 / `rope.scaling.factor`); 1 for none.
-    pub freq_scale: f32,
-    /// `rope_freqs.weight` (Llama 3.x): `n_rot / 2` floats dividing each pair's frequency.
-    pub freq_factors: Option<&'a wgpu::Buffer>,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct RopeParams {
-    n_heads: u32,
-    head_dim: u32,
-    n_rot: u32,
-    neox: u32,
-    theta_scale: f32,
-    freq_scale: f32,
-    has_factors: u32,
-    _pad: u32,
-}
-
-/// Rotary position embedding in place on `[n_tokens][n_heads][head_dim]`, token t at position
-/// `pos0 + t` from the step buffer (shaders/rope.wgsl).
-pub struct Rope {
-    pipeline: wgpu::ComputePipeline,
-    no_factors: wgpu::Buffer,
-}
-
-/// A [`Rope`] bound to its buffer.
-#[derive(Clone, Debug)]
-pub struct BoundRope {
-    dispatch: Dispatch,
-    pairs_per_token: u32,
-}
-
-impl Rope {
-    pub fn new(ctx: &Context) -> Self {
-        Self {
-            pipeline: pipeline(ctx, "rope", include_str!("../../../shaders/rope.wgsl"), "main"),
-            no_factors: placeholder(ctx, "rope.no_factors"),
-        }
-    }
-
-    pub fn bind(
-        &self,
-        ctx: &Context,
-        step: &Step,
-        x: &wgpu::Buffer,
-        config: &RopeConfig<'_>,
-    ) -> Result<BoundRope, GpuError> {
-        let &RopeConfig { n_heads, head_dim, n_rot, layout, freq_base, freq_scale, freq_factors } = config;
-        if n_rot == 0 || !n_rot.is_multiple_of(2) || n_rot > head_dim {
-            return Err(GpuError::Shape(format!("RoPE over {n_rot} of {head_dim} dimensions")));
-        }
-        check_storage(ctx, "rope x", x, f32_bytes(n_heads * head_dim))?;
-        if let Some(f) = freq_factors {
-            check_storage(ctx, "rope frequency factors", f, f32_bytes(n_rot / 2))?;
-        }
-        let params = RopeParams {
-            n_heads,
-            head_dim,
-            n_rot,
-            neox: u32::from(layout == RopeLayout::NeoX),
-            // ggml: powf(freq_base, -2.0f / n_dims)
-            theta_scale: freq_base.powf(-2.0 / n_rot as f32),
-            freq_scale,
-            has_factors: u32::from(freq_factors.is_some()),
-            _pad: 0,
-        };
-        let params = uniform(ctx, "rope.params", &params);
-        let factors = freq_factors.unwrap_or(&self.no_factors);
-        let dispatch = Dispatch::new(ctx, "rope", &self.pipeline, &[x, factors, &params, step.buffer()]);
-        Ok(BoundRope { dispatch, pairs_per_token: n_heads * (n_rot / 2) })
-    }
-}
-
-impl BoundRope {
-    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
-        self.dispatch.record(pass, elementwise_grid(n_tokens.saturating_mul(self.pairs_per_token)));
     }
 }
 

@@ -1,28 +1,70 @@
-//! Weight times activations: [`Matvec`] for one token (decode), [`Matmul`] for many (prefill).
+//! Weight times activations: [`Matvec`] for one token (decode), [`Matmul`] for many (prefill), and
+//! [`MatvecGlu`], the feed-forward block's gate and up projections with their activation.
 //! One pipeline per weight type, each built from that type's `shaders/weights_*.wgsl` library and
 //! the kernel; a split weight records one dispatch per chunk, each writing its own rows of y.
 
 use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, placeholder, uniform};
 use super::weight::{SUPPORTED_TYPES, format};
-use super::{Context, GpuError, Step, Weight};
+use super::{Activation, Context, GpuError, Step, Weight};
 use crate::quant::Type;
 
 /// `ROWS` in shaders/matvec.wgsl.
 const MATVEC_ROWS_PER_GROUP: u32 = 8;
+/// `WG * R` in shaders/matvec_rows.wgsl.
+const MATVEC_ROWS_ROWS_PER_GROUP: u32 = 64;
 const MATMUL_TILE: u32 = 64;
+/// The uniform binding through which the CPU-adapter kernels read x (`array<vec4<f32>, 4096>`).
+pub(crate) const X_WINDOW_BYTES: u64 = 64 << 10;
 
-/// Source of a kernel for weight type `ty`: its format library, then the kernel files.
-fn source(ty: Type, kernel: &[&str], subgroups: bool) -> String {
+/// Source of a kernel for weight type `ty`: the `before` libraries, its format library, then the
+/// kernel files.
+fn source(ty: Type, before: &[&str], kernel: &[&str], subgroups: bool) -> String {
     let mut s = String::new();
     // Browsers require the directive; naga (native) rejects it and needs none.
     if subgroups && cfg!(target_arch = "wasm32") {
         s.push_str("enable subgroups;\n");
     }
+    s.push_str(&before.concat());
     s.push_str(format(ty).map(|(lib, _)| lib).unwrap_or_default());
-    for part in kernel {
-        s.push_str(part);
-    }
+    s.push_str(&kernel.concat());
     s
+}
+
+/// A pipeline per supported weight type.
+fn pipelines(
+    ctx: &Context,
+    label: &str,
+    entry: &str,
+    source: impl Fn(Type) -> String,
+) -> Vec<(Type, wgpu::ComputePipeline)> {
+    SUPPORTED_TYPES.iter().map(|&ty| (ty, pipeline(ctx, &format!("{label}.{ty}"), &source(ty), entry))).collect()
+}
+
+/// Where a projection's rows land in its output buffer: row r of token t at
+/// `t * stride + offset + r` (a part of a wider row, such as q in a stacked QKV row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputRows {
+    pub offset: u32,
+    pub stride: u32,
+}
+
+impl OutputRows {
+    /// The rows fill the output rows: offset 0, stride `weight.rows()`.
+    pub fn whole(weight: &Weight) -> Self {
+        Self { offset: 0, stride: weight.rows() }
+    }
+
+    fn check(&self, weight: &Weight) -> Result<(), GpuError> {
+        if self.offset.checked_add(weight.rows()).is_none_or(|end| end > self.stride) {
+            return Err(GpuError::Shape(format!(
+                "{} rows at offset {} of output rows {} floats long",
+                weight.rows(),
+                self.offset,
+                self.stride
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn pipeline_for(pipelines: &[(Type, wgpu::ComputePipeline)], ty: Type) -> Result<&wgpu::ComputePipeline, GpuError> {
@@ -41,38 +83,103 @@ struct MatvecParams {
     row_words: u32,
     first_row: u32,
     has_bias: u32,
-    _pad: [u32; 3],
+    out_offset: u32,
+    act: u32,
+    _pad: u32,
 }
 
-/// `y = W x (+ bias)` for one token (shaders/matvec.wgsl, and matvec_subgroup.wgsl when the
-/// context uses subgroups).
+const MATVEC_COMMON: &str = include_str!("../../../shaders/matvec_common.wgsl");
+const MATVEC: &str = include_str!("../../../shaders/matvec.wgsl");
+const MATVEC_ROWS: &str = include_str!("../../../shaders/matvec_rows.wgsl");
+
+/// The reduction library matvec.wgsl's kernels end with.
+fn reduction(ctx: &Context) -> &'static str {
+    if ctx.uses_subgroups() {
+        include_str!("../../../shaders/matvec_subgroup.wgsl")
+    } else {
+        include_str!("../../../shaders/matvec_tree.wgsl")
+    }
+}
+
+/// A matrix-vector kernel's pipelines: the GPU layout (matvec.wgsl), and on CPU adapters the
+/// row-per-invocation layout (matvec_rows.wgsl) as well.
+struct MatvecPipelines {
+    gpu: Vec<(Type, wgpu::ComputePipeline)>,
+    cpu: Option<Vec<(Type, wgpu::ComputePipeline)>>,
+    /// Output rows per workgroup of each layout.
+    gpu_rows: u32,
+    cpu_rows: u32,
+}
+
+/// The pipeline a binding uses, how it binds x, and the output rows per workgroup.
+struct Chosen<'a> {
+    pipeline: &'a wgpu::ComputePipeline,
+    x: wgpu::BufferBinding<'a>,
+    rows_per_group: u32,
+    cpu: bool,
+}
+
+impl MatvecPipelines {
+    /// `before`: libraries ahead of the format library; `gpu_extra` and `cpu_extra`: files after
+    /// matvec.wgsl and matvec_rows.wgsl.
+    fn new(ctx: &Context, label: &str, entry: &str, before: &[&str], extra: [&str; 2], rows: [u32; 2]) -> Self {
+        let subgroups = ctx.uses_subgroups();
+        let gpu_kernel = [MATVEC_COMMON, MATVEC, extra[0], reduction(ctx)];
+        let cpu_kernel = [MATVEC_COMMON, MATVEC_ROWS, extra[1]];
+        Self {
+            gpu: pipelines(ctx, label, entry, |ty| source(ty, before, &gpu_kernel, subgroups)),
+            cpu: ctx
+                .uses_cpu_kernels()
+                .then(|| pipelines(ctx, &format!("{label}.cpu"), entry, |ty| source(ty, before, &cpu_kernel, false))),
+            gpu_rows: rows[0],
+            cpu_rows: rows[1],
+        }
+    }
+
+    /// The CPU layout when the context has it and x can be bound as its 64 KiB uniform window
+    /// (a buffer with UNIFORM usage, at least 64 KiB, and at most 16,384 columns); else the GPU
+    /// layout.
+    fn choose<'a>(&'a self, ty: Type, x: &'a wgpu::Buffer, cols: u32) -> Result<Chosen<'a>, GpuError> {
+        let window = x.usage().contains(wgpu::BufferUsages::UNIFORM)
+            && x.size() >= X_WINDOW_BYTES
+            && f32_bytes(cols) <= X_WINDOW_BYTES;
+        if let (Some(cpu), true) = (&self.cpu, window) {
+            let x = wgpu::BufferBinding { buffer: x, offset: 0, size: wgpu::BufferSize::new(X_WINDOW_BYTES) };
+            return Ok(Chosen { pipeline: pipeline_for(cpu, ty)?, x, rows_per_group: self.cpu_rows, cpu: true });
+        }
+        let x = x.as_entire_buffer_binding();
+        Ok(Chosen { pipeline: pipeline_for(&self.gpu, ty)?, x, rows_per_group: self.gpu_rows, cpu: false })
+    }
+}
+
+/// `y = W x (+ bias)` for one token (shaders/matvec.wgsl, reducing with matvec_subgroup.wgsl when
+/// the context uses subgroups, else matvec_tree.wgsl; shaders/matvec_rows.wgsl on CPU adapters).
 pub struct Matvec {
-    pipelines: Vec<(Type, wgpu::ComputePipeline)>,
+    pipelines: MatvecPipelines,
     no_bias: wgpu::Buffer,
 }
 
 /// A [`Matvec`] bound to a weight and its input and output buffers.
 #[derive(Clone, Debug)]
 pub struct BoundMatvec {
+    ty: Type,
+    cpu: bool,
     dispatches: Vec<(Dispatch, (u32, u32))>,
 }
 
 impl Matvec {
     pub fn new(ctx: &Context) -> Self {
-        let subgroups = ctx.uses_subgroups();
-        let mut kernel = vec![include_str!("../../../shaders/matvec.wgsl")];
-        if subgroups {
-            kernel.push(include_str!("../../../shaders/matvec_subgroup.wgsl"));
+        let rows = [MATVEC_ROWS_PER_GROUP, MATVEC_ROWS_ROWS_PER_GROUP];
+        Self {
+            pipelines: MatvecPipelines::new(ctx, "matvec", "main", &[], ["", ""], rows),
+            no_bias: placeholder(ctx, "matvec.no_bias"),
         }
-        let entry = if subgroups { "main_subgroup" } else { "main" };
-        let pipelines = SUPPORTED_TYPES
-            .iter()
-            .map(|&ty| (ty, pipeline(ctx, &format!("matvec.{ty}"), &source(ty, &kernel, subgroups), entry)))
-            .collect();
-        Self { pipelines, no_bias: placeholder(ctx, "matvec.no_bias") }
     }
 
-    /// `x` holds `weight.cols()` floats, `y` (and `bias`) `weight.rows()`.
+    /// `x` holds `weight.cols()` floats and `bias` `weight.rows()`; `y` holds the rows (`out`
+    /// places them inside a wider row; `None`: `y` holds just them). On a CPU adapter, an `x` of at
+    /// least 64 KiB made with UNIFORM usage (as `storage_zeroed` and `storage_f32` make them) gets
+    /// the CPU kernel.
     pub fn bind(
         &self,
         ctx: &Context,
@@ -80,10 +187,13 @@ impl Matvec {
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         bias: Option<&wgpu::Buffer>,
+        out: Option<OutputRows>,
     ) -> Result<BoundMatvec, GpuError> {
-        let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
+        let chosen = self.pipelines.choose(weight.ty(), x, weight.cols())?;
+        let out = out.unwrap_or(OutputRows::whole(weight));
+        out.check(weight)?;
         check_storage(ctx, "matvec x", x, f32_bytes(weight.cols()))?;
-        check_storage(ctx, "matvec y", y, f32_bytes(weight.rows()))?;
+        check_storage(ctx, "matvec y", y, f32_bytes(out.stride))?;
         if let Some(b) = bias {
             check_storage(ctx, "matvec bias", b, f32_bytes(weight.rows()))?;
         }
@@ -97,19 +207,33 @@ impl Matvec {
                     row_words: weight.row_words(),
                     first_row: chunk.first_row,
                     has_bias: u32::from(bias.is_some()),
-                    _pad: [0; 3],
+                    out_offset: out.offset,
+                    act: 0,
+                    _pad: 0,
                 };
                 let params = uniform(ctx, "matvec.params", &params);
                 let bias = bias.unwrap_or(&self.no_bias);
-                let dispatch = Dispatch::new(ctx, "matvec", pipeline, &[&chunk.buffer, x, y, bias, &params]);
-                (dispatch, grid(chunk.rows.div_ceil(MATVEC_ROWS_PER_GROUP)))
+                let buffers = [&chunk.buffer, y, bias, &params].map(wgpu::Buffer::as_entire_buffer_binding);
+                let [weights, y, bias, params] = buffers;
+                let bindings = [(0, weights), (1, chosen.x.clone()), (2, y), (3, bias), (4, params)];
+                let dispatch = Dispatch::with_bindings(ctx, "matvec", chosen.pipeline, &bindings);
+                (dispatch, grid(chunk.rows.div_ceil(chosen.rows_per_group)))
             })
             .collect();
-        Ok(BoundMatvec { dispatches })
+        Ok(BoundMatvec { ty: weight.ty(), cpu: chosen.cpu, dispatches })
     }
 }
 
 impl BoundMatvec {
+    pub fn weight_type(&self) -> Type {
+        self.ty
+    }
+
+    /// Whether it runs the CPU-adapter kernel (shaders/matvec_rows.wgsl).
+    pub fn uses_cpu_kernel(&self) -> bool {
+        self.cpu
+    }
+
     /// One dispatch per weight buffer.
     pub fn dispatch_count(&self) -> usize {
         self.dispatches.len()
@@ -122,6 +246,95 @@ impl BoundMatvec {
     }
 }
 
+/// `y[r] = act(dot(W[r], x)) * dot(W[rows + r], x)` for one token, with W the stacked
+/// `[gate; up]` weight of the feed-forward block in one buffer (shaders/matvec_glu.wgsl, or
+/// matvec_rows_glu.wgsl on CPU adapters): both projections and the activation in one dispatch.
+pub struct MatvecGlu {
+    pipelines: MatvecPipelines,
+}
+
+/// A [`MatvecGlu`] bound to its stacked weight, input and output.
+#[derive(Clone, Debug)]
+pub struct BoundMatvecGlu {
+    ty: Type,
+    cpu: bool,
+    dispatch: Dispatch,
+    groups: (u32, u32),
+}
+
+impl MatvecGlu {
+    pub fn new(ctx: &Context) -> Self {
+        let before = [include_str!("../../../shaders/activation.wgsl")];
+        let extra =
+            [include_str!("../../../shaders/matvec_glu.wgsl"), include_str!("../../../shaders/matvec_rows_glu.wgsl")];
+        // Each workgroup pairs half its rows' gate with their up.
+        let rows = [MATVEC_ROWS_PER_GROUP / 2, MATVEC_ROWS_ROWS_PER_GROUP / 2];
+        Self { pipelines: MatvecPipelines::new(ctx, "matvec_glu", "main_glu", &before, extra, rows) }
+    }
+
+    /// `gate_up` stacks the gate's rows over the up projection's (an even number of rows, in one
+    /// buffer); `x` holds `gate_up.cols()` floats and `y` half its rows. `x` picks the kernel as in
+    /// [`Matvec::bind`].
+    pub fn bind(
+        &self,
+        ctx: &Context,
+        gate_up: &Weight,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        activation: Activation,
+    ) -> Result<BoundMatvecGlu, GpuError> {
+        let chosen = self.pipelines.choose(gate_up.ty(), x, gate_up.cols())?;
+        let [chunk] = gate_up.chunks() else {
+            return Err(GpuError::Unsupported(format!(
+                "a fused gate and up projection split over {} buffers",
+                gate_up.chunk_count()
+            )));
+        };
+        if !gate_up.rows().is_multiple_of(2) {
+            return Err(GpuError::Shape(format!("{} rows cannot stack two equal projections", gate_up.rows())));
+        }
+        let rows = gate_up.rows() / 2;
+        check_storage(ctx, "matvec_glu x", x, f32_bytes(gate_up.cols()))?;
+        check_storage(ctx, "matvec_glu y", y, f32_bytes(rows))?;
+        let params = MatvecParams {
+            rows,
+            units: gate_up.units(),
+            row_words: gate_up.row_words(),
+            first_row: 0,
+            has_bias: 0,
+            out_offset: 0,
+            act: activation.code(),
+            _pad: 0,
+        };
+        let params = uniform(ctx, "matvec_glu.params", &params);
+        // Binding 3 (bias) is matvec_common.wgsl's and unused here.
+        let buffers = [
+            (0, chunk.buffer.as_entire_buffer_binding()),
+            (1, chosen.x),
+            (2, y.as_entire_buffer_binding()),
+            (4, params.as_entire_buffer_binding()),
+        ];
+        let dispatch = Dispatch::with_bindings(ctx, "matvec_glu", chosen.pipeline, &buffers);
+        let groups = grid(rows.div_ceil(chosen.rows_per_group));
+        Ok(BoundMatvecGlu { ty: gate_up.ty(), cpu: chosen.cpu, dispatch, groups })
+    }
+}
+
+impl BoundMatvecGlu {
+    pub fn weight_type(&self) -> Type {
+        self.ty
+    }
+
+    /// Whether it runs the CPU-adapter kernel (shaders/matvec_rows_glu.wgsl).
+    pub fn uses_cpu_kernel(&self) -> bool {
+        self.cpu
+    }
+
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.dispatch.record(pass, self.groups);
+    }
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MatmulParams {
@@ -129,9 +342,10 @@ struct MatmulParams {
     units: u32,
     row_words: u32,
     first_row: u32,
-    total_rows: u32,
+    stride: u32,
     has_bias: u32,
-    _pad: [u32; 2],
+    out_offset: u32,
+    _pad: u32,
 }
 
 /// `Y[t] = W X[t] (+ bias)` for `n_tokens` tokens (shaders/matmul.wgsl): prompt prefill, reading
@@ -144,21 +358,21 @@ pub struct Matmul {
 /// A [`Matmul`] bound to a weight and its input and output buffers.
 #[derive(Clone, Debug)]
 pub struct BoundMatmul {
+    ty: Type,
     dispatches: Vec<(Dispatch, u32)>,
 }
 
 impl Matmul {
     pub fn new(ctx: &Context) -> Self {
         let kernel = [include_str!("../../../shaders/matmul.wgsl")];
-        let pipelines = SUPPORTED_TYPES
-            .iter()
-            .map(|&ty| (ty, pipeline(ctx, &format!("matmul.{ty}"), &source(ty, &kernel, false), "main")))
-            .collect();
+        let pipelines = pipelines(ctx, "matmul", "main", |ty| source(ty, &[], &kernel, false));
         Self { pipelines, no_bias: placeholder(ctx, "matmul.no_bias") }
     }
 
-    /// `x` holds `[n_tokens][weight.cols()]` floats and `y` `[n_tokens][weight.rows()]` for the
-    /// largest `n_tokens` you will encode; `bias` holds `weight.rows()` floats.
+    /// `x` holds `[n_tokens][weight.cols()]` floats and `y` each token's rows (`out` places them
+    /// inside wider rows; `None`: `[n_tokens][weight.rows()]`), for the largest `n_tokens` you
+    /// will encode; `bias` holds `weight.rows()` floats.
+    #[allow(clippy::too_many_arguments)] // each is one binding or the output layout
     pub fn bind(
         &self,
         ctx: &Context,
@@ -167,10 +381,13 @@ impl Matmul {
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         bias: Option<&wgpu::Buffer>,
+        out: Option<OutputRows>,
     ) -> Result<BoundMatmul, GpuError> {
         let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
+        let out = out.unwrap_or(OutputRows::whole(weight));
+        out.check(weight)?;
         check_storage(ctx, "matmul x", x, f32_bytes(weight.cols()))?;
-        check_storage(ctx, "matmul y", y, f32_bytes(weight.rows()))?;
+        check_storage(ctx, "matmul y", y, f32_bytes(out.stride))?;
         if let Some(b) = bias {
             check_storage(ctx, "matmul bias", b, f32_bytes(weight.rows()))?;
         }
@@ -185,20 +402,30 @@ impl Matmul {
                 units: weight.units(),
                 row_words: weight.row_words(),
                 first_row: chunk.first_row,
-                total_rows: weight.rows(),
+                stride: out.stride,
                 has_bias: u32::from(bias.is_some()),
-                _pad: [0; 2],
+                out_offset: out.offset,
+                _pad: 0,
             };
             let params = uniform(ctx, "matmul.params", &params);
             let bias = bias.unwrap_or(&self.no_bias);
             let buffers = [&chunk.buffer, x, y, bias, &params, step.buffer()];
             dispatches.push((Dispatch::new(ctx, "matmul", pipeline, &buffers), row_tiles));
         }
-        Ok(BoundMatmul { dispatches })
+        Ok(BoundMatmul { ty: weight.ty(), dispatches })
     }
 }
 
 impl BoundMatmul {
+    pub fn weight_type(&self) -> Type {
+        self.ty
+    }
+
+    /// One dispatch per weight buffer.
+    pub fn dispatch_count(&self) -> usize {
+        self.dispatches.len()
+    }
+
     /// `n_tokens` must be at most 64 * 65,535.
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         let token_tiles = n_tokens.div_ceil(MATMUL_TILE).clamp(1, 65_535);

@@ -12,7 +12,8 @@
 //! rows into several buffers; matvec, matmul and embedding record one dispatch per buffer.
 //! Activations are f32; a layer's KV cache ([`KvCache`]) is f32 `[n_ctx][n_kv_heads][head_dim]`.
 //!
-//! One decoded token, sketched (bind everything once, before the first token):
+//! One decoded token, sketched (bind everything once, before the first token; `GpuModel` records
+//! it through `record::Recorder`):
 //!
 //! ```ignore
 //! step.write(ctx, pos, 1);
@@ -20,18 +21,17 @@
 //! {
 //!     let mut pass = encoder.begin_compute_pass(&Default::default());
 //!     embed.encode(&mut pass, 1);
+//!     first_norm.encode(&mut pass, 1);
 //!     for layer in &layers {
-//!         layer.attn_norm.encode(&mut pass, 1);
-//!         layer.q.encode(&mut pass); // BoundMatvec; Matmul for prefill
-//!         layer.k.encode(&mut pass);
-//!         layer.v.encode(&mut pass);
-//!         layer.rope_q.encode(&mut pass, 1);
-//!         layer.rope_k.encode(&mut pass, 1);
-//!         layer.kv_write.encode(&mut pass, 1);
+//!         layer.qkv.encode(&mut pass); // one matvec over the stacked [q; k; v] weight
+//!         layer.rope_kv.encode(&mut pass, 1); // RoPE on q and k, k and v into the cache
 //!         layer.attention.encode(&mut pass, 1);
-//!         // ... output projection, residual add, FFN norm, gate/up, glu, down, residual add
+//!         layer.o.encode(&mut pass);
+//!         layer.attn_add_norm.encode(&mut pass, 1); // residual add + the FFN norm
+//!         layer.gate_up_glu.encode(&mut pass); // MatvecGlu over the stacked [gate; up] weight
+//!         layer.down.encode(&mut pass);
+//!         layer.ffn_add_norm.encode(&mut pass, 1); // residual add + the next layer's norm
 //!     }
-//!     output_norm.encode(&mut pass, 1);
 //!     logits.encode(&mut pass);
 //!     argmax.encode(&mut pass);
 //! }
@@ -51,6 +51,8 @@ mod embedding;
 mod kernels;
 mod matvec;
 mod model;
+mod profile;
+mod record;
 mod score;
 mod self_test;
 mod step;
@@ -58,15 +60,18 @@ mod top_k;
 mod weight;
 
 pub use adapter::{AdapterSummary, Context, GpuError};
-pub use attention::{Attention, AttentionConfig, BoundAttention, BoundKvWrite, KvCache, KvWrite, MAX_HEAD_DIM};
+pub use attention::{
+    Attention, AttentionConfig, BoundAttention, BoundRopeKv, KvCache, MAX_HEAD_DIM, RopeConfig, RopeKv, RopeLayout,
+};
 pub use buffers::{read_f32, read_u32, storage_f32, storage_u32, storage_zeroed};
 pub use embedding::{BoundEmbedding, Embedding};
 pub use kernels::{
-    Activation, BoundGlu, BoundResidualAdd, BoundRmsNorm, BoundRope, BoundSoftcap, Glu, ResidualAdd, RmsNorm, Rope,
-    RopeConfig, RopeLayout, Softcap,
+    Activation, BoundGlu, BoundResidualAdd, BoundRmsNorm, BoundSoftcap, Glu, ResidualAdd, RmsNorm, Softcap,
 };
-pub use matvec::{BoundMatmul, BoundMatvec, Matmul, Matvec};
+pub use matvec::{BoundMatmul, BoundMatvec, BoundMatvecGlu, Matmul, Matvec, MatvecGlu, OutputRows};
 pub use model::{GpuLoader, GpuModel, GpuTensor, MAX_BATCH, Output, Want, load_chunks};
+pub use profile::{KindTime, Profile, Timing};
+pub use record::KernelKind;
 pub use score::ScoreError;
 pub use self_test::{SelfTestReport, self_test};
 pub use step::Step;

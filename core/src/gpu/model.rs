@@ -6,11 +6,15 @@
 //! (position, token count), records the layers, and reads back either the chosen token (4 bytes,
 //! on-GPU argmax) or the last position's logits.
 
+use super::profile::{Profile, TimestampRecorder, Timing};
 use super::{
-    Activation, AdapterSummary, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundKvWrite,
-    BoundMatmul, BoundMatvec, BoundResidualAdd, BoundRmsNorm, BoundRope, BoundSoftcap, BoundTopK, Context, Embedding,
-    Glu, GpuError, KvCache, KvWrite, Matmul, Matvec, ResidualAdd, RmsNorm, Rope, RopeConfig, Softcap, Step, TopK,
-    Weight, WeightUpload, buffers::map_read, storage_f32, storage_zeroed,
+    Activation, AdapterSummary, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundMatmul,
+    BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv, BoundSoftcap, BoundTopK, Context, Embedding, Glu, GpuError,
+    KvCache, Matmul, Matvec, MatvecGlu, OutputRows, RmsNorm, RopeConfig, RopeKv, Softcap, Step, TopK, Weight,
+    WeightUpload,
+    buffers::map_read,
+    record::{Counter, Kernel, KernelKind, PassRecorder, Recorder},
+    storage_f32, storage_zeroed,
 };
 use crate::gguf::{self, Piece};
 use crate::model::{Arch, Config, LoadError, Weights};
@@ -20,9 +24,18 @@ use std::sync::Arc;
 /// Prompt tokens processed per command buffer; longer prompts go in several.
 pub const MAX_BATCH: u32 = 64;
 
-/// A tensor on the GPU: a matrix in the kernels' layout, or a small f32 vector (norms, biases).
+const X_WINDOW_FLOATS: usize = (super::matvec::X_WINDOW_BYTES / 4) as usize;
+
+/// A tensor on the GPU: a matrix in the kernels' layout, rows of a matrix stacked with others of
+/// the same type (q, k and v; gate and up), or a small f32 vector (norms, biases).
 pub enum GpuTensor {
     Matrix(Weight),
+    /// Rows `first_row .. first_row + rows` of `weight`, which holds the whole stack.
+    Stacked {
+        weight: Weight,
+        first_row: u32,
+        rows: u32,
+    },
     Vector(wgpu::Buffer),
 }
 
@@ -30,16 +43,31 @@ impl GpuTensor {
     fn matrix(&self, name: &str) -> Result<&Weight, GpuError> {
         match self {
             GpuTensor::Matrix(w) => Ok(w),
-            GpuTensor::Vector(_) => Err(GpuError::Shape(format!("{name} should be a matrix"))),
+            _ => Err(GpuError::Shape(format!("{name} should be a matrix"))),
         }
     }
 
     fn vector(&self, name: &str) -> Result<&wgpu::Buffer, GpuError> {
         match self {
             GpuTensor::Vector(v) => Ok(v),
-            GpuTensor::Matrix(_) => Err(GpuError::Shape(format!("{name} should be a vector"))),
+            _ => Err(GpuError::Shape(format!("{name} should be a vector"))),
         }
     }
+}
+
+/// The weight that `parts` were stacked into at load, when they were (in this order, covering it).
+fn stack<'a>(parts: &[&'a GpuTensor]) -> Option<&'a Weight> {
+    let Some(GpuTensor::Stacked { weight, .. }) = parts.first() else { return None };
+    let mut next = 0;
+    for part in parts {
+        match part {
+            GpuTensor::Stacked { weight: w, first_row, rows } if *first_row == next && w.same_buffers(weight) => {
+                next += rows;
+            }
+            _ => return None,
+        }
+    }
+    (next == weight.rows()).then_some(weight)
 }
 
 /// Streams a GGUF file's tensors to the GPU as their bytes arrive, in file order and in pieces of
@@ -55,8 +83,21 @@ pub struct GpuLoader<'a> {
 enum Slot<'a> {
     Unused,
     Matrix(WeightUpload<'a>),
+    Part { upload: WeightUpload<'a>, first_row: u32, rows: u32 },
     Vector { ty: quant::Type, len: usize, bytes: Vec<u8> },
     Done(GpuTensor),
+}
+
+/// `[cols, rows]` of a 2-D tensor with more than one row.
+fn matrix_dims(info: &gguf::TensorInfo) -> Result<Option<(u32, u32)>, LoadError> {
+    let [cols, rows] = info.dims() else { return Ok(None) };
+    if *rows <= 1 {
+        return Ok(None);
+    }
+    match (u32::try_from(*cols), u32::try_from(*rows)) {
+        (Ok(cols), Ok(rows)) => Ok(Some((cols, rows))),
+        _ => Err(LoadError::Tensor { name: info.name().to_owned(), reason: "too large".into() }),
+    }
 }
 
 impl<'a> GpuLoader<'a> {
@@ -68,18 +109,37 @@ impl<'a> GpuLoader<'a> {
         };
         let plan = Weights::load(&config, file, index)?;
         let mut slots: Vec<Slot<'a>> = file.tensors().iter().map(|_| Slot::Unused).collect();
+        // Projections that read the same input are stacked into one weight when their types
+        // match, so one dispatch computes them all.
+        let stacks = plan.layers.iter().flat_map(|l| [vec![l.wq, l.wk, l.wv], vec![l.ffn_gate, l.ffn_up]]);
+        for group in stacks {
+            let infos: Vec<&gguf::TensorInfo> = group.iter().map(|&i| &file.tensors()[i]).collect();
+            let dims = infos.iter().map(|info| matrix_dims(info)).collect::<Result<Option<Vec<_>>, _>>()?;
+            let Some(dims) = dims else { continue };
+            if infos.iter().any(|i| i.ty() != infos[0].ty()) || dims.iter().any(|d| d.0 != dims[0].0) {
+                continue;
+            }
+            let label = infos.iter().map(|i| i.name()).collect::<Vec<_>>().join("+");
+            let parts: Vec<u32> = dims.iter().map(|d| d.1).collect();
+            let gpu = |e: GpuError| LoadError::Tensor { name: label.clone(), reason: e.to_string() };
+            let uploads = Weight::upload_stacked(ctx, &label, infos[0].ty(), &parts, dims[0].0).map_err(gpu)?;
+            let mut first_row = 0;
+            for ((&i, upload), rows) in group.iter().zip(uploads).zip(parts) {
+                slots[i] = Slot::Part { upload, first_row, rows };
+                first_row += rows;
+            }
+        }
         for &i in plan.tensors() {
+            if !matches!(slots[i], Slot::Unused) {
+                continue;
+            }
             let info = &file.tensors()[i];
             let gpu = |e: GpuError| LoadError::Tensor { name: info.name().to_owned(), reason: e.to_string() };
-            slots[i] = match info.dims() {
-                [cols, rows] if *rows > 1 => {
-                    let (rows, cols) = (u32::try_from(*rows), u32::try_from(*cols));
-                    let (Ok(rows), Ok(cols)) = (rows, cols) else {
-                        return Err(LoadError::Tensor { name: info.name().to_owned(), reason: "too large".into() });
-                    };
+            slots[i] = match matrix_dims(info)? {
+                Some((cols, rows)) => {
                     Slot::Matrix(Weight::upload(ctx, info.name(), info.ty(), rows, cols).map_err(gpu)?)
                 }
-                _ => Slot::Vector {
+                None => Slot::Vector {
                     ty: info.ty(),
                     len: info.n_elements() as usize,
                     bytes: Vec::with_capacity(info.n_bytes() as usize),
@@ -91,16 +151,17 @@ impl<'a> GpuLoader<'a> {
 
     /// Bytes of one tensor, as the stream reader routes them (in order within each tensor).
     pub fn push(&mut self, piece: &Piece<'_>) -> Result<(), LoadError> {
-        match self.slots.get_mut(piece.tensor) {
-            Some(Slot::Matrix(upload)) => upload
-                .push(piece.bytes)
-                .map_err(|e| LoadError::Tensor { name: format!("#{}", piece.tensor), reason: e.to_string() }),
+        let upload = match self.slots.get_mut(piece.tensor) {
+            Some(Slot::Matrix(upload) | Slot::Part { upload, .. }) => upload,
             Some(Slot::Vector { bytes, .. }) => {
                 bytes.extend_from_slice(piece.bytes);
-                Ok(())
+                return Ok(());
             }
-            _ => Ok(()),
-        }
+            _ => return Ok(()),
+        };
+        upload
+            .push(piece.bytes)
+            .map_err(|e| LoadError::Tensor { name: format!("#{}", piece.tensor), reason: e.to_string() })
     }
 
     /// Finishes the uploads and builds the model with a KV cache of `n_ctx` positions.
@@ -109,6 +170,10 @@ impl<'a> GpuLoader<'a> {
         for slot in &mut self.slots {
             *slot = match std::mem::replace(slot, Slot::Unused) {
                 Slot::Matrix(upload) => Slot::Done(GpuTensor::Matrix(upload.finish().map_err(|e| gpu("weight", e))?)),
+                Slot::Part { upload, first_row, rows } => {
+                    let weight = upload.finish().map_err(|e| gpu("weight", e))?;
+                    Slot::Done(GpuTensor::Stacked { weight, first_row, rows })
+                }
                 Slot::Vector { ty, len, bytes } => {
                     let mut values = vec![0.0; len];
                     quant::dequantize(ty, &bytes, &mut values)
@@ -148,6 +213,7 @@ pub struct GpuModel {
     /// Kept alive for the bind groups, which reference their buffers.
     _weights: Weights<GpuTensor>,
     _caches: Vec<KvCache>,
+    _stacked_biases: Vec<wgpu::Buffer>,
     buffers: Buffers,
     step: Step,
     plan: Plan,
@@ -159,16 +225,19 @@ pub struct GpuModel {
 /// Activations for up to [`MAX_BATCH`] tokens, each `[tokens][width]` f32.
 struct Buffers {
     ids: wgpu::Buffer,
+    /// The residual stream.
     x: wgpu::Buffer,
+    /// The normed residual stream, input of the projections.
     h: wgpu::Buffer,
-    q: wgpu::Buffer,
-    k: wgpu::Buffer,
-    v: wgpu::Buffer,
+    /// `[q | k | v]` per token.
+    qkv: wgpu::Buffer,
     att: wgpu::Buffer,
     o: wgpu::Buffer,
     o_normed: wgpu::Buffer,
-    gate: wgpu::Buffer,
-    up: wgpu::Buffer,
+    /// `[gate | up]` per token (prefill).
+    gate_up: wgpu::Buffer,
+    /// The gated activation, input of ffn_down.
+    act: wgpu::Buffer,
     last: wgpu::Buffer,
     logits: wgpu::Buffer,
     logits_staging: wgpu::Buffer,
@@ -177,32 +246,32 @@ struct Buffers {
 /// Every kernel of the forward pass, bound to its buffers.
 struct Plan {
     embed: BoundEmbedding,
+    /// The first layer's attention norm; every later norm is fused with the residual add before it.
+    first_norm: BoundRmsNorm,
     layers: Vec<LayerPlan>,
-    output_norm: BoundRmsNorm,
     output: BoundMatvec,
     final_softcap: Option<BoundSoftcap>,
     argmax: BoundTopK,
 }
 
 struct LayerPlan {
-    attn_norm: BoundRmsNorm,
-    q: Projection,
-    k: Projection,
-    v: Projection,
-    rope_q: BoundRope,
-    rope_k: BoundRope,
-    kv_write: BoundKvWrite,
+    /// One projection over the stacked q, k and v weights, or one each when their types differ.
+    qkv: Vec<Projection>,
+    rope_kv: BoundRopeKv,
     attention: BoundAttention,
     o: Projection,
     attn_post_norm: Option<BoundRmsNorm>,
-    attn_add: BoundResidualAdd,
-    ffn_norm: BoundRmsNorm,
-    gate: Projection,
-    up: Projection,
+    /// Residual add, then the FFN norm.
+    attn_add_norm: BoundRmsNorm,
+    /// Into `gate_up`: the stacked gate and up weights, or one projection each.
+    gate_up: Vec<Projection>,
     glu: BoundGlu,
+    /// Gate, up and activation in one dispatch (decode), when gate and up share one buffer.
+    gate_up_glu: Option<BoundMatvecGlu>,
     down: Projection,
     ffn_post_norm: Option<BoundRmsNorm>,
-    ffn_add: BoundResidualAdd,
+    /// Residual add, then the next layer's attention norm (the output norm after the last).
+    ffn_add_norm: BoundRmsNorm,
 }
 
 /// A weight bound twice: matrix-vector for one token, matrix-matrix for a batch.
@@ -211,8 +280,16 @@ struct Projection {
     many: BoundMatmul,
 }
 
-impl Projection {
-    fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
+impl Kernel for Projection {
+    fn kind(&self, n_tokens: u32) -> KernelKind {
+        if n_tokens == 1 { self.one.kind(n_tokens) } else { self.many.kind(n_tokens) }
+    }
+
+    fn dispatches(&self, n_tokens: u32) -> usize {
+        if n_tokens == 1 { self.one.dispatch_count() } else { self.many.dispatch_count() }
+    }
+
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         if n_tokens == 1 { self.one.encode(pass) } else { self.many.encode(pass, n_tokens) }
     }
 }
@@ -221,12 +298,32 @@ impl Projection {
 struct Kernels {
     matvec: Matvec,
     matmul: Matmul,
+    matvec_glu: MatvecGlu,
     rms_norm: RmsNorm,
-    rope: Rope,
-    kv_write: KvWrite,
+    rope_kv: RopeKv,
     attention: Attention,
-    add: ResidualAdd,
     glu: Glu,
+}
+
+/// One bias over the stacked q, k and v rows (zeros for the parts without one), or `None` when no
+/// part has a bias.
+fn stacked_bias(ctx: &Context, parts: [(&Option<GpuTensor>, u32); 3]) -> Result<Option<wgpu::Buffer>, GpuError> {
+    if parts.iter().all(|(bias, _)| bias.is_none()) {
+        return Ok(None);
+    }
+    let rows: u32 = parts.iter().map(|(_, rows)| rows).sum();
+    let stacked = storage_zeroed(ctx, "attn_qkv.bias", rows as usize);
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    let mut offset = 0;
+    for (bias, rows) in parts {
+        if let Some(bias) = bias {
+            let bytes = u64::from(rows) * 4;
+            encoder.copy_buffer_to_buffer(bias.vector("attention bias")?, 0, &stacked, offset, bytes);
+        }
+        offset += u64::from(rows) * 4;
+    }
+    ctx.queue.submit([encoder.finish()]);
+    Ok(Some(stacked))
 }
 
 impl GpuModel {
@@ -237,10 +334,17 @@ impl GpuModel {
         let dims = |n: usize| -> Result<u32, GpuError> {
             u32::try_from(n).map_err(|_| GpuError::Shape(format!("{n} does not fit in 32 bits")))
         };
-        let (d, q_dim, kv_dim, v_dim, ff, vocab) =
-            (dims(c.n_embd)?, dims(c.q_dim())?, dims(c.kv_dim())?, dims(c.v_dim())?, dims(c.n_ff)?, dims(c.n_vocab)?);
-        let att_dim = dims(c.n_head * c.head_dim_v)?;
-        let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats);
+        if c.head_dim_v != c.head_dim {
+            return Err(GpuError::Unsupported(format!(
+                "values of {} dimensions next to keys of {}",
+                c.head_dim_v, c.head_dim
+            )));
+        }
+        let (d, q_dim, kv_dim, ff, vocab) =
+            (dims(c.n_embd)?, dims(c.q_dim())?, dims(c.kv_dim())?, dims(c.n_ff)?, dims(c.n_vocab)?);
+        let qkv_rows = q_dim + 2 * kv_dim;
+        // At least 64 KiB each, so every matrix-vector input can be the CPU kernels' uniform window.
+        let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats.max(X_WINDOW_FLOATS));
         let logits_staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("logits.staging"),
             size: u64::from(vocab) * 4,
@@ -251,14 +355,12 @@ impl GpuModel {
             ids: zeroed("ids", b),
             x: zeroed("x", b * c.n_embd),
             h: zeroed("h", b * c.n_embd),
-            q: zeroed("q", b * c.q_dim()),
-            k: zeroed("k", b * c.kv_dim()),
-            v: zeroed("v", b * c.v_dim()),
-            att: zeroed("att", b * att_dim as usize),
+            qkv: zeroed("qkv", b * qkv_rows as usize),
+            att: zeroed("att", b * c.q_dim()),
             o: zeroed("o", b * c.n_embd),
             o_normed: zeroed("o_normed", b * c.n_embd),
-            gate: zeroed("gate", b * c.n_ff),
-            up: zeroed("up", b * c.n_ff),
+            gate_up: zeroed("gate_up", b * 2 * c.n_ff),
+            act: zeroed("act", b * c.n_ff),
             last: zeroed("last", c.n_embd),
             logits: zeroed("logits", c.n_vocab),
             logits_staging,
@@ -270,39 +372,66 @@ impl GpuModel {
         let k = Kernels {
             matvec: Matvec::new(&ctx),
             matmul: Matmul::new(&ctx),
+            matvec_glu: MatvecGlu::new(&ctx),
             rms_norm: RmsNorm::new(&ctx),
-            rope: Rope::new(&ctx),
-            kv_write: KvWrite::new(&ctx),
+            rope_kv: RopeKv::new(&ctx),
             attention: Attention::new(&ctx),
-            add: ResidualAdd::new(&ctx),
             glu: Glu::new(&ctx),
         };
         let bf = &buffers;
-        let project = |w: &GpuTensor, name: &str, x: &wgpu::Buffer, y: &wgpu::Buffer, bias: Option<&GpuTensor>| {
-            let w = w.matrix(name)?;
-            let bias = bias.map(|t| t.vector(name)).transpose()?;
+        let project = |w: &Weight, x: &wgpu::Buffer, y: &wgpu::Buffer, bias: Option<&wgpu::Buffer>, out| {
             Ok::<_, GpuError>(Projection {
-                one: k.matvec.bind(&ctx, w, x, y, bias)?,
-                many: k.matmul.bind(&ctx, &step, w, x, y, bias)?,
+                one: k.matvec.bind(&ctx, w, x, y, bias, Some(out))?,
+                many: k.matmul.bind(&ctx, &step, w, x, y, bias, Some(out))?,
             })
         };
-        let norm = |w: &GpuTensor, x: &wgpu::Buffer, y: &wgpu::Buffer| {
-            k.rms_norm.bind(&ctx, &step, x, w.vector("norm")?, y, d, c.rms_eps)
+        let whole = |w: &GpuTensor, name: &str, x: &wgpu::Buffer, y: &wgpu::Buffer| {
+            let w = w.matrix(name)?;
+            project(w, x, y, None, OutputRows::whole(w))
         };
-        let freq_factors = weights.rope_freqs.as_ref().map(|t| t.vector("rope_freqs")).transpose()?;
-        let rope = |x: &wgpu::Buffer, n_heads: usize| {
-            let config = RopeConfig {
-                n_heads: dims(n_heads)?,
-                head_dim: dims(c.head_dim)?,
-                n_rot: dims(c.rope.n_rot)?,
-                layout: c.rope.layout,
-                freq_base: c.rope.freq_base,
-                freq_scale: 1.0,
-                freq_factors,
-            };
-            k.rope.bind(&ctx, &step, x, &config)
+        // Each of `parts` (with its bias) into its place in `y`'s rows of `stride` floats; one
+        // projection when they were stacked at load.
+        let stacked_bias_buffers = std::cell::RefCell::new(Vec::new());
+        let projections = |parts: &[(&GpuTensor, &Option<GpuTensor>, u32)], name: &str, y: &wgpu::Buffer| {
+            let stride = parts.iter().map(|p| p.2).sum();
+            let tensors: Vec<&GpuTensor> = parts.iter().map(|p| p.0).collect();
+            if let Some(weight) = stack(&tensors) {
+                let bias = match parts {
+                    [q, k, v] => stacked_bias(&ctx, [(q.1, q.2), (k.1, k.2), (v.1, v.2)])?,
+                    _ => None,
+                };
+                let projection = project(weight, &bf.h, y, bias.as_ref(), OutputRows::whole(weight))?;
+                stacked_bias_buffers.borrow_mut().extend(bias);
+                return Ok(vec![projection]);
+            }
+            let mut offset = 0;
+            let mut out = Vec::new();
+            for &(tensor, bias, rows) in parts {
+                let bias = bias.as_ref().map(|t| t.vector(name)).transpose()?;
+                out.push(project(tensor.matrix(name)?, &bf.h, y, bias, OutputRows { offset, stride })?);
+                offset += rows;
+            }
+            Ok::<_, GpuError>(out)
+        };
+        let norm = |w: &GpuTensor, x: &wgpu::Buffer, y: &wgpu::Buffer| {
+            k.rms_norm.bind(&ctx, &step, x, None, w.vector("norm")?, y, d, c.rms_eps)
+        };
+        // The residual stream x += `out`, then h = its norm.
+        let add_norm = |out: &wgpu::Buffer, w: &GpuTensor| {
+            k.rms_norm.bind(&ctx, &step, &bf.x, Some(out), w.vector("norm")?, &bf.h, d, c.rms_eps)
+        };
+        let rope = RopeConfig {
+            n_heads: dims(c.n_head)?,
+            n_rot: dims(c.rope.n_rot)?,
+            layout: c.rope.layout,
+            freq_base: c.rope.freq_base,
+            freq_scale: 1.0,
+            freq_factors: weights.rope_freqs.as_ref().map(|t| t.vector("rope_freqs")).transpose()?,
         };
         let activation = if c.arch == Arch::Gemma2 { Activation::GeluTanh } else { Activation::Silu };
+        let Some(first) = weights.layers.first() else {
+            return Err(GpuError::Shape("a model without layers".into()));
+        };
         let mut layers = Vec::with_capacity(c.n_layer);
         for (i, (w, cache)) in weights.layers.iter().zip(&caches).enumerate() {
             let post = |t: &Option<GpuTensor>| t.as_ref().map(|t| norm(t, &bf.o, &bf.o_normed)).transpose();
@@ -312,27 +441,36 @@ impl GpuModel {
             let attn_out = if attn_post_norm.is_some() { &bf.o_normed } else { &bf.o };
             let ffn_out = if ffn_post_norm.is_some() { &bf.o_normed } else { &bf.o };
             let window = c.sliding_window.filter(|_| c.is_sliding(i)).map(dims).transpose()?;
-            let attention =
-                AttentionConfig { n_heads: dims(c.n_head)?, scale: c.attn_scale, softcap: c.attn_softcap, window };
+            let attention = AttentionConfig {
+                n_heads: dims(c.n_head)?,
+                scale: c.attn_scale,
+                softcap: c.attn_softcap,
+                window,
+                q_stride: Some(qkv_rows),
+            };
+            let next_norm = weights.layers.get(i + 1).map_or(&weights.output_norm, |next| &next.attn_norm);
+            let qkv = [(&w.wq, &w.bq, q_dim), (&w.wk, &w.bk, kv_dim), (&w.wv, &w.bv, kv_dim)];
+            let no_bias = None;
+            let gate_up = [(&w.ffn_gate, &no_bias, ff), (&w.ffn_up, &no_bias, ff)];
+            let gate_up_glu = match stack(&[&w.ffn_gate, &w.ffn_up]) {
+                Some(weight) if weight.chunk_count() == 1 => {
+                    Some(k.matvec_glu.bind(&ctx, weight, &bf.h, &bf.act, activation)?)
+                }
+                _ => None,
+            };
             layers.push(LayerPlan {
-                attn_norm: norm(&w.attn_norm, &bf.x, &bf.h)?,
-                q: project(&w.wq, "attn_q", &bf.h, &bf.q, w.bq.as_ref())?,
-                k: project(&w.wk, "attn_k", &bf.h, &bf.k, w.bk.as_ref())?,
-                v: project(&w.wv, "attn_v", &bf.h, &bf.v, w.bv.as_ref())?,
-                rope_q: rope(&bf.q, c.n_head)?,
-                rope_k: rope(&bf.k, c.n_head_kv)?,
-                kv_write: k.kv_write.bind(&ctx, &step, &bf.k, &bf.v, cache)?,
-                attention: k.attention.bind(&ctx, &step, &bf.q, cache, &bf.att, &attention)?,
-                o: project(&w.wo, "attn_output", &bf.att, &bf.o, None)?,
+                qkv: projections(&qkv, "attn_qkv", &bf.qkv)?,
+                rope_kv: k.rope_kv.bind(&ctx, &step, &bf.qkv, cache, &rope)?,
+                attention: k.attention.bind(&ctx, &step, &bf.qkv, cache, &bf.att, &attention)?,
+                o: whole(&w.wo, "attn_output", &bf.att, &bf.o)?,
                 attn_post_norm,
-                attn_add: k.add.bind(&ctx, &step, &bf.x, attn_out, d)?,
-                ffn_norm: norm(&w.ffn_norm, &bf.x, &bf.h)?,
-                gate: project(&w.ffn_gate, "ffn_gate", &bf.h, &bf.gate, None)?,
-                up: project(&w.ffn_up, "ffn_up", &bf.h, &bf.up, None)?,
-                glu: k.glu.bind(&ctx, &step, &bf.gate, &bf.up, ff, activation)?,
-                down: project(&w.ffn_down, "ffn_down", &bf.gate, &bf.o, None)?,
+                attn_add_norm: add_norm(attn_out, &w.ffn_norm)?,
+                gate_up: projections(&gate_up, "ffn_gate_up", &bf.gate_up)?,
+                glu: k.glu.bind(&ctx, &step, &bf.gate_up, &bf.act, ff, activation)?,
+                gate_up_glu,
+                down: whole(&w.ffn_down, "ffn_down", &bf.act, &bf.o)?,
                 ffn_post_norm,
-                ffn_add: k.add.bind(&ctx, &step, &bf.x, ffn_out, d)?,
+                ffn_add_norm: add_norm(ffn_out, next_norm)?,
             });
         }
         let embd_scale = c.embd_scale.unwrap_or(1.0);
@@ -340,17 +478,32 @@ impl GpuModel {
         let output = weights.output.as_ref().unwrap_or(&weights.token_embd).matrix("output")?;
         let plan = Plan {
             embed: Embedding::new(&ctx).bind(&ctx, &step, embedding, &bf.ids, &bf.x, embd_scale)?,
+            first_norm: norm(&first.attn_norm, &bf.x, &bf.h)?,
             layers,
-            output_norm: norm(&weights.output_norm, &bf.x, &bf.h)?,
-            output: k.matvec.bind(&ctx, output, &bf.last, &bf.logits, None)?,
+            output: k.matvec.bind(&ctx, output, &bf.last, &bf.logits, None, None)?,
             final_softcap: c
                 .final_softcap
                 .map(|cap| Softcap::new(&ctx).bind(&ctx, &bf.logits, vocab, cap))
                 .transpose()?,
             argmax: TopK::new(&ctx).bind(&ctx, &bf.logits, vocab, 1)?,
         };
-        let _ = (q_dim, kv_dim, v_dim);
-        Ok(GpuModel { config, ctx, _weights: weights, _caches: caches, buffers, step, plan, n_ctx, len: 0 })
+        let stacked_biases = stacked_bias_buffers.into_inner();
+        Ok(GpuModel {
+            config,
+            ctx,
+            _weights: weights,
+            _caches: caches,
+            _stacked_biases: stacked_biases,
+            buffers,
+            step,
+            plan,
+            n_ctx,
+            len: 0,
+        })
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.ctx
     }
 
     pub fn adapter_name(&self) -> &str {
@@ -364,22 +517,9 @@ impl GpuModel {
 
     /// Kernel dispatches recorded for one decoded token (the dispatch overhead a small model pays).
     pub fn dispatches_per_token(&self) -> usize {
-        let p = &self.plan;
-        let per_layer: usize = p
-            .layers
-            .iter()
-            .map(|l| {
-                let projections = [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down];
-                let norms = 2 + usize::from(l.attn_post_norm.is_some()) + usize::from(l.ffn_post_norm.is_some());
-                projections.iter().map(|p| p.one.dispatch_count()).sum::<usize>() + norms + 7
-            })
-            .sum();
-        p.embed.dispatch_count()
-            + per_layer
-            + 1
-            + p.output.dispatch_count()
-            + usize::from(p.final_softcap.is_some())
-            + 2
+        let mut counter = Counter::default();
+        self.record(&mut counter, 1, Some(Want::Argmax));
+        counter.dispatches
     }
 
     /// Positions in the KV cache.
@@ -403,31 +543,24 @@ impl GpuModel {
     /// Runs `tokens` at the next positions and reads back what `want` asks for about the last one.
     pub async fn forward(&mut self, tokens: &[u32], want: Want) -> Result<Output, GpuError> {
         self.ctx.check_alive()?;
-        if tokens.is_empty() {
-            return Err(GpuError::Shape("no tokens to run".into()));
-        }
-        if let Some(&t) = tokens.iter().find(|&&t| t as usize >= self.config.n_vocab) {
-            return Err(GpuError::Shape(format!("token {t} is outside the vocabulary of {}", self.config.n_vocab)));
-        }
-        if self.len as usize + tokens.len() > self.n_ctx as usize {
-            return Err(GpuError::Shape(format!("the context is full ({} tokens)", self.n_ctx)));
-        }
+        self.check_tokens(tokens)?;
         // WebGPU reports invalid work asynchronously and otherwise computes zeros: catch it here.
         let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let batches: Vec<&[u32]> = tokens.chunks(MAX_BATCH as usize).collect();
         for (i, batch) in batches.iter().enumerate() {
             let last = i + 1 == batches.len();
-            self.submit(batch, last.then_some(want));
+            self.start(batch);
+            let mut recorder = PassRecorder::new(&self.ctx.device);
+            self.record(&mut recorder, batch.len() as u32, last.then_some(want));
+            self.ctx.queue.submit([recorder.finish()]);
+            self.len += batch.len() as u32;
         }
         if let Some(error) = scope.pop().await {
             self.ctx.check_alive()?;
             return Err(GpuError::Rejected(error.to_string()));
         }
         match want {
-            Want::Argmax => {
-                let ranked = self.plan.argmax.read(&self.ctx).await?;
-                ranked.indices.first().copied().map(Output::Token).ok_or_else(|| GpuError::Readback("no argmax".into()))
-            }
+            Want::Argmax => Ok(Output::Token(self.read_argmax().await?)),
             Want::Logits => {
                 let bytes = map_read(&self.ctx, &self.buffers.logits_staging).await?;
                 Ok(Output::Logits(
@@ -437,68 +570,117 @@ impl GpuModel {
         }
     }
 
-    /// Records one batch as one command buffer: the layers over all its tokens, then (for the last
-    /// batch) the output head on its last token and the read-back copy.
-    fn submit(&mut self, tokens: &[u32], want: Option<Want>) {
+    /// Runs up to [`MAX_BATCH`] tokens at the next positions like `forward(tokens, Want::Argmax)`,
+    /// timing each kernel (see [`Profile`]).
+    pub async fn profile(&mut self, tokens: &[u32], timing: Timing) -> Result<Profile, GpuError> {
+        self.check_tokens(tokens)?;
+        if tokens.len() > MAX_BATCH as usize {
+            return Err(GpuError::Shape(format!(
+                "profiling {} tokens in one call (at most {MAX_BATCH})",
+                tokens.len()
+            )));
+        }
+        if timing == Timing::Timestamps && !self.ctx.summary.timestamps {
+            return Err(GpuError::Unsupported("timestamp queries on this adapter".into()));
+        }
         let n = tokens.len() as u32;
-        let (b, p) = (&self.buffers, &self.plan);
-        self.ctx.queue.write_buffer(&b.ids, 0, bytemuck::cast_slice(tokens));
-        self.step.write(&self.ctx, self.len, n);
-        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            p.embed.encode(&mut pass, n);
-            for l in &p.layers {
-                l.attn_norm.encode(&mut pass, n);
-                l.q.encode(&mut pass, n);
-                l.k.encode(&mut pass, n);
-                l.v.encode(&mut pass, n);
-                l.rope_q.encode(&mut pass, n);
-                l.rope_k.encode(&mut pass, n);
-                l.kv_write.encode(&mut pass, n);
-                l.attention.encode(&mut pass, n);
-                l.o.encode(&mut pass, n);
-                if let Some(norm) = &l.attn_post_norm {
-                    norm.encode(&mut pass, n);
-                }
-                l.attn_add.encode(&mut pass, n);
-
-                l.ffn_norm.encode(&mut pass, n);
-                l.gate.encode(&mut pass, n);
-                l.up.encode(&mut pass, n);
-                l.glu.encode(&mut pass, n);
-                l.down.encode(&mut pass, n);
-                if let Some(norm) = &l.ffn_post_norm {
-                    norm.encode(&mut pass, n);
-                }
-                l.ffn_add.encode(&mut pass, n);
+        let want = Some(Want::Argmax);
+        let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.start(tokens);
+        let times = match timing {
+            Timing::Timestamps => {
+                let mut counter = Counter::default();
+                self.record(&mut counter, n, want);
+                let mut recorder = TimestampRecorder::new(&self.ctx, counter.kernels)?;
+                self.record(&mut recorder, n, want);
+                recorder.finish().await
             }
-            if want.is_some() {
-                p.output_norm.encode(&mut pass, n);
+            #[cfg(not(target_arch = "wasm32"))]
+            Timing::WallTime => super::profile::wall_times(&self.ctx, |recorder| self.record(recorder, n, want)),
+            #[cfg(target_arch = "wasm32")]
+            Timing::WallTime => {
+                Err(GpuError::Unsupported("wall-time profiling in the browser (it cannot wait for the GPU)".into()))
             }
-        }
-        if let Some(want) = want {
-            let row = self.config.n_embd as u64 * 4;
-            encoder.copy_buffer_to_buffer(&b.h, u64::from(n - 1) * row, &b.last, 0, row);
-            {
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                p.output.encode(&mut pass);
-                if let Some(cap) = &p.final_softcap {
-                    cap.encode(&mut pass);
-                }
-                if want == Want::Argmax {
-                    p.argmax.encode(&mut pass);
-                }
-            }
-            match want {
-                Want::Argmax => p.argmax.copy_result(&mut encoder),
-                Want::Logits => {
-                    encoder.copy_buffer_to_buffer(&b.logits, 0, &b.logits_staging, 0, b.logits_staging.size())
-                }
-            }
-        }
-        self.ctx.queue.submit([encoder.finish()]);
+        };
         self.len += n;
+        if let Some(error) = scope.pop().await {
+            return Err(GpuError::Rejected(error.to_string()));
+        }
+        Ok(Profile::new(timing, n, times?, self.read_argmax().await?))
+    }
+
+    fn check_tokens(&self, tokens: &[u32]) -> Result<(), GpuError> {
+        if tokens.is_empty() {
+            return Err(GpuError::Shape("no tokens to run".into()));
+        }
+        if let Some(&t) = tokens.iter().find(|&&t| t as usize >= self.config.n_vocab) {
+            return Err(GpuError::Shape(format!("token {t} is outside the vocabulary of {}", self.config.n_vocab)));
+        }
+        if self.len as usize + tokens.len() > self.n_ctx as usize {
+            return Err(GpuError::Shape(format!("the context is full ({} tokens)", self.n_ctx)));
+        }
+        Ok(())
+    }
+
+    async fn read_argmax(&self) -> Result<u32, GpuError> {
+        let ranked = self.plan.argmax.read(&self.ctx).await?;
+        ranked.indices.first().copied().ok_or_else(|| GpuError::Readback("no argmax".into()))
+    }
+
+    /// Writes a batch's token ids and the step uniform, before its commands are submitted.
+    fn start(&self, tokens: &[u32]) {
+        self.ctx.queue.write_buffer(&self.buffers.ids, 0, bytemuck::cast_slice(tokens));
+        self.step.write(&self.ctx, self.len, tokens.len() as u32);
+    }
+
+    /// Records one batch of `n` tokens: the layers over all its tokens, then (when something is
+    /// wanted, for the last batch) the output head on its last token and the read-back copy.
+    fn record(&self, r: &mut impl Recorder, n: u32, want: Option<Want>) {
+        let (b, p) = (&self.buffers, &self.plan);
+        r.kernel(&p.embed, n);
+        r.kernel(&p.first_norm, n);
+        for l in &p.layers {
+            for projection in &l.qkv {
+                r.kernel(projection, n);
+            }
+            r.kernel(&l.rope_kv, n);
+            r.kernel(&l.attention, n);
+            r.kernel(&l.o, n);
+            if let Some(norm) = &l.attn_post_norm {
+                r.kernel(norm, n);
+            }
+            r.kernel(&l.attn_add_norm, n);
+            match &l.gate_up_glu {
+                Some(fused) if n == 1 => r.kernel(fused, n),
+                _ => {
+                    for projection in &l.gate_up {
+                        r.kernel(projection, n);
+                    }
+                    r.kernel(&l.glu, n);
+                }
+            }
+            r.kernel(&l.down, n);
+            if let Some(norm) = &l.ffn_post_norm {
+                r.kernel(norm, n);
+            }
+            r.kernel(&l.ffn_add_norm, n);
+        }
+        let Some(want) = want else { return };
+        let row = self.config.n_embd as u64 * 4;
+        r.copy(|e| e.copy_buffer_to_buffer(&b.h, u64::from(n - 1) * row, &b.last, 0, row));
+        r.kernel(&p.output, 1);
+        if let Some(cap) = &p.final_softcap {
+            r.kernel(cap, 1);
+        }
+        match want {
+            Want::Argmax => {
+                r.kernel(&p.argmax, 1);
+                r.copy(|e| p.argmax.copy_result(e));
+            }
+            Want::Logits => {
+                r.copy(|e| e.copy_buffer_to_buffer(&b.logits, 0, &b.logits_staging, 0, b.logits_staging.size()))
+            }
+        }
     }
 }
 

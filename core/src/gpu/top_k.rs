@@ -94,6 +94,11 @@ impl TopK {
 }
 
 impl BoundTopK {
+    /// The partial pass and the merge.
+    pub fn dispatch_count(&self) -> usize {
+        2
+    }
+
     /// Records both passes; the ranking lands in [`BoundTopK::result`].
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
         self.partial.record(pass, (self.n_partials, 1));

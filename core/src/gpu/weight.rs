@@ -113,12 +113,28 @@ impl Weight {
         rows: u32,
         cols: u32,
     ) -> Result<WeightUpload<'a>, GpuError> {
+        let mut uploads = Weight::upload_stacked(ctx, label, ty, &[rows], cols)?;
+        Ok(uploads.remove(0))
+    }
+
+    /// Allocates one weight holding tensors of `parts` rows each (same type and columns) stacked
+    /// in order, so one dispatch can read them all (q, k and v; gate and up), and returns an
+    /// upload for each part: part i fills the rows after those of parts 0..i.
+    pub fn upload_stacked<'a>(
+        ctx: &'a Context,
+        label: &str,
+        ty: Type,
+        parts: &[u32],
+        cols: u32,
+    ) -> Result<Vec<WeightUpload<'a>>, GpuError> {
         let Some((_, multiple)) = format(ty) else {
             return Err(GpuError::Unsupported(format!(
                 "{ty} weights ({label}); supported: F32, F16, Q8_0, Q4_0, Q4_K, Q6_K"
             )));
         };
-        if rows == 0 || cols == 0 || !cols.is_multiple_of(multiple) {
+        let rows = parts.iter().try_fold(0u32, |sum, &n| sum.checked_add(n));
+        let rows = rows.ok_or_else(|| GpuError::Shape(format!("{label}: more than 2^32 rows")))?;
+        if parts.contains(&0) || cols == 0 || !cols.is_multiple_of(multiple) {
             return Err(GpuError::Shape(format!(
                 "{label}: a {ty} weight needs a non-zero number of rows and a multiple of {multiple} columns, \
                  not {rows} x {cols}"
@@ -146,16 +162,26 @@ impl Weight {
         }
         let weight = Weight { ty, rows, cols, row_words, rows_per_chunk, chunks };
         let raw_row_bytes = (u64::from(cols) / ty.block_size() as u64 * ty.block_bytes() as u64) as usize;
-        Ok(WeightUpload {
-            ctx,
-            label: label.to_string(),
-            weight,
-            raw_row_bytes,
-            partial: Vec::with_capacity(raw_row_bytes),
-            staged: Vec::new(),
-            staged_first_row: 0,
-            rows_done: 0,
-        })
+        let mut first_row = 0;
+        Ok(parts
+            .iter()
+            .map(|&n| {
+                let upload = WeightUpload {
+                    ctx,
+                    label: label.to_string(),
+                    weight: weight.clone(),
+                    raw_row_bytes,
+                    partial: Vec::with_capacity(raw_row_bytes),
+                    staged: Vec::new(),
+                    first_row,
+                    end_row: first_row + n,
+                    staged_first_row: first_row,
+                    next_row: first_row,
+                };
+                first_row += n;
+                upload
+            })
+            .collect())
     }
 
     pub fn ty(&self) -> Type {
@@ -184,6 +210,11 @@ impl Weight {
         &self.chunks
     }
 
+    /// Whether both name the same GPU buffers (two parts of one stacked weight).
+    pub fn same_buffers(&self, other: &Weight) -> bool {
+        self.chunks.first().map(|c| &c.buffer) == other.chunks.first().map(|c| &c.buffer)
+    }
+
     /// u32 words per row in the GPU layout.
     pub(crate) fn row_words(&self) -> u32 {
         self.row_words
@@ -195,7 +226,8 @@ impl Weight {
     }
 }
 
-/// A weight being streamed to the GPU: push its GGUF bytes in order, then [`WeightUpload::finish`].
+/// A weight (or one part of a stacked weight) being streamed to the GPU: push its GGUF bytes in
+/// order, then [`WeightUpload::finish`].
 pub struct WeightUpload<'a> {
     ctx: &'a Context,
     label: String,
@@ -205,20 +237,23 @@ pub struct WeightUpload<'a> {
     partial: Vec<u8>,
     /// Repacked rows from `staged_first_row` on, not yet written.
     staged: Vec<u8>,
+    /// This upload fills rows `first_row .. end_row` of the weight; `next_row` is the next to come.
+    first_row: u32,
+    end_row: u32,
     staged_first_row: u32,
-    rows_done: u32,
+    next_row: u32,
 }
 
 impl WeightUpload<'_> {
     /// The next bytes of the tensor, in GGUF order; any length.
     pub fn push(&mut self, mut bytes: &[u8]) -> Result<(), GpuError> {
         let row = self.raw_row_bytes;
-        let left = u64::from(self.weight.rows - self.rows_done) * row as u64 - self.partial.len() as u64;
+        let left = u64::from(self.end_row - self.next_row) * row as u64 - self.partial.len() as u64;
         if bytes.len() as u64 > left {
             return Err(GpuError::Shape(format!(
                 "{}: more bytes than {} x {} {} takes ({} too many)",
                 self.label,
-                self.weight.rows,
+                self.end_row - self.first_row,
                 self.weight.cols,
                 self.weight.ty,
                 bytes.len() as u64 - left
@@ -246,8 +281,8 @@ impl WeightUpload<'_> {
 
     fn add_row(&mut self, raw: &[u8]) {
         repack_row(self.weight.ty, raw, &mut self.staged);
-        self.rows_done += 1;
-        let chunk_end = self.rows_done.is_multiple_of(self.weight.rows_per_chunk) || self.rows_done == self.weight.rows;
+        self.next_row += 1;
+        let chunk_end = self.next_row.is_multiple_of(self.weight.rows_per_chunk) || self.next_row == self.end_row;
         if chunk_end || self.staged.len() >= STAGE_BYTES {
             self.flush(chunk_end);
         }
@@ -263,18 +298,19 @@ impl WeightUpload<'_> {
         let offset = u64::from(self.staged_first_row - chunk.first_row) * u64::from(self.weight.row_words) * 4;
         self.ctx.queue.write_buffer(&chunk.buffer, offset, &self.staged);
         self.staged.clear();
-        self.staged_first_row = self.rows_done;
+        self.staged_first_row = self.next_row;
         if chunk_end {
             // Lets wgpu copy and free its staging memory now rather than at the next real submit.
             self.ctx.queue.submit([]);
         }
     }
 
-    /// Checks that the whole tensor arrived and returns it.
+    /// Checks that the whole tensor arrived and returns the weight it went into (for a part of a
+    /// stacked weight, the whole stack).
     pub fn finish(self) -> Result<Weight, GpuError> {
-        if self.rows_done != self.weight.rows {
-            let expected = u64::from(self.weight.rows) * self.raw_row_bytes as u64;
-            let got = u64::from(self.rows_done) * self.raw_row_bytes as u64 + self.partial.len() as u64;
+        if self.next_row != self.end_row {
+            let expected = u64::from(self.end_row - self.first_row) * self.raw_row_bytes as u64;
+            let got = u64::from(self.next_row - self.first_row) * self.raw_row_bytes as u64 + self.partial.len() as u64;
             return Err(GpuError::Shape(format!("{}: got {got} of the {expected} bytes", self.label)));
         }
         Ok(self.weight)

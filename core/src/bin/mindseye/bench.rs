@@ -28,6 +28,9 @@ enum BenchCommand {
         /// Use the portable kernels even if the adapter has subgroups.
         #[arg(long)]
         portable: bool,
+        /// Use the GPU matrix-vector kernels even on a CPU adapter (lavapipe).
+        #[arg(long)]
+        gpu_kernels: bool,
         /// Each run streams at least this many MiB of distinct buffers, so a CPU adapter's caches
         /// cannot hold them (lavapipe on a 32 MiB L3).
         #[arg(long, default_value_t = 96)]
@@ -44,7 +47,7 @@ enum BenchCommand {
 pub fn run(args: Args) -> Result<ExitCode, String> {
     match args.command {
         BenchCommand::Model(args) => super::bench_model::run(args),
-        BenchCommand::Kernels { runs, portable, footprint_mib, types, no_matmul } => {
+        BenchCommand::Kernels { runs, portable, gpu_kernels, footprint_mib, types, no_matmul } => {
             let types = if types.is_empty() {
                 TYPES.to_vec()
             } else {
@@ -57,7 +60,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     })
                     .collect::<Result<_, _>>()?
             };
-            kernels(runs.max(1), portable, footprint_mib << 20, &types, !no_matmul)
+            let ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?;
+            let ctx = if portable { ctx.without_subgroups() } else { ctx };
+            let ctx = if gpu_kernels { ctx.without_cpu_kernels() } else { ctx };
+            kernels(&ctx, runs.max(1), footprint_mib << 20, &types, !no_matmul)
         }
     }
 }
@@ -239,18 +245,19 @@ impl CopyKernel {
     }
 }
 
-fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: bool) -> Result<ExitCode, String> {
-    let ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?;
-    let ctx = if portable { ctx.without_subgroups() } else { ctx };
+fn kernels(ctx: &Context, runs: usize, footprint: u64, types: &[Type], matmul: bool) -> Result<ExitCode, String> {
     let s = &ctx.summary;
     println!("adapter:   {} ({}, {}; {})", s.name, s.backend, s.device_type, s.driver);
-    let timer = Timer::new(&ctx);
-    let reduction = if ctx.uses_subgroups() { "subgroupAdd" } else { "workgroup-memory tree (portable)" };
+    let timer = Timer::new(ctx);
+    let kernel = if ctx.uses_cpu_kernels() {
+        "matvec_rows.wgsl (CPU adapter: a row per invocation, x from a uniform buffer)"
+    } else if ctx.uses_subgroups() {
+        "matvec.wgsl, reduction by subgroupAdd"
+    } else {
+        "matvec.wgsl, reduction by a workgroup-memory tree (portable)"
+    };
     println!("timing:    {}, median of {runs} runs after {WARMUP} warm-up runs", timer.method());
-    println!(
-        "matvec:    reduction by {reduction}; each run cycles through >= {} MiB of distinct copies",
-        footprint >> 20
-    );
+    println!("matvec:    {kernel}; each run cycles through >= {} MiB of distinct copies", footprint >> 20);
     println!("copy:      shaders/copy.wgsl over the same bytes and copy count; GB/s counts bytes read + written");
     println!();
     println!(
@@ -258,7 +265,7 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
         "type", "cols -> rows", "MiB", "copies", "us/matvec", "GB/s", "copy GB/s", "ratio"
     );
 
-    let matvec = Matvec::new(&ctx);
+    let matvec = Matvec::new(ctx);
     let mut rng = SplitMix64::new(1);
     for &ty in types {
         for (cols, rows) in SHAPES {
@@ -272,24 +279,25 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
                 continue;
             }
             let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
-            let first = Weight::from_bytes(&ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
+            let first = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
             let weight_bytes = first.gpu_bytes();
             let copies = footprint.div_ceil(weight_bytes).clamp(1, 64) as usize;
             let mut weights = vec![first];
             for _ in 1..copies {
-                weights.push(Weight::from_bytes(&ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?);
+                weights.push(Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?);
             }
-            let x = storage_zeroed(&ctx, "x", cols as usize);
-            let y = storage_zeroed(&ctx, "y", rows as usize);
+            // 64 KiB at least, as the model's activations: a CPU adapter's kernel reads x as a uniform.
+            let x = storage_zeroed(ctx, "x", (cols as usize).max(16 << 10));
+            let y = storage_zeroed(ctx, "y", rows as usize);
             let bound = weights
                 .iter()
-                .map(|w| matvec.bind(&ctx, w, &x, &y, None))
+                .map(|w| matvec.bind(ctx, w, &x, &y, None, None))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| e.to_string())?;
-            let t = timer.median(&ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass)))?;
+            let t = timer.median(ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass)))?;
             drop((bound, weights));
-            let copy = CopyKernel::new(&ctx, weight_bytes, copies);
-            let t_copy = timer.median(&ctx, runs, copies, &|pass| copy.record(pass))?;
+            let copy = CopyKernel::new(ctx, weight_bytes, copies);
+            let t_copy = timer.median(ctx, runs, copies, &|pass| copy.record(pass))?;
             drop(copy);
             let gbps = weight_bytes as f64 / t * 1e-9;
             let copy_gbps = 2.0 * weight_bytes as f64 / t_copy * 1e-9;
@@ -309,13 +317,13 @@ fn kernels(runs: usize, portable: bool, footprint: u64, types: &[Type], matmul: 
     // Prefill: 64 tokens through Llama 3.2 1B's ffn_up in Q4_0.
     let (ty, cols, rows, n_tokens) = (Type::Q4_0, 2048u32, 8192u32, 64u32);
     let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
-    let weight = Weight::from_bytes(&ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
-    let step = Step::new(&ctx);
-    step.write(&ctx, 0, n_tokens);
-    let x = storage_zeroed(&ctx, "x", (cols * n_tokens) as usize);
-    let y = storage_zeroed(&ctx, "y", (rows * n_tokens) as usize);
-    let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &x, &y, None).map_err(|e| e.to_string())?;
-    let t = timer.median(&ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
+    let weight = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
+    let step = Step::new(ctx);
+    step.write(ctx, 0, n_tokens);
+    let x = storage_zeroed(ctx, "x", (cols * n_tokens) as usize);
+    let y = storage_zeroed(ctx, "y", (rows * n_tokens) as usize);
+    let bound = Matmul::new(ctx).bind(ctx, &step, &weight, &x, &y, None, None).map_err(|e| e.to_string())?;
+    let t = timer.median(ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
     let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
     println!();
     println!("matmul {ty} {cols} -> {rows} x {n_tokens} tokens: {:.1} ms, {:.2} GFLOP/s", t * 1e3, flops / t * 1e-9);

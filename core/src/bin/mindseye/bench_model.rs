@@ -3,7 +3,7 @@
 //! Python with `llama-cpp-python` is given (`--llama-cpp`, or `MINDSEYE_LLAMA_PYTHON`).
 
 use super::backend::Backend;
-use mindseye_core::gpu::bench;
+use mindseye_core::gpu::{GpuModel, MAX_BATCH, Profile, Timing, bench};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -21,6 +21,16 @@ pub struct Args {
     /// Threads for llama.cpp (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Also time each kernel kind for one prefill batch and one decoded token: by GPU timestamps
+    /// when the adapter has them (`auto`), or by the wall clock, one submission per kernel (`wall`).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "auto")]
+    profile: Option<ProfileTiming>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileTiming {
+    Auto,
+    Wall,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
@@ -59,6 +69,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if let Some(rss) = peak_rss_mib() {
         println!("peak host memory (mindseye): {rss:.0} MiB; file {:.0} MiB", file_mib(&args.model));
     }
+    if let Some(timing) = args.profile {
+        let timing = match timing {
+            ProfileTiming::Auto => Timing::best(model.context()),
+            ProfileTiming::Wall => Timing::WallTime,
+        };
+        profile(model, &prompt, timing)?;
+    }
     let python = args.llama_cpp.clone().or_else(|| std::env::var_os("MINDSEYE_LLAMA_PYTHON").map(PathBuf::from));
     if let Some(python) = &python {
         let peer = llama_cpp(python, &args)?;
@@ -86,6 +103,38 @@ impl Figures {
             self.load_s, self.prefill_tok_s, self.ttft_s, self.decode_tok_s
         );
     }
+}
+
+/// Prints where the time of the prompt's first batch and of one decoded token goes.
+fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing) -> Result<(), String> {
+    println!();
+    println!("profile timing: {timing}");
+    model.truncate(0);
+    let batch = &prompt[..prompt.len().min(MAX_BATCH as usize)];
+    let prefill = pollster::block_on(model.profile(batch, timing)).map_err(|e| e.to_string())?;
+    print_profile(&format!("prefill of {} tokens at position 0", batch.len()), &prefill);
+    let pos = model.len();
+    let decode = pollster::block_on(model.profile(&[prefill.token], timing)).map_err(|e| e.to_string())?;
+    print_profile(&format!("one decoded token at position {pos}"), &decode);
+    Ok(())
+}
+
+fn print_profile(what: &str, profile: &Profile) {
+    let total = profile.seconds();
+    println!();
+    println!("{what}:");
+    println!("  {:<14} {:>10} {:>10} {:>12} {:>7}", "kernel", "dispatches", "ms", "us/dispatch", "share");
+    for k in &profile.kinds {
+        println!(
+            "  {:<14} {:>10} {:>10.2} {:>12.1} {:>6.1}%",
+            k.kind.to_string(),
+            k.dispatches,
+            k.seconds * 1e3,
+            k.seconds * 1e6 / k.dispatches.max(1) as f64,
+            100.0 * k.seconds / total.max(f64::MIN_POSITIVE)
+        );
+    }
+    println!("  {:<14} {:>10} {:>10.2}", "total", profile.dispatches(), total * 1e3);
 }
 
 fn llama_cpp(python: &Path, args: &Args) -> Result<Figures, String> {

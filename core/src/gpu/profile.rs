@@ -1,0 +1,209 @@
+//! Time per kernel kind of one forward call (`mindseye bench model --profile`). The work is recorded
+//! as in the normal path but with every kernel in its own compute pass, timed by GPU timestamp
+//! queries at the pass's start and end; without TIMESTAMP_QUERY, every kernel is submitted alone
+//! and timed by the wall clock (natively only: the browser has neither the clock nor blocking waits).
+
+use super::buffers::map_read;
+use super::record::{Kernel, KernelKind, Recorder};
+use super::{Context, GpuError};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How the kernels were timed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// GPU timestamps around a compute pass per kernel (needs the adapter's TIMESTAMP_QUERY).
+    Timestamps,
+    /// Wall time of a submission per kernel, waited for: includes the submit and wait overhead.
+    WallTime,
+}
+
+impl Timing {
+    /// Timestamps when the adapter has them.
+    pub fn best(ctx: &Context) -> Timing {
+        if ctx.summary.timestamps { Timing::Timestamps } else { Timing::WallTime }
+    }
+}
+
+impl fmt::Display for Timing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timing::Timestamps => {
+                write!(f, "GPU timestamp queries (one compute pass per kernel, timed at its start and end)")
+            }
+            Timing::WallTime => write!(
+                f,
+                "wall time (no timestamp queries: each kernel submitted alone and waited for, so the \
+                 times include the submission overhead)"
+            ),
+        }
+    }
+}
+
+/// The kernels of one kind in a profiled call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindTime {
+    pub kind: KernelKind,
+    /// Kernel calls (a weight split over several buffers makes one call of several dispatches).
+    pub kernels: usize,
+    pub dispatches: usize,
+    pub seconds: f64,
+}
+
+/// Where the time of one forward call went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    pub timing: Timing,
+    pub n_tokens: u32,
+    /// Slowest kind first.
+    pub kinds: Vec<KindTime>,
+    /// The token the call chose (as `forward` with `Want::Argmax` would).
+    pub token: u32,
+}
+
+impl Profile {
+    pub(crate) fn new(timing: Timing, n_tokens: u32, times: Vec<(KernelKind, usize, f64)>, token: u32) -> Self {
+        let mut by_kind: BTreeMap<KernelKind, KindTime> = BTreeMap::new();
+        for (kind, dispatches, seconds) in times {
+            let entry = by_kind.entry(kind).or_insert(KindTime { kind, kernels: 0, dispatches: 0, seconds: 0.0 });
+            entry.kernels += 1;
+            entry.dispatches += dispatches;
+            entry.seconds += seconds;
+        }
+        let mut kinds: Vec<KindTime> = by_kind.into_values().collect();
+        kinds.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+        Profile { timing, n_tokens, kinds, token }
+    }
+
+    pub fn dispatches(&self) -> usize {
+        self.kinds.iter().map(|k| k.dispatches).sum()
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.kinds.iter().map(|k| k.seconds).sum()
+    }
+}
+
+/// Every kernel in its own compute pass with timestamps at its start and end, in one command buffer.
+pub(crate) struct TimestampRecorder<'a> {
+    ctx: &'a Context,
+    encoder: wgpu::CommandEncoder,
+    queries: wgpu::QuerySet,
+    kernels: Vec<(KernelKind, usize)>,
+}
+
+impl<'a> TimestampRecorder<'a> {
+    pub fn new(ctx: &'a Context, kernels: usize) -> Result<Self, GpuError> {
+        let capacity = u32::try_from(kernels * 2)
+            .ok()
+            .filter(|&n| (1..=wgpu::QUERY_SET_MAX_QUERIES).contains(&n))
+            .ok_or_else(|| GpuError::Unsupported(format!("profiling {kernels} kernels in one call")))?;
+        let queries = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+            label: Some("profile"),
+            ty: wgpu::QueryType::Timestamp,
+            count: capacity,
+        });
+        let encoder = ctx.device.create_command_encoder(&Default::default());
+        Ok(Self { ctx, encoder, queries, kernels: Vec::with_capacity(kernels) })
+    }
+
+    /// Submits the recorded work and returns each kernel's (kind, dispatches, seconds).
+    pub async fn finish(mut self) -> Result<Vec<(KernelKind, usize, f64)>, GpuError> {
+        let used = self.kernels.len() as u32 * 2;
+        let bytes = u64::from(used.max(1)) * 8;
+        let buffer = |usage| {
+            self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("profile.timestamps"),
+                size: bytes,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let resolved = buffer(wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC);
+        let staging = buffer(wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
+        if used > 0 {
+            self.encoder.resolve_query_set(&self.queries, 0..used, &resolved, 0);
+            self.encoder.copy_buffer_to_buffer(&resolved, 0, &staging, 0, bytes);
+        }
+        self.ctx.queue.submit([self.encoder.finish()]);
+        let ticks: Vec<u64> = map_read(self.ctx, &staging)
+            .await?
+            .chunks_exact(8)
+            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            .collect();
+        let period_s = f64::from(self.ctx.queue.get_timestamp_period()) * 1e-9;
+        Ok(self
+            .kernels
+            .iter()
+            .zip(ticks.chunks_exact(2))
+            .map(|(&(kind, dispatches), t)| (kind, dispatches, t[1].saturating_sub(t[0]) as f64 * period_s))
+            .collect())
+    }
+}
+
+impl Recorder for TimestampRecorder<'_> {
+    fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32) {
+        // The query set was sized by counting the kernels first; an index past it is a validation
+        // error, which the caller's error scope reports.
+        let first = self.kernels.len() as u32 * 2;
+        let timestamp_writes = Some(wgpu::ComputePassTimestampWrites {
+            query_set: &self.queries,
+            beginning_of_pass_write_index: Some(first),
+            end_of_pass_write_index: Some(first + 1),
+        });
+        let mut pass = self.encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes });
+        kernel.record(&mut pass, n_tokens);
+        drop(pass);
+        self.kernels.push((kernel.kind(n_tokens), kernel.dispatches(n_tokens)));
+    }
+
+    fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        encode(&mut self.encoder);
+    }
+}
+
+/// Records through `record` with every kernel submitted alone and waited for, timed by the wall
+/// clock; returns each kernel's (kind, dispatches, seconds).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn wall_times(
+    ctx: &Context,
+    record: impl FnOnce(&mut WallRecorder<'_>),
+) -> Result<Vec<(KernelKind, usize, f64)>, GpuError> {
+    let mut recorder = WallRecorder { ctx, times: Vec::new(), error: None };
+    record(&mut recorder);
+    recorder.error.map_or(Ok(recorder.times), Err)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct WallRecorder<'a> {
+    ctx: &'a Context,
+    times: Vec<(KernelKind, usize, f64)>,
+    error: Option<GpuError>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl WallRecorder<'_> {
+    fn submit_and_wait(&mut self, encoder: wgpu::CommandEncoder) {
+        self.ctx.queue.submit([encoder.finish()]);
+        if let Err(e) = self.ctx.device.poll(wgpu::PollType::wait_indefinitely()) {
+            self.error.get_or_insert(GpuError::Readback(e.to_string()));
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Recorder for WallRecorder<'_> {
+    fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32) {
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        kernel.record(&mut encoder.begin_compute_pass(&Default::default()), n_tokens);
+        let start = std::time::Instant::now();
+        self.submit_and_wait(encoder);
+        self.times.push((kernel.kind(n_tokens), kernel.dispatches(n_tokens), start.elapsed().as_secs_f64()));
+    }
+
+    fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        encode(&mut encoder);
+        self.submit_and_wait(encoder);
+    }
+}

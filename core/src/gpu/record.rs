@@ -1,0 +1,149 @@
+//! Recording a forward pass through a [`Recorder`], so the same description of the work drives the
+//! normal path (every kernel in one compute pass, one command buffer), the dispatch count, and the
+//! per-kernel profiler (`profile.rs`), which cannot drift apart.
+
+use super::{
+    BoundAttention, BoundEmbedding, BoundGlu, BoundMatmul, BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv,
+    BoundSoftcap, BoundTopK,
+};
+use crate::quant::Type;
+use std::fmt;
+
+/// What a kernel computes, as the profiler groups them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KernelKind {
+    Embedding,
+    RmsNorm,
+    /// Residual add and RMS norm in one.
+    AddRmsNorm,
+    /// Matrix-vector product (decode) over weights of this type.
+    Matvec(Type),
+    /// Gate and up matrix-vector products with the activation (decode) over weights of this type.
+    MatvecGlu(Type),
+    /// Matrix-matrix product (prefill) over weights of this type.
+    Matmul(Type),
+    /// RoPE on queries and keys, and the KV cache write.
+    RopeKv,
+    Attention,
+    Glu,
+    Softcap,
+    /// Top-k over the logits (argmax when decoding greedily).
+    TopK,
+}
+
+impl fmt::Display for KernelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelKind::Embedding => write!(f, "embedding"),
+            KernelKind::RmsNorm => write!(f, "rms_norm"),
+            KernelKind::AddRmsNorm => write!(f, "add_rms_norm"),
+            KernelKind::Matvec(ty) => write!(f, "matvec {ty}"),
+            KernelKind::MatvecGlu(ty) => write!(f, "matvec_glu {ty}"),
+            KernelKind::Matmul(ty) => write!(f, "matmul {ty}"),
+            KernelKind::RopeKv => write!(f, "rope_kv"),
+            KernelKind::Attention => write!(f, "attention"),
+            KernelKind::Glu => write!(f, "glu"),
+            KernelKind::Softcap => write!(f, "softcap"),
+            KernelKind::TopK => write!(f, "top_k"),
+        }
+    }
+}
+
+/// A bound kernel as one step of a forward pass: it records `dispatches()` dispatches.
+pub(crate) trait Kernel {
+    fn kind(&self, n_tokens: u32) -> KernelKind;
+    fn dispatches(&self, n_tokens: u32) -> usize;
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32);
+}
+
+/// Where the steps of a forward pass go.
+pub(crate) trait Recorder {
+    fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32);
+    /// Work outside compute passes (buffer copies), in order with the kernels.
+    fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder));
+}
+
+/// The normal path: consecutive kernels share one compute pass; copies end it.
+pub(crate) struct PassRecorder {
+    encoder: wgpu::CommandEncoder,
+    pass: Option<wgpu::ComputePass<'static>>,
+}
+
+impl PassRecorder {
+    pub fn new(device: &wgpu::Device) -> Self {
+        Self { encoder: device.create_command_encoder(&Default::default()), pass: None }
+    }
+
+    pub fn finish(mut self) -> wgpu::CommandBuffer {
+        self.pass = None;
+        self.encoder.finish()
+    }
+}
+
+impl Recorder for PassRecorder {
+    fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32) {
+        let encoder = &mut self.encoder;
+        let pass = self.pass.get_or_insert_with(|| encoder.begin_compute_pass(&Default::default()).forget_lifetime());
+        kernel.record(pass, n_tokens);
+    }
+
+    fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        self.pass = None; // ends the pass
+        encode(&mut self.encoder);
+    }
+}
+
+/// Counts kernels and dispatches without recording anything.
+#[derive(Default)]
+pub(crate) struct Counter {
+    pub kernels: usize,
+    pub dispatches: usize,
+}
+
+impl Recorder for Counter {
+    fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32) {
+        self.kernels += 1;
+        self.dispatches += kernel.dispatches(n_tokens);
+    }
+
+    fn copy(&mut self, _: impl FnOnce(&mut wgpu::CommandEncoder)) {}
+}
+
+/// `Kernel` for the bound kernels: `$k` is the kernel, `$pass` the pass and `$n` the token count.
+macro_rules! kernels {
+    ($($bound:ty => |$k:ident, $pass:ident, $n:ident| $kind:expr, $dispatches:expr, $record:expr;)*) => {$(
+        impl Kernel for $bound {
+            #[allow(unused_variables)]
+            fn kind(&self, $n: u32) -> KernelKind {
+                let $k = self;
+                $kind
+            }
+
+            #[allow(unused_variables)]
+            fn dispatches(&self, $n: u32) -> usize {
+                let $k = self;
+                $dispatches
+            }
+
+            #[allow(unused_variables)]
+            fn record(&self, $pass: &mut wgpu::ComputePass<'_>, $n: u32) {
+                let $k = self;
+                $record
+            }
+        }
+    )*};
+}
+
+// The output head (matvec, soft-capping, top-k) runs on one token whatever the batch.
+kernels! {
+    BoundRmsNorm => |k, pass, n| if k.adds_residual() { KernelKind::AddRmsNorm } else { KernelKind::RmsNorm }, 1, k.encode(pass, n);
+    BoundRopeKv => |k, pass, n| KernelKind::RopeKv, 1, k.encode(pass, n);
+    BoundAttention => |k, pass, n| KernelKind::Attention, 1, k.encode(pass, n);
+    BoundGlu => |k, pass, n| KernelKind::Glu, 1, k.encode(pass, n);
+    BoundMatvecGlu => |k, pass, n| KernelKind::MatvecGlu(k.weight_type()), 1, k.encode(pass);
+    BoundEmbedding => |k, pass, n| KernelKind::Embedding, k.dispatch_count(), k.encode(pass, n);
+    BoundMatvec => |k, pass, n| KernelKind::Matvec(k.weight_type()), k.dispatch_count(), k.encode(pass);
+    BoundMatmul => |k, pass, n| KernelKind::Matmul(k.weight_type()), k.dispatch_count(), k.encode(pass, n);
+    BoundSoftcap => |k, pass, n| KernelKind::Softcap, 1, k.encode(pass);
+    BoundTopK => |k, pass, n| KernelKind::TopK, k.dispatch_count(), k.encode(pass);
+}
