@@ -179,6 +179,16 @@ impl Engine {
         self.loaded.with_value(|l| l.as_ref().is_some_and(|l| l.template.is_some()))
     }
 
+    /// The provenance an answer with `settings` would carry now, or `None` while no model is
+    /// loaded (or one is answering): batch runs compare it with their own before every item.
+    pub fn provenance(self, settings: &Settings) -> Option<Provenance> {
+        self.loaded.with_value(|l| {
+            let l = l.as_ref()?;
+            let prompt = if l.template.is_some() { PromptStyle::Chat } else { PromptStyle::Raw };
+            Some(Provenance { model: l.identity.clone(), prompt, settings: settings.clone() })
+        })
+    }
+
     /// Generates a reply to `prompt` (a user turn in the model's chat template when it has one,
     /// else the raw text) with `settings`, calling `on_text` with the text so far after every token.
     pub async fn generate(self, prompt: &str, settings: &Settings, on_text: impl Fn(String)) -> Result<Report, String> {
@@ -276,6 +286,9 @@ async fn run(
             model.capacity()
         )));
     }
+    // Encoding a long prompt and recording its prefill each take tens of milliseconds in the page:
+    // run them in separate tasks so that neither holds the main thread for long.
+    crate::browser::sleep(0).await;
     model.truncate(0);
     let limits = Limits { max_tokens, stop_tokens: tokenizer.end_of_generation() };
     let mut generator =

@@ -19,7 +19,7 @@ use crate::generation::Provenance;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use run::{Batch, Done, MAX_ITEM_KEY_CHARS, MAX_ITEMS, MAX_SNAPSHOT_BYTES, Progress, RunState};
+pub use run::{Batch, Done, MAX_ITEM_KEY_CHARS, MAX_ITEMS, MAX_SNAPSHOT_BYTES, Progress, RunState, clock};
 
 /// Where runs are kept in browser storage: this prefix, the benchmark and a hash of the run.
 pub const STORAGE_PREFIX: &str = "mindseye.batch.";

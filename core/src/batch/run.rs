@@ -76,6 +76,29 @@ pub struct Progress {
     pub state: RunState,
 }
 
+impl Progress {
+    /// One line, e.g. "2 of 3 done · 0:12 running · about 0:06 left" (and the state when not running).
+    pub fn summary(&self) -> String {
+        let mut parts =
+            vec![format!("{} of {} done", self.done, self.total), format!("{} running", clock(self.active_ms))];
+        if let Some(eta) = self.eta_ms.filter(|_| self.done < self.total) {
+            parts.push(format!("about {} left", clock(eta)));
+        }
+        if self.state != RunState::Running {
+            parts.push(self.state.describe().to_string());
+        }
+        parts.join(" · ")
+    }
+}
+
+/// A duration as a clock: "0:05", "12:34", "1:02:03" (whole seconds, rounded up so that a
+/// running item never shows "0:00 left").
+pub fn clock(ms: f64) -> String {
+    let seconds = if ms.is_finite() { (ms.max(0.0) / 1000.0).ceil() as u64 } else { 0 };
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+}
+
 /// A batch run over `items`, each done once. Times are milliseconds from the caller's clock.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch<R> {
@@ -458,6 +481,25 @@ mod tests {
         assert_eq!((p.done, p.total, p.eta_ms), (2, 4, Some(400.0)));
         b.next(400.0);
         assert_eq!(b.progress(450.0).eta_ms, Some(350.0), "the current item's time so far is taken off");
+    }
+
+    #[test]
+    fn progress_reads_as_one_line() {
+        let mut b = batch(3);
+        b.resume(0.0);
+        answer(&mut b, 0.0, 4000.0, 1);
+        assert_eq!(b.progress(4000.0).summary(), "1 of 3 done · 0:04 running · about 0:08 left");
+        b.pause(4000.0);
+        assert_eq!(b.progress(9000.0).summary(), "1 of 3 done · 0:04 running · about 0:08 left · paused");
+    }
+
+    #[test]
+    fn clocks_show_minutes_and_hours() {
+        assert_eq!(clock(0.0), "0:00");
+        assert_eq!(clock(4001.0), "0:05");
+        assert_eq!(clock(754_000.0), "12:34");
+        assert_eq!(clock(3_723_000.0), "1:02:03");
+        assert_eq!(clock(f64::NAN), "0:00");
     }
 
     #[test]
