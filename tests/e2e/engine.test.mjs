@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { withBrowser, openPage, repo } from "./harness.mjs";
+import { withBrowser, openPage, repo, loadModel as loadModelFile, watchLongTasks, longestTask } from "./harness.mjs";
 
 const MODEL = join(repo, "tests", "golden", "models", "qwen2-q8_0.gguf");
 const MAX_TOKENS = 256;
@@ -28,32 +28,20 @@ function nativeAnswer(prompt) {
   return out.replace(/\n$/, "");
 }
 
-async function loadModel(page) {
-  await page.goto(site.url + "#/models");
-  await page.getByRole("heading", { name: "Models", level: 2 }).waitFor();
-  await page.getByTestId("model-file-input").setInputFiles(MODEL);
-  await page.getByTestId("fact-arch").filter({ hasText: "qwen2" }).waitFor();
-  const started = Date.now();
-  await page.getByRole("button", { name: "Load into the GPU" }).click();
-  await page.getByTestId("load-result").filter({ hasText: "is on the GPU" }).waitFor({ timeout: 120_000 });
-  return Date.now() - started;
+function loadModel(page) {
+  return loadModelFile(page, site.url, MODEL, "qwen2");
 }
 
 /** Clicks "Ask the model" and waits for the answer; returns its timings and the longest task. */
 async function ask(page, responseLocator) {
-  await page.evaluate(() => {
-    window.__longest = 0;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
-    }).observe({ type: "longtask", buffered: false });
-  });
+  await watchLongTasks(page);
   const started = Date.now();
   await page.getByTestId("ask").click();
   await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? "").length > 0, responseLocator, { timeout: 120_000 });
   const firstText = Date.now() - started;
   await page.getByTestId("ask-status").filter({ hasText: /tokens from/ }).waitFor({ timeout: 300_000 });
   const total = Date.now() - started;
-  const longest = await page.evaluate(() => window.__longest);
+  const longest = await longestTask(page);
   return { firstText, total, longest };
 }
 
