@@ -23,6 +23,7 @@ pub fn App() -> impl IntoView {
     let tab = Memo::new(move |_| route.with(|r| r.tab));
     // Owned here, not by the pane, so that answers survive switching tabs.
     crate::engine::Engine::provide();
+    crate::batch_view::Runners::provide();
     let sgp = SgpSession::new();
     let sgp_link = Memo::new(move |_| route.with(|r| if r.tab == Tab::Sgp { r.rest.clone() } else { String::new() }));
     Effect::new(move |_| {

@@ -231,6 +231,12 @@ impl Engine {
         self.loaded.with_value(|l| l.as_ref().is_some_and(|l| l.template.is_some()))
     }
 
+    /// The provenance an answer with `settings` would carry now, or `None` while no model is
+    /// loaded (or one is answering): batch runs compare it with their own before every item.
+    pub fn provenance(self, settings: &Settings) -> Option<Provenance> {
+        self.loaded.with_value(|l| l.as_ref().map(|l| l.provenance(settings)))
+    }
+
     /// Generates a reply to `prompt` (a user turn in the model's chat template when it has one,
     /// else the raw text) with `settings`, calling `on_text` with the text so far after every token.
     pub async fn generate(self, prompt: &str, settings: &Settings, on_text: impl Fn(String)) -> Result<Report, String> {
@@ -375,6 +381,9 @@ async fn run(
             model.capacity()
         )));
     }
+    // Encoding a long prompt and recording its prefill each take tens of milliseconds in the page:
+    // run them in separate tasks so that neither holds the main thread for long.
+    crate::browser::sleep(0).await;
     let limits = Limits { max_tokens, stop_tokens: tokenizer.end_of_generation() };
     let mut generator = Generator::new(tokens, model.config.n_vocab, settings.sampling(), limits, constraint)
         .map_err(|e| e.to_string())?;

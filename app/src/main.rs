@@ -2,6 +2,7 @@
 
 mod about;
 mod app;
+mod batch_view;
 mod bench;
 mod browser;
 mod engine;

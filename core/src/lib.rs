@@ -1,4 +1,5 @@
 //! Mind's Eye engine. Pure Rust, no browser APIs: compiles for native and wasm32.
+pub mod batch;
 pub mod chat;
 pub mod generation;
 pub mod gguf;

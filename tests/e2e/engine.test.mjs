@@ -6,9 +6,8 @@
 // time to the first streamed text, and the longest main-thread task while answering.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { withBrowser, openPage, repo } from "./harness.mjs";
-import { MODEL, ask, loadModel, mindseye } from "./fixture_model.mjs";
+import { withBrowser, openPage, nativeAnswer } from "./harness.mjs";
+import { MODEL, SMALL_KAREL_TASKS, ask, loadModel, mindseye, smallKarelTasks } from "./fixture_model.mjs";
 
 const MAX_TOKENS = 256;
 
@@ -16,12 +15,7 @@ let site;
 let browser;
 let context;
 const errors = [];
-withBrowser({}, (env) => ({ site, browser, context } = env));
-
-/** The native engine's greedy answer to `prompt` as a chat user turn (the app's AskModel does the same). */
-function nativeAnswer(prompt) {
-  return mindseye(["run", MODEL, "--chat", "--prompt", prompt, "--max-tokens", String(MAX_TOKENS)]).replace(/\n$/, "");
-}
+withBrowser({}, (env) => ({ site, browser, context } = env), smallKarelTasks);
 
 test("the SGP pane's answer streams from the GPU and equals the native engine's", async () => {
   const page = await openPage(context, site.url + "#/models", errors);
@@ -32,7 +26,7 @@ test("the SGP pane's answer streams from the GPU and equals the native engine's"
   const timing = await ask(page, "textarea.sgp-response");
   const answer = await page.getByLabel("Model response").inputValue();
   assert.ok(answer.length > 0);
-  assert.equal(answer, nativeAnswer(prompt));
+  assert.equal(answer, nativeAnswer(MODEL, prompt, MAX_TOKENS));
   assert.match(await page.getByTestId("ask-status").innerText(), /tokens from qwen2-q8_0\.gguf/);
   console.log(`# sgp: load ${loadMs} ms, first text ${timing.firstText} ms, answer ${timing.total} ms, longest main-thread task ${timing.longest} ms`);
   assert.deepEqual(errors, []);
@@ -41,15 +35,15 @@ test("the SGP pane's answer streams from the GPU and equals the native engine's"
 
 /** The native engine's greedy answer to Karel task `number` as the pane asks it (`mindseye run --karel`). */
 function nativeKarel(number, grammar) {
-  const args = ["run", MODEL, "--karel", join(repo, "public", "data", "karel-tasks.jsonl"), "--task", String(number)];
+  const args = ["run", MODEL, "--karel", SMALL_KAREL_TASKS, "--task", String(number)];
   args.push("--max-tokens", String(MAX_TOKENS), "--ctx", "8192", ...(grammar ? ["--karel-grammar"] : []));
   return mindseye(args).replace(/\n$/, "");
 }
 
-// The fixture's 515-token vocabulary spells the ten grids almost character by character: the Karel
-// prompt is about 4,000 tokens, which fits the 8,192 positions the engine's KV budget gives the fixture.
-// Its prefill is slow on software GPUs (minutes on SwiftShader and on lavapipe), so one page asks twice:
-// the second, constrained answer reuses the prompt already in the KV cache.
+// The pane reads small served tasks (4x4 worlds, see smallKarelTasks): the paper's 8x8 grids, spelt
+// almost character by character by the fixture's 515-token vocabulary, make a ~4,000-token prompt that
+// takes minutes to prefill on software GPUs. The same page asks twice; the second, constrained answer
+// reuses the prompt already in the KV cache.
 test("the Karel pane's answers, unconstrained and constrained to straight-line programs, equal the native engine's", async () => {
   const page = await openPage(context, site.url + "#/models", errors);
   try {

@@ -63,10 +63,45 @@ export function withBrowser(contextOptions, ready, serverOptions = {}) {
  * app's "Ask the model" must stream for the same prompt, token for token.
  */
 export function nativeAnswer(model, prompt, maxTokens = 256) {
-  const out = execFileSync(
-    "cargo",
-    ["run", "-q", "-p", "mindseye-core", "--bin", "mindseye", "--", "run", model, "--chat", "--prompt", prompt, "--max-tokens", String(maxTokens)],
-    { cwd: repo, encoding: "utf8", env: { ...process.env, XDG_RUNTIME_DIR: "/tmp" }, maxBuffer: 1 << 24 },
-  );
-  return out.replace(/\n$/, "");
+  return mindseye(["run", model, "--chat", "--prompt", prompt, "--max-tokens", String(maxTokens)]).replace(/\n$/, "");
+}
+
+/** Runs the native CLI (`mindseye`, lavapipe) with `args` and returns its standard output. */
+export function mindseye(args) {
+  return execFileSync("cargo", ["run", "-q", "-p", "mindseye-core", "--bin", "mindseye", "--", ...args], {
+    cwd: repo,
+    encoding: "utf8",
+    env: { ...process.env, XDG_RUNTIME_DIR: "/tmp" },
+    maxBuffer: 1 << 24,
+  });
+}
+
+/**
+ * Opens the GGUF file `model` from the disk under Models and loads it into the GPU (WebGPU on
+ * SwiftShader); `arch` is the architecture the Models pane must show first. Returns the load time in ms.
+ */
+export async function loadModel(page, siteUrl, model, arch) {
+  await page.goto(siteUrl + "#/models");
+  await page.getByRole("heading", { name: "Models", level: 2 }).waitFor();
+  await page.getByTestId("model-file-input").setInputFiles(model);
+  await page.getByTestId("fact-arch").filter({ hasText: arch }).waitFor();
+  const started = Date.now();
+  await page.getByRole("button", { name: "Load into the GPU" }).click();
+  await page.getByTestId("load-result").filter({ hasText: "is on the GPU" }).waitFor({ timeout: 120_000 });
+  return Date.now() - started;
+}
+
+/** Starts recording the longest main-thread task in `page` (PerformanceObserver "longtask", over 50 ms). */
+export async function watchLongTasks(page) {
+  await page.evaluate(() => {
+    window.__longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: "longtask", buffered: false });
+  });
+}
+
+/** The longest main-thread task since `watchLongTasks`, in ms (0 when none passed 50 ms). */
+export function longestTask(page) {
+  return page.evaluate(() => window.__longest);
 }

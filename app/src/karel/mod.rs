@@ -3,6 +3,7 @@
 //! `mindseye_core::karel`; these components hold signals and draw.
 
 mod answer;
+mod batch;
 mod controls;
 mod editor;
 mod examples;
@@ -250,6 +251,7 @@ pub fn KarelPane() -> impl IntoView {
                     state.source.set(code);
                     state.step.set(0);
                 } />
+                <batch::BatchPanel state=state />
             </Show>
         </section>
     }

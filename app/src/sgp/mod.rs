@@ -3,6 +3,7 @@
 //! question files, share links) only ever reaches the page as text or canvas pixels.
 
 mod answer;
+mod batch;
 mod canvas;
 mod choices;
 mod data;
@@ -98,6 +99,7 @@ pub fn SgpPane(session: SgpSession, #[prop(into)] link: Signal<String>) -> impl 
                     }}
                 </div>
             </div>
+            <batch::BatchPanel session=session />
             <ResultsView session=session />
         </section>
     }

@@ -1,14 +1,23 @@
 //! Accuracy of the answers given so far, beside the paper's published figures, exportable as
 //! CSV and JSON; and a render-time measurement over the loaded file.
 
-use super::session::SgpSession;
+use super::session::{ResultsSource, SgpSession};
 use crate::browser;
 use leptos::prelude::*;
+use mindseye_core::batch::sgp as batch_run;
 use mindseye_core::sgp::{GradedAnswer, Limits, QuestionType, Results, Svg, Tally, TimingSummary, published};
 
 #[component]
 pub fn ResultsView(session: SgpSession) -> impl IntoView {
+    let runner = crate::batch_view::Runners::expect().sgp;
+    let has_run = move || runner.run.with(Option::is_some);
+    let from_batch = Memo::new(move |_| session.results_source.get() == ResultsSource::Batch && has_run());
     let results = Memo::new(move |_| {
+        if from_batch.get()
+            && let Some(results) = runner.run.with(|r| r.as_ref().map(batch_run::results))
+        {
+            return results;
+        }
         let file = session.file.get();
         let questions = session.questions_of(file);
         let answers = session.answers.with(|book| {
@@ -42,12 +51,44 @@ pub fn ResultsView(session: SgpSession) -> impl IntoView {
     view! {
         <section class="sgp-results" aria-labelledby="sgp-results-title">
             <h3 id="sgp-results-title">"Results"</h3>
-            <p class="sgp-hint">
+            <Show when=has_run>
+                <fieldset class="sgp-source">
+                    <legend>"Totals of"</legend>
+                    <label>
+                        <input
+                            type="radio"
+                            name="sgp-results-source"
+                            prop:checked=move || !from_batch.get()
+                            on:change=move |_| session.results_source.set(ResultsSource::Pasted)
+                        />
+                        "answers given one by one"
+                    </label>
+                    <label>
+                        <input
+                            type="radio"
+                            name="sgp-results-source"
+                            data-testid="results-source-batch"
+                            prop:checked=move || from_batch.get()
+                            on:change=move |_| session.results_source.set(ResultsSource::Batch)
+                        />
+                        "the batch run"
+                    </label>
+                </fieldset>
+            </Show>
+            <p class="sgp-hint" data-testid="results-source">
                 {move || {
+                    let source = match from_batch.get() {
+                        true => runner.run.with(|r| {
+                            r.as_ref().map_or(String::new(), |b| {
+                                format!("Source: batch run of {}.", b.identity().describe())
+                            })
+                        }),
+                        false => "Source: answers pasted or asked one by one.".to_string(),
+                    };
                     results
                         .with(|r| {
                             format!(
-                                "{} answered in {} by {}. Chance is 25%. Paper figures: Qiu et al. 2024, full SVG split.",
+                                "{source} {} answered in {} by {}. Chance is 25%. Paper figures: Qiu et al. 2024, full SVG split.",
                                 r.answers.len(),
                                 r.file,
                                 if r.model.is_empty() { "an unnamed model" } else { &r.model },
@@ -87,7 +128,11 @@ pub fn ResultsView(session: SgpSession) -> impl IntoView {
                     </tbody>
                 </table>
                 </div>
-                <PublishedChart />
+                <PublishedChart current=Signal::derive(move || {
+                    let label = if from_batch.get() { "This run" } else { "These answers" };
+                    let overall = results.with(|r| r.scores().overall);
+                    (overall.total > 0).then_some((label, overall))
+                }) />
             </div>
             <div class="sgp-panel-tools">
                 <button class="sgp-button" on:click=move |_| export("csv")>
@@ -134,13 +179,30 @@ fn paper_pair(figure: impl Fn(&published::Published) -> Option<f32>) -> String {
     }
 }
 
-/// The paper's overall SVG accuracies as bars.
+/// The paper's overall SVG accuracies as bars, under the table's own overall figure.
 #[component]
-fn PublishedChart() -> impl IntoView {
+fn PublishedChart(#[prop(into)] current: Signal<Option<(&'static str, Tally)>>) -> impl IntoView {
     view! {
         <figure class="sgp-published">
             <figcaption>"Published overall accuracy (SVG split, 4,340 questions)"</figcaption>
             <ul>
+                {move || {
+                    current
+                        .get()
+                        .map(|(label, tally)| {
+                            let percent = tally.accuracy().unwrap_or(0.0) * 100.0;
+                            view! {
+                                <li class="sgp-published-current" data-testid="chart-current">
+                                    <span class="sgp-published-model">{label}</span>
+                                    <span class="sgp-bar" aria-hidden="true">
+                                        <span class="sgp-bar-fill" style:width=format!("{percent:.1}%")></span>
+                                        <span class="sgp-bar-chance"></span>
+                                    </span>
+                                    <span class="num">{format!("{percent:.1}%")}</span>
+                                </li>
+                            }
+                        })
+                }}
                 {published::SVG
                     .iter()
                     .map(|p| {

@@ -24,6 +24,13 @@ pub struct LoadedFile {
 /// A model's pasted (later: streamed) response to one question.
 pub type AnswerBook = HashMap<(FileId, QuestionKey), String>;
 
+/// Which answers the results table totals: those pasted (or asked) one by one, or a batch run's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultsSource {
+    Pasted,
+    Batch,
+}
+
 #[derive(Clone, Copy)]
 pub struct SgpSession {
     pub samples: RwSignal<HashMap<SampleFile, Arc<Vec<Question>>>>,
@@ -38,6 +45,7 @@ pub struct SgpSession {
     /// An edited program shown instead of the selected question's own.
     pub edited_svg: RwSignal<Option<String>>,
     pub filter: RwSignal<QuestionFilter>,
+    pub results_source: RwSignal<ResultsSource>,
 }
 
 impl SgpSession {
@@ -52,6 +60,7 @@ impl SgpSession {
             model: RwSignal::new("pasted answer".into()),
             edited_svg: RwSignal::new(None),
             filter: RwSignal::new(QuestionFilter::default()),
+            results_source: RwSignal::new(ResultsSource::Pasted),
         }
     }
 

@@ -47,7 +47,7 @@ pub fn id_for_url(url: &str) -> String {
     format!("url-{slug}-{:08x}", fnv1a(url.as_bytes()) as u32)
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
