@@ -3,7 +3,7 @@
 use crate::about::About;
 use crate::bench::BenchPage;
 use crate::gpu_status::{GpuState, GpuStatus};
-use crate::karel::KarelPane;
+use crate::karel::{KarelPane, KarelSession};
 use crate::models::{ModelChip, Models, ModelsPane};
 use crate::route::{Route, Tab};
 use crate::sgp::{SgpPane, SgpSession};
@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
     crate::engine::Engine::provide();
     crate::batch_view::Runners::provide();
     let sgp = SgpSession::new();
+    let karel = KarelSession::new();
     let sgp_link = Memo::new(move |_| route.with(|r| if r.tab == Tab::Sgp { r.rest.clone() } else { String::new() }));
     Effect::new(move |_| {
         let title = match tab.get() {
@@ -68,7 +69,7 @@ pub fn App() -> impl IntoView {
         <main id="main" tabindex="-1">
             {move || match tab.get() {
                 Tab::Sgp => view! { <SgpPane session=sgp link=sgp_link /> }.into_any(),
-                Tab::Karel => view! { <KarelPane /> }.into_any(),
+                Tab::Karel => view! { <KarelPane session=karel /> }.into_any(),
                 Tab::Models => view! { <ModelsPane models=models /> }.into_any(),
                 Tab::About => view! { <About gpu=gpu /> }.into_any(),
                 Tab::Bench => {

@@ -90,6 +90,23 @@ test("play runs to the end on its own and shortcuts leave the editor alone", asy
   await page.close();
 });
 
+test("the program, the answer and the chosen task stay after visiting another tab", async () => {
+  const page = await openKarel();
+  await page.locator(".task-select").selectOption("b2");
+  await program(page).fill("def run() {\n  turn_left()\n}");
+  await page.locator("#karel-answer").fill("def run() { move() }");
+  const tabs = page.getByRole("navigation", { name: "Sections" });
+  await tabs.getByRole("link", { name: "Models" }).click();
+  await page.getByRole("heading", { name: "Models", level: 2 }).waitFor();
+  await tabs.getByRole("link", { name: "Karel" }).click();
+  await page.getByTestId("task-source").waitFor();
+  assert.match(await page.getByTestId("task-source").innerText(), /^Task 3 of 40/);
+  assert.equal(await program(page).inputValue(), "def run() {\n  turn_left()\n}");
+  assert.equal(await page.locator("#karel-answer").inputValue(), "def run() { move() }");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a parse error is shown inline with its line, column and marked line", async () => {
   const page = await openKarel();
   await program(page).fill("def run() {\n  move(\n}");

@@ -161,12 +161,25 @@ fn crash_span(trace: &Trace) -> Option<Span> {
     }
 }
 
+/// The pane's state and whether the bundled tasks have been read, owned by the app shell so that a
+/// program, an answer or a step survive switching to another tab and back.
+#[derive(Clone, Copy)]
+pub struct KarelSession {
+    state: KarelState,
+    load_error: RwSignal<Option<String>>,
+    ready: RwSignal<bool>,
+}
+
+impl KarelSession {
+    pub fn new() -> KarelSession {
+        KarelSession { state: KarelState::new(), load_error: RwSignal::new(None), ready: RwSignal::new(false) }
+    }
+}
+
 #[component]
-pub fn KarelPane() -> impl IntoView {
-    let state = KarelState::new();
-    let load_error = RwSignal::new(None::<String>);
+pub fn KarelPane(session: KarelSession) -> impl IntoView {
+    let KarelSession { state, load_error, ready } = session;
     let link_error = RwSignal::new(None::<String>);
-    let ready = RwSignal::new(false);
     let playback = Playback::new(state);
 
     // Opens the state a `#/karel/<token>` link carries, or the first task; a bad link says why.
@@ -192,27 +205,34 @@ pub fn KarelPane() -> impl IntoView {
         }
     };
 
-    leptos::task::spawn_local(async move {
-        match crate::browser::fetch_text(BUNDLED_TASKS_URL).await {
-            Ok(text) => {
-                let mut tasks = Vec::new();
-                let mut problems = Vec::new();
-                for (line, result) in parse_jsonl(&text) {
-                    match result {
-                        Ok(task) => tasks.push(task),
-                        Err(error) => problems.push(format!("line {line}: {error}")),
-                    }
-                }
-                if !problems.is_empty() {
-                    load_error.set(Some(format!("Some bundled tasks were skipped ({})", problems.join("; "))));
-                }
-                state.bundled.set(tasks);
-            }
-            Err(error) => load_error.set(Some(format!("The bundled tasks could not be loaded: {error}."))),
+    if ready.get_untracked() {
+        // Back from another tab: keep what was here, unless the address carries a link.
+        if !Route::current().rest.is_empty() {
+            open_route();
         }
-        open_route();
-        ready.set(true);
-    });
+    } else {
+        leptos::task::spawn_local(async move {
+            match crate::browser::fetch_text(BUNDLED_TASKS_URL).await {
+                Ok(text) => {
+                    let mut tasks = Vec::new();
+                    let mut problems = Vec::new();
+                    for (line, result) in parse_jsonl(&text) {
+                        match result {
+                            Ok(task) => tasks.push(task),
+                            Err(error) => problems.push(format!("line {line}: {error}")),
+                        }
+                    }
+                    if !problems.is_empty() {
+                        load_error.set(Some(format!("Some bundled tasks were skipped ({})", problems.join("; "))));
+                    }
+                    state.bundled.set(tasks);
+                }
+                Err(error) => load_error.set(Some(format!("The bundled tasks could not be loaded: {error}."))),
+            }
+            open_route();
+            ready.set(true);
+        });
+    }
 
     // A pasted link while the pane is open is opened too.
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
