@@ -217,3 +217,17 @@ fn the_benchmark_run_decodes_llama_cpp_s_greedy_tokens() {
     assert_eq!(measured.tokens, ids(&case["greedy"])[..8]);
     assert!(measured.warmup_s > 0.0 && measured.prefill_s > 0.0 && measured.decode_s > 0.0);
 }
+
+#[test]
+fn a_prompt_prefilled_in_parts_gives_the_logits_of_one_forward() {
+    let name = "llama-q4_0";
+    let mut gpu = gpu_model(context(), name);
+    let n_vocab = gpu.config.n_vocab;
+    let prompt: Vec<u32> = (0..150).map(|i| ((i * 7919 + 13) % n_vocab) as u32).collect();
+    let whole = logits(&mut gpu, &prompt);
+    gpu.truncate(0);
+    pollster::block_on(gpu.prefill(&prompt[..128])).expect("prefill");
+    assert_eq!(gpu.len(), 128);
+    // The same batches of 64 either way, so the same arithmetic: equal to the bit.
+    assert_eq!(logits(&mut gpu, &prompt[128..]), whole);
+}

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use mindseye_core::chat::Template;
 use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
 use mindseye_core::gpu::bench::{self, Measurement, Prompt};
-use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, Output, ScoreError, Want};
+use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, MAX_BATCH, Output, ScoreError, Want};
 use mindseye_core::karel::StraightLineGrammar;
 use mindseye_core::model::{Config, Generator, Limits, Step};
 use mindseye_core::sampling::{OptionScores, TokenConstraint, TokenTexts};
@@ -399,7 +399,15 @@ async fn run(
         }
         // Only greedy, unconstrained decoding can take the GPU's argmax (4 bytes read back).
         let want = if generator.needs_logits() { Want::Logits } else { Want::Argmax };
-        let step = match model.forward(generator.pending(), want).await? {
+        // A long prompt goes in batches, each in its own task, so the page stays responsive.
+        let pending = generator.pending();
+        let (head, last) = pending.split_at(pending.len().saturating_sub(1) / MAX_BATCH as usize * MAX_BATCH as usize);
+        for batch in head.chunks(MAX_BATCH as usize) {
+            model.prefill(batch).await?;
+            crate::browser::sleep(0).await;
+        }
+        let output = model.forward(last, want).await?;
+        let step = match output {
             Output::Token(token) => generator.next_argmax(token),
             Output::Logits(logits) => generator.next(&logits),
         };

@@ -88,7 +88,7 @@ test("the program is shown as highlighted text with line numbers, never as marku
 
 test("the official prompt for the question is shown", async () => {
   const page = await openSgp();
-  await page.getByText("Official prompt").click();
+  await page.locator("summary", { hasText: "Official prompt" }).click();
   const prompt = await page.getByTestId("prompt").innerText();
   assert.match(prompt, /^Answer the following multiple choice question\. The last line of your response/);
   assert.match(prompt, /Question: What shape is the main object in the image\?\n\nA\) Square\nB\) Triangle\nC\) Rectangle\nD\) Circle$/);

@@ -542,23 +542,7 @@ impl GpuModel {
 
     /// Runs `tokens` at the next positions and reads back what `want` asks for about the last one.
     pub async fn forward(&mut self, tokens: &[u32], want: Want) -> Result<Output, GpuError> {
-        self.ctx.check_alive()?;
-        self.check_tokens(tokens)?;
-        // WebGPU reports invalid work asynchronously and otherwise computes zeros: catch it here.
-        let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let batches: Vec<&[u32]> = tokens.chunks(MAX_BATCH as usize).collect();
-        for (i, batch) in batches.iter().enumerate() {
-            let last = i + 1 == batches.len();
-            self.start(batch);
-            let mut recorder = PassRecorder::new(&self.ctx.device);
-            self.record(&mut recorder, batch.len() as u32, last.then_some(want));
-            self.ctx.queue.submit([recorder.finish()]);
-            self.len += batch.len() as u32;
-        }
-        if let Some(error) = scope.pop().await {
-            self.ctx.check_alive()?;
-            return Err(GpuError::Rejected(error.to_string()));
-        }
+        self.run(tokens, Some(want)).await?;
         match want {
             Want::Argmax => Ok(Output::Token(self.read_argmax().await?)),
             Want::Logits => {
@@ -568,6 +552,36 @@ impl GpuModel {
                 ))
             }
         }
+    }
+
+    /// Runs `tokens` at the next positions and reads nothing back: the first part of a long prompt,
+    /// so that a page can give the main thread back between parts (recording a batch takes a few
+    /// milliseconds there). The last part then goes through [`GpuModel::forward`].
+    pub async fn prefill(&mut self, tokens: &[u32]) -> Result<(), GpuError> {
+        self.run(tokens, None).await
+    }
+
+    /// Records and submits `tokens` in batches of at most [`MAX_BATCH`]; only the last batch computes
+    /// the output `want` asks for.
+    async fn run(&mut self, tokens: &[u32], want: Option<Want>) -> Result<(), GpuError> {
+        self.ctx.check_alive()?;
+        self.check_tokens(tokens)?;
+        // WebGPU reports invalid work asynchronously and otherwise computes zeros: catch it here.
+        let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let batches: Vec<&[u32]> = tokens.chunks(MAX_BATCH as usize).collect();
+        for (i, batch) in batches.iter().enumerate() {
+            let last = i + 1 == batches.len();
+            self.start(batch);
+            let mut recorder = PassRecorder::new(&self.ctx.device);
+            self.record(&mut recorder, batch.len() as u32, want.filter(|_| last));
+            self.ctx.queue.submit([recorder.finish()]);
+            self.len += batch.len() as u32;
+        }
+        if let Some(error) = scope.pop().await {
+            self.ctx.check_alive()?;
+            return Err(GpuError::Rejected(error.to_string()));
+        }
+        Ok(())
     }
 
     /// Runs up to [`MAX_BATCH`] tokens at the next positions like `forward(tokens, Want::Argmax)`,
