@@ -561,14 +561,21 @@ impl GpuModel {
         self.run(tokens, None).await
     }
 
-    /// Records and submits `tokens` in batches of at most [`MAX_BATCH`]; only the last batch computes
+    /// Tokens per recorded batch. On a CPU adapter a prompt runs one token at a time through the
+    /// matrix-vector kernels, which lavapipe runs about three times faster per token than the
+    /// matrix-matrix kernels (`mindseye bench model --profile`: matmul is 98% of a prefill there).
+    fn batch_size(&self) -> usize {
+        if self.ctx.uses_cpu_kernels() { 1 } else { MAX_BATCH as usize }
+    }
+
+    /// Records and submits `tokens` in batches of at most [`MAX_BATCH`] (see `batch_size`); only the last batch computes
     /// the output `want` asks for.
     async fn run(&mut self, tokens: &[u32], want: Option<Want>) -> Result<(), GpuError> {
         self.ctx.check_alive()?;
         self.check_tokens(tokens)?;
         // WebGPU reports invalid work asynchronously and otherwise computes zeros: catch it here.
         let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let batches: Vec<&[u32]> = tokens.chunks(MAX_BATCH as usize).collect();
+        let batches: Vec<&[u32]> = tokens.chunks(self.batch_size()).collect();
         for (i, batch) in batches.iter().enumerate() {
             let last = i + 1 == batches.len();
             self.start(batch);
