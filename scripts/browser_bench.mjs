@@ -128,7 +128,7 @@ export function table(ours, theirs) {
     head,
     row(`${ours.engine} on ${ours.adapter.name || ours.adapter.backend}`, a),
     row(`${theirs.engine}, ${theirs.threads} thread${theirs.threads === 1 ? "" : "s"}`, b),
-    `ratio ours / wllama: prefill ${ratio(a.prefill_tok_s, b.prefill_tok_s)}, decode ${ratio(a.decode_tok_s, b.decode_tok_s)}, TTFT ${ratio(a.ttft_s, b.ttft_s)}, load ${ratio(a.load_s, b.load_s)}`,
+    `ours / wllama: prefill tok/s ${ratio(a.prefill_tok_s, b.prefill_tok_s)}, decode tok/s ${ratio(a.decode_tok_s, b.decode_tok_s)}; seconds to the first token ${ratio(a.ttft_s, b.ttft_s)}, to load ${ratio(a.load_s, b.load_s)}`,
     `prompt tokens: ours ${ours.prompt_tokens}, wllama ${theirs.prompt_tokens}; greedy tokens ${same ? "identical" : "DIFFER"} (${ours.tokens.length} each: ${ours.tokens.join(" ")}${same ? "" : ` vs ${theirs.tokens.join(" ")}`})`,
   ].join("\n");
 }
