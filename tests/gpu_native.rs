@@ -62,3 +62,12 @@ fn a_destroyed_device_is_reported_as_lost_in_plain_words() {
     let error = pollster::block_on(model.forward(&[1, 2], mindseye_core::gpu::Want::Argmax)).unwrap_err();
     assert_eq!(error.to_string(), "the GPU device was lost (the device was destroyed); reload the model to go on");
 }
+
+/// NVIDIA's Vulkan driver stops loading after 30 instances in one process; contexts share one.
+#[test]
+fn forty_contexts_opened_in_turn_all_find_the_adapter() {
+    for i in 0..40 {
+        let ctx = pollster::block_on(Context::new()).unwrap_or_else(|e| panic!("context {i}: {e}"));
+        drop(ctx);
+    }
+}

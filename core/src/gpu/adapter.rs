@@ -153,18 +153,37 @@ pub struct Context {
     cpu_kernels: bool,
 }
 
+fn new_instance() -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    if cfg!(target_arch = "wasm32") {
+        desc.backends = wgpu::Backends::BROWSER_WEBGPU;
+    } else if std::env::var_os("WGPU_BACKEND").is_none() {
+        desc.backends = wgpu::Backends::PRIMARY;
+    }
+    wgpu::Instance::new(desc)
+}
+
+/// Natively, one instance for the whole process: each instance loads the Vulkan driver again, and
+/// NVIDIA's (580.159, on an H200) finds no adapter from the 31st load in a process on, even with
+/// every earlier context dropped, which a test binary opening a context per test reaches.
+#[cfg(not(target_arch = "wasm32"))]
+fn instance() -> &'static wgpu::Instance {
+    static INSTANCE: std::sync::OnceLock<wgpu::Instance> = std::sync::OnceLock::new();
+    INSTANCE.get_or_init(new_instance)
+}
+
+/// In the browser an instance is only a handle on `navigator.gpu`.
+#[cfg(target_arch = "wasm32")]
+fn instance() -> wgpu::Instance {
+    new_instance()
+}
+
 impl Context {
     /// Opens the best adapter on this platform: WebGPU in the browser, Vulkan/Metal/DX12 natively.
     /// The device gets the adapter's own limits (not WebGPU's defaults, which cap storage bindings
     /// at 128 MiB even on large GPUs) and the optional features our kernels can use.
     pub async fn new() -> Result<Self, GpuError> {
-        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
-        if cfg!(target_arch = "wasm32") {
-            desc.backends = wgpu::Backends::BROWSER_WEBGPU;
-        } else if std::env::var_os("WGPU_BACKEND").is_none() {
-            desc.backends = wgpu::Backends::PRIMARY;
-        }
-        let instance = wgpu::Instance::new(desc);
+        let instance = instance();
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
