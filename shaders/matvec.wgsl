@@ -6,9 +6,12 @@
 //
 // Prepended by one weights_*.wgsl library, which dequantizes 32-element units of a row, and
 // matvec_common.wgsl (Params, the other bindings, dots, store).
-// A workgroup of WG = 32 threads computes ROWS = 8 consecutive rows; its threads split each row
-// into 32-element units (thread t takes units t, t + WG, ...), keep the activation unit in
-// registers and reuse it for all ROWS rows, then `reduce` sums the WG partial sums of each row.
+// A workgroup of WG threads computes ROWS consecutive rows; its threads split each row into
+// 32-element units (thread t takes units t, t + WG, ...), keep the activation unit in registers
+// and reuse it for all ROWS rows, then `reduce` sums the WG partial sums of each row. WG and ROWS
+// are constants core::gpu::matvec puts ahead of the source, by row length (WG * ROWS = 256):
+// 32 x 8 for rows of up to 96 units, 128 x 2 beyond, so the long rows of a feed-forward down
+// projection (few rows) still spread over many workgroups and threads.
 // `reduce` comes from the reduction library appended after this file (and after matvec_glu.wgsl,
 // which uses it too): matvec_tree.wgsl (a workgroup-memory tree, portable) or
 // matvec_subgroup.wgsl (subgroupAdd, when the adapter has subgroups).
@@ -19,9 +22,6 @@
 // 65,535 per dimension.
 
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-
-const WG: u32 = 32u;
-const ROWS: u32 = 8u;
 
 // Word offsets of rows row0 .. row0 + ROWS; rows past `last` repeat it, so the loops have no
 // branch (their sums are dropped).

@@ -149,10 +149,16 @@ fn assert_dots(label: &str, got: &[f32], want: &[(f64, f64)], bias: Option<&[f32
     }
 }
 
-/// Rows not a multiple of 4 (rows per matvec workgroup) or 64 (matmul tile); columns whole blocks
-/// but fewer, and more, than 64 units (one per matvec thread).
-fn shapes(ty: Type) -> [(usize, usize); 2] {
-    if matches!(ty, Type::Q4_K | Type::Q6_K) { [(37, 768), (301, 2304)] } else { [(37, 96), (301, 2144)] }
+/// Rows not a multiple of 8 (rows per matvec workgroup) or 64 (matmul tile); columns whole blocks:
+/// rows of fewer and more 32-element units than the 32 threads of the matvec workgroup shape for
+/// rows of up to 96 units, then rows of more than 96 units (the 128-thread shape), not a multiple
+/// of 128.
+fn shapes(ty: Type) -> [(usize, usize); 3] {
+    if matches!(ty, Type::Q4_K | Type::Q6_K) {
+        [(37, 768), (301, 2304), (45, 3328)]
+    } else {
+        [(37, 96), (301, 2144), (45, 3104)]
+    }
 }
 
 fn check_matvec(ty: Type, seed: u64) {
@@ -972,8 +978,9 @@ fn check_matvec_glu(ty: Type, rows: usize, cols: usize, activation: Activation, 
 #[test]
 fn matvec_glu_matches_the_cpu_for_every_weight_type() {
     for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
-        let [_, (rows, cols)] = shapes(ty);
-        check_matvec_glu(ty, rows, cols, Activation::Silu, silu, 101 + i as u64);
+        for (rows, cols) in shapes(ty).into_iter().skip(1) {
+            check_matvec_glu(ty, rows, cols, Activation::Silu, silu, 101 + i as u64);
+        }
     }
 }
 
