@@ -17,16 +17,27 @@ pub enum Backend {
 impl Backend {
     /// Opens `path` on the GPU (streamed from disk in 4 MiB chunks) or on the CPU reference.
     pub fn open(path: &Path, cpu: bool, n_ctx: usize) -> Result<(File, Tokenizer, Backend), String> {
-        let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
         if cpu {
             let (file, tokenizer, model) = model_file::open_cpu(path)?;
             let cache = model.cache(n_ctx.min(model.config.n_ctx_train));
             return Ok((file, tokenizer, Backend::Cpu(Box::new(model), cache)));
         }
+        Self::open_gpu(path, n_ctx, || ())
+    }
+
+    /// Opens `path` on the GPU; `device_open` runs once the device is open and before the weights
+    /// stream in (the benchmark reads the host memory the driver took there).
+    pub fn open_gpu(
+        path: &Path,
+        n_ctx: usize,
+        device_open: impl FnOnce(),
+    ) -> Result<(File, Tokenizer, Backend), String> {
+        let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
         let (file, len) = model_file::read_header(path)?;
         file.check_len(len).map_err(|e| fail(&e))?;
         let tokenizer = Tokenizer::from_gguf(&file).map_err(|e| fail(&format!("tokenizer: {e}")))?;
         let ctx = pollster::block_on(Context::new()).map_err(|e| fail(&e))?;
+        device_open();
         let mut input = std::fs::File::open(path).map_err(|e| fail(&e))?;
         let chunks = std::iter::from_fn(move || {
             let mut chunk = vec![0; 4 << 20];

@@ -40,7 +40,8 @@ enum ProfileTiming {
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let started = Instant::now();
     let n_ctx = args.prompt_tokens + args.decode_tokens + 8;
-    let (_, tokenizer, mut backend) = Backend::open(&args.model, false, n_ctx)?;
+    let mut rss_device_open = None;
+    let (_, tokenizer, mut backend) = Backend::open_gpu(&args.model, n_ctx, || rss_device_open = rss_mib("VmRSS"))?;
     let load_s = started.elapsed().as_secs_f64();
     let Backend::Gpu(model) = &mut backend else { unreachable!("opened on the GPU") };
     let n_vocab = model.config.n_vocab;
@@ -70,8 +71,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     };
     println!("{:<34} {:>8} {:>13} {:>10} {:>12}", "engine", "load s", "prefill tok/s", "TTFT s", "decode tok/s");
     ours.print("mindseye (wgpu)");
-    if let Some(rss) = peak_rss_mib() {
-        println!("peak host memory (mindseye): {rss:.0} MiB; file {:.0} MiB", file_mib(&args.model));
+    if let (Some(peak), Some(device_open)) = (rss_mib("VmHWM"), rss_device_open) {
+        // The issue's bound is on what loading adds: the driver's own memory comes with the device.
+        println!(
+            "peak host memory (mindseye): {peak:.0} MiB; {device_open:.0} MiB once the device was open, so loading \
+             added at most {:.0} MiB; file {:.0} MiB (on a CPU adapter GPU buffers are host memory too)",
+            peak - device_open,
+            file_mib(&args.model)
+        );
     }
     if let Some(timing) = args.profile {
         let timing = match timing {
@@ -172,10 +179,10 @@ fn llama_cpp(python: &Path, args: &Args) -> Result<Figures, String> {
     })
 }
 
-/// Peak resident memory of this process (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
+/// Resident memory of this process from Linux's /proc/self/status: `VmRSS` now, `VmHWM` its peak.
+fn rss_mib(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.strip_prefix(key).is_some_and(|rest| rest.starts_with(':')))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
