@@ -696,9 +696,10 @@ def make_bench_models(tokenizers, out_dir, only, pure):
         template = chat_template(tokenizers, family)
         if pure:
             for quant in wanted:
+                t1 = time.time()
                 dst = out_dir / f"{name}-{quant}-pure.gguf"
                 write_model(dst, arch, family, shape, vocab, template, SEED_BASE[arch], False, name, pure=quant)
-                print(f"{dst.name}: {dst.stat().st_size} bytes written in {time.time() - t0:.0f} s", flush=True)
+                print(f"{dst.name}: {dst.stat().st_size} bytes written in {time.time() - t1:.0f} s", flush=True)
             continue
         src = out_dir / f"{name}-f16.gguf"
         write_model(src, arch, family, shape, vocab, template, SEED_BASE[arch], True, name)

@@ -171,11 +171,9 @@ impl MatvecPipelines {
         }
         let (wg, rows) = gpu_shape(units);
         let shape = format!("const WG: u32 = {wg}u;\nconst ROWS: u32 = {rows}u;\n");
+        let before: Vec<&str> = std::iter::once(shape.as_str()).chain(self.before.iter().copied()).collect();
         let kernel = [MATVEC_COMMON, MATVEC, self.gpu_extra, reduction(ctx)];
-        let mut source = source(ty, self.before, &kernel, ctx.uses_subgroups());
-        // After the `enable` directive, which must come first.
-        let at = source.find("enable subgroups;\n").map_or(0, |i| i + "enable subgroups;\n".len());
-        source.insert_str(at, &shape);
+        let source = source(ty, &before, &kernel, ctx.uses_subgroups());
         let pipeline = pipeline(ctx, &format!("{}.{ty}.{wg}x{rows}", self.label), &source, self.entry);
         let x = x.as_entire_buffer_binding();
         Ok(Chosen { pipeline, x, rows_per_group: rows / self.rows_divisor, cpu: false })
