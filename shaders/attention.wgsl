@@ -7,13 +7,15 @@
 //   keys j <= p, and p - j < window if window > 0 (sliding window)
 //   out = sum_j softmax(s)_j * v_j
 // The keys are walked in chunks of 64 with an online (running-max) softmax, so any context length
-// works in 1.3 KiB of workgroup memory. f32 throughout; tanh is computed from exp in a form that
-// cannot overflow.
+// works in 1.3 KiB of workgroup memory. The cache holds `kv` values (an alias core::gpu::attention
+// puts ahead of the source: f32, or f16 with `shader-f16`, see rope_kv.wgsl); they are widened to
+// f32 as they are read, and all arithmetic is f32. tanh is computed from exp in a form that cannot
+// overflow.
 //
 // Bindings (group 0):
 //   0: q       storage, read        array<vec4<f32>>  [n_tokens][q_stride], heads first
-//   1: k_cache storage, read        array<vec4<f32>>  [n_ctx][n_kv_heads][head_dim]
-//   2: v_cache storage, read        array<f32>        [n_ctx][n_kv_heads][head_dim]
+//   1: k_cache storage, read        array<vec4<kv>>   [n_ctx][n_kv_heads][head_dim]
+//   2: v_cache storage, read        array<kv>         [n_ctx][n_kv_heads][head_dim]
 //   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
 //   4: params  uniform              Params
 //   5: step    uniform              Step
@@ -39,8 +41,8 @@ struct Step {
 }
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> k_cache: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v_cache: array<f32>;
+@group(0) @binding(1) var<storage, read> k_cache: array<vec4<kv>>;
+@group(0) @binding(2) var<storage, read> v_cache: array<kv>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 @group(0) @binding(5) var<uniform> step: Step;
@@ -99,7 +101,7 @@ fn main(
             let k_base = j * kv_stride + kv_h * quads;
             var d = 0.0;
             for (var i = 0u; i < quads; i++) {
-                d += dot(q_shared[i], k_cache[k_base + i]);
+                d += dot(q_shared[i], vec4<f32>(k_cache[k_base + i]));
             }
             s = d * params.scale;
             if (params.softcap > 0.0) {
@@ -130,7 +132,7 @@ fn main(
                 var a = acc[di] * alpha;
                 var v_at = c * kv_stride * 4u + kv_h * params.head_dim + dim;
                 for (var i = 0u; i < count; i++) {
-                    a += probs[i] * v_cache[v_at];
+                    a += probs[i] * f32(v_cache[v_at]);
                     v_at += kv_stride * 4u;
                 }
                 acc[di] = a;

@@ -10,14 +10,16 @@
 // (x[i], x[i + n_rot/2]) in the NeoX layout (mode 2, qwen2, gemma2). Dimensions past n_rot are
 // not rotated. freq_factors (Llama 3.x rope_freqs.weight) is read only when has_factors != 0.
 // The angle is reduced to [0, 2 pi) before cos/sin, whose accuracy is only specified near zero.
-// Cache layout per layer: [n_ctx][n_kv_heads][head_dim] f32; positions at or past n_ctx are
-// dropped (the caller stops at the context length).
+// Cache layout per layer: [n_ctx][n_kv_heads][head_dim] of `kv`; positions at or past n_ctx are
+// dropped (the caller stops at the context length). `kv` is an alias core::gpu::attention puts
+// ahead of the source: f32, or f16 (after `enable f16;`) when the adapter has `shader-f16`, which
+// halves the cache (as llama.cpp's default f16 cache) and attention's reads of it.
 //
 // Bindings (group 0):
 //   0: qkv     storage, read_write  array<f32>  [n_tokens][stride]
 //   1: factors storage, read        array<f32>  [n_rot / 2]
-//   2: k_cache storage, read_write  array<f32>  [n_ctx][n_kv_heads][head_dim]
-//   3: v_cache storage, read_write  array<f32>  [n_ctx][n_kv_heads][head_dim]
+//   2: k_cache storage, read_write  array<kv>   [n_ctx][n_kv_heads][head_dim]
+//   3: v_cache storage, read_write  array<kv>   [n_ctx][n_kv_heads][head_dim]
 //   4: params  uniform              Params
 //   5: step    uniform              Step
 // Dispatch: one thread per pair of values, n_tokens * (n_heads + 2 n_kv_heads) * head_dim / 2
@@ -47,8 +49,8 @@ struct Step {
 
 @group(0) @binding(0) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> factors: array<f32>;
-@group(0) @binding(2) var<storage, read_write> k_cache: array<f32>;
-@group(0) @binding(3) var<storage, read_write> v_cache: array<f32>;
+@group(0) @binding(2) var<storage, read_write> k_cache: array<kv>;
+@group(0) @binding(3) var<storage, read_write> v_cache: array<kv>;
 @group(0) @binding(4) var<uniform> params: Params;
 @group(0) @binding(5) var<uniform> step: Step;
 
@@ -108,10 +110,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let kv_head = (head - n_q) % n_kv;
     let at = (pos * n_kv + kv_head) * params.head_dim;
     if (head < n_q + n_kv) {
-        k_cache[at + a] = x0;
-        k_cache[at + b] = x1;
+        k_cache[at + a] = kv(x0);
+        k_cache[at + b] = kv(x1);
     } else {
-        v_cache[at + a] = x0;
-        v_cache[at + b] = x1;
+        v_cache[at + a] = kv(x0);
+        v_cache[at + b] = kv(x1);
     }
 }

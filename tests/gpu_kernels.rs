@@ -113,6 +113,47 @@ fn read(ctx: &Context, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
     pollster::block_on(read_f32(ctx, buffer, len)).unwrap()
 }
 
+/// The KV cache element types the adapter can run, each with a context that makes caches of it:
+/// f32 (the portable path), and f16 when the adapter has `shader-f16` (lavapipe does).
+fn kv_contexts() -> Vec<(&'static str, Context)> {
+    let mut all = vec![("f32 cache", context().without_f16())];
+    if context().uses_f16() {
+        all.push(("f16 cache", context()));
+    }
+    all
+}
+
+/// The first `len` values of a cache buffer, widened to f32.
+fn read_cache(ctx: &Context, cache: &KvCache, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
+    if !cache.is_f16() {
+        return read(ctx, buffer, len);
+    }
+    let words = pollster::block_on(read_u32(ctx, buffer, len.div_ceil(2))).unwrap();
+    let halves = words.iter().flat_map(|w| [*w as u16, (*w >> 16) as u16]);
+    halves.take(len).map(|h| half::f16::from_bits(h).to_f32()).collect()
+}
+
+/// Writes `values` to a cache buffer in its element type (f16: rounded to nearest, ties to even).
+fn write_cache(ctx: &Context, cache: &KvCache, buffer: &wgpu::Buffer, values: &[f32]) {
+    let bytes: Vec<u8> = if cache.is_f16() {
+        values.iter().flat_map(|&v| f16_bytes(v)).collect()
+    } else {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    };
+    ctx.queue.write_buffer(buffer, 0, &bytes);
+}
+
+/// What a cache of `cache`'s type holds for `x`, for the CPU reference: f16 rounds.
+fn as_stored(cache: &KvCache, x: f32) -> f32 {
+    if cache.is_f16() { half::f16::from_f32(x).to_f32() } else { x }
+}
+
+/// Whether `got`, read from a cache, is `x` as stored: exactly in f32; in f16 one of the two
+/// halves around it (WGSL leaves the rounding of an f32 to f16 conversion to the implementation).
+fn is_stored(cache: &KvCache, got: f32, x: f32) -> bool {
+    if cache.is_f16() { (got - x).abs() <= x.abs() / 1024.0 } else { got == x }
+}
+
 /// A step buffer already holding (pos0, n_tokens).
 fn step_at(ctx: &Context, pos0: u32, n_tokens: u32) -> Step {
     let step = Step::new(ctx);
@@ -619,15 +660,28 @@ impl QkvRows {
 /// Runs RoPE + KV write on `n_tokens` random QKV rows at `pos0` and checks the rotated queries in
 /// place, and the rotated keys and the values in the cache at their positions.
 fn check_rope_kv(layout: RopeLayout, head_dim: usize, n_rot: usize, with_factors: bool, seed: u64) {
-    let ctx = context();
+    for (path, ctx) in kv_contexts() {
+        check_rope_kv_on(&ctx, path, layout, head_dim, n_rot, with_factors, seed);
+    }
+}
+
+fn check_rope_kv_on(
+    ctx: &Context,
+    path: &str,
+    layout: RopeLayout,
+    head_dim: usize,
+    n_rot: usize,
+    with_factors: bool,
+    seed: u64,
+) {
     let (n_tokens, pos0, n_ctx, base) = (3, 200, 210, 10000.0f32);
     let rows = QkvRows { n_heads: 5, n_kv: 2, head_dim };
     let mut rng = Rng::new(seed);
     let qkv = rng.f32s(n_tokens * rows.stride(), 1.0);
     let factors: Vec<f32> = (0..n_rot / 2).map(|i| 1.0 + (i % 7) as f32).collect();
-    let step = step_at(&ctx, pos0 as u32, n_tokens as u32);
-    let (qkvb, fb) = (storage_f32(&ctx, "qkv", &qkv), storage_f32(&ctx, "factors", &factors));
-    let cache = KvCache::new(&ctx, "cache", n_ctx as u32, rows.n_kv as u32, head_dim as u32).unwrap();
+    let step = step_at(ctx, pos0 as u32, n_tokens as u32);
+    let (qkvb, fb) = (storage_f32(ctx, "qkv", &qkv), storage_f32(ctx, "factors", &factors));
+    let cache = KvCache::new(ctx, "cache", n_ctx as u32, rows.n_kv as u32, head_dim as u32).unwrap();
     let config = RopeConfig {
         n_heads: rows.n_heads as u32,
         n_rot: n_rot as u32,
@@ -636,24 +690,28 @@ fn check_rope_kv(layout: RopeLayout, head_dim: usize, n_rot: usize, with_factors
         freq_scale: 1.0,
         freq_factors: with_factors.then_some(&fb),
     };
-    let bound = RopeKv::new(&ctx).bind(&ctx, &step, &qkvb, &cache, &config).unwrap();
-    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+    let bound = RopeKv::new(ctx).bind(ctx, &step, &qkvb, &cache, &config).unwrap();
+    submit_pass(ctx, |pass| bound.encode(pass, n_tokens as u32));
     let neox = layout == RopeLayout::NeoX;
     let f = with_factors.then_some(&factors[..]);
     let rope = |x: &[f32], heads| rope_ref(x, n_tokens, heads, head_dim, n_rot, neox, pos0, base.into(), 1.0, f);
     let width = rows.n_kv * head_dim;
-    let cached = |buffer| read(&ctx, buffer, n_ctx * width)[pos0 * width..(pos0 + n_tokens) * width].to_vec();
-    let got_qkv = read(&ctx, &qkvb, qkv.len());
+    let cached = |buffer| read_cache(ctx, &cache, buffer, n_ctx * width)[pos0 * width..][..n_tokens * width].to_vec();
+    let got_qkv = read(ctx, &qkvb, qkv.len());
     let checks = [
         ("q", rows.part(&got_qkv, n_tokens, 0), rope(&rows.part(&qkv, n_tokens, 0), rows.n_heads)),
         ("k", cached(cache.keys()), rope(&rows.part(&qkv, n_tokens, 1), rows.n_kv)),
         ("v", cached(cache.values()), rows.part(&qkv, n_tokens, 2)),
     ];
     for (what, got, want) in checks {
+        // An f16 cache adds its rounding: at most 2^-11 of the value, 2^-10 with either rounding.
+        let stored = cache.is_f16() && what != "q";
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
             // theta reaches ~200 rad; its f32 rounding (as in ggml) alone is ~1e-5 rad: 1e-4
             // absolute on values of magnitude <= 1.4.
-            assert!((g - w).abs() <= 1e-4, "{layout:?} {what} element {i} (dim {}): GPU {g}, CPU {w}", i % head_dim);
+            let tolerance = 1e-4 + if stored { w.abs() / 1024.0 } else { 0.0 };
+            let dim = i % head_dim;
+            assert!((g - w).abs() <= tolerance, "{path} {layout:?} {what} element {i} (dim {dim}): GPU {g}, CPU {w}");
         }
     }
     assert_eq!(rows.part(&got_qkv, n_tokens, 1), rows.part(&qkv, n_tokens, 1), "k is rotated into the cache only");
@@ -681,43 +739,72 @@ fn rope_kv_leaves_dimensions_past_n_rot_alone() {
 
 #[test]
 fn rope_kv_stores_tokens_at_their_positions() {
-    let ctx = context();
-    let (n_ctx, rows) = (40, QkvRows { n_heads: 2, n_kv: 2, head_dim: 12 });
-    let width = rows.n_kv * rows.head_dim;
-    let cache = KvCache::new(&ctx, "cache", n_ctx as u32, rows.n_kv as u32, rows.head_dim as u32).unwrap();
-    let qkv = Rng::new(80).f32s(5 * rows.stride(), 1.0);
-    let qkvb = storage_f32(&ctx, "qkv", &qkv);
-    let step = Step::new(&ctx);
-    let config = RopeConfig {
-        n_heads: rows.n_heads as u32,
-        n_rot: 4,
-        layout: RopeLayout::NeoX,
-        freq_base: 10000.0,
-        freq_scale: 1.0,
-        freq_factors: None,
-    };
-    let bound = RopeKv::new(&ctx).bind(&ctx, &step, &qkvb, &cache, &config).unwrap();
-    // Prefill 5 tokens at 0..5, then decode one token (the first row, its q already rotated) at 17.
-    step.write(&ctx, 0, 5);
-    submit_pass(&ctx, |pass| bound.encode(pass, 5));
-    step.write(&ctx, 17, 1);
-    submit_pass(&ctx, |pass| bound.encode(pass, 1));
-    // The values are stored as they are; the keys' dimensions past n_rot = 4 too.
-    let got = read(&ctx, cache.values(), n_ctx * width);
-    let v = rows.part(&qkv, 5, 2);
-    assert_eq!(&got[..5 * width], &v[..], "positions 0..5");
-    assert!(got[5 * width..17 * width].iter().all(|&g| g == 0.0), "positions 5..17 untouched");
-    assert_eq!(&got[17 * width..18 * width], &v[..width], "position 17");
-    assert!(got[18 * width..].iter().all(|&g| g == 0.0), "positions 18.. untouched");
-    let keys = read(&ctx, cache.keys(), n_ctx * width);
-    let k = rows.part(&qkv, 5, 1);
-    for (pos, t) in [(0, 0), (4, 4), (17, 0)] {
-        for head in 0..rows.n_kv {
-            let at = head * rows.head_dim + 4;
-            let dims = rows.head_dim - 4;
-            assert_eq!(keys[pos * width + at..][..dims], k[t * width + at..][..dims], "position {pos} head {head}");
+    for (path, ctx) in kv_contexts() {
+        let (n_ctx, rows) = (40, QkvRows { n_heads: 2, n_kv: 2, head_dim: 12 });
+        let width = rows.n_kv * rows.head_dim;
+        let cache = KvCache::new(&ctx, "cache", n_ctx as u32, rows.n_kv as u32, rows.head_dim as u32).unwrap();
+        let qkv = Rng::new(80).f32s(5 * rows.stride(), 1.0);
+        let qkvb = storage_f32(&ctx, "qkv", &qkv);
+        let step = Step::new(&ctx);
+        let config = RopeConfig {
+            n_heads: rows.n_heads as u32,
+            n_rot: 4,
+            layout: RopeLayout::NeoX,
+            freq_base: 10000.0,
+            freq_scale: 1.0,
+            freq_factors: None,
+        };
+        let bound = RopeKv::new(&ctx).bind(&ctx, &step, &qkvb, &cache, &config).unwrap();
+        // Prefill 5 tokens at 0..5, then decode one token (the first row, its q already rotated) at 17.
+        step.write(&ctx, 0, 5);
+        submit_pass(&ctx, |pass| bound.encode(pass, 5));
+        step.write(&ctx, 17, 1);
+        submit_pass(&ctx, |pass| bound.encode(pass, 1));
+        // The values are stored as they are; the keys' dimensions past n_rot = 4 too.
+        let same = |got: &[f32], want: &[f32]| got.iter().zip(want).all(|(&g, &w)| is_stored(&cache, g, w));
+        let got = read_cache(&ctx, &cache, cache.values(), n_ctx * width);
+        let v = rows.part(&qkv, 5, 2);
+        assert!(same(&got[..5 * width], &v), "{path}: positions 0..5");
+        assert!(got[5 * width..17 * width].iter().all(|&g| g == 0.0), "{path}: positions 5..17 untouched");
+        assert!(same(&got[17 * width..18 * width], &v[..width]), "{path}: position 17");
+        assert!(got[18 * width..].iter().all(|&g| g == 0.0), "{path}: positions 18.. untouched");
+        let keys = read_cache(&ctx, &cache, cache.keys(), n_ctx * width);
+        let k = rows.part(&qkv, 5, 1);
+        for (pos, t) in [(0, 0), (4, 4), (17, 0)] {
+            for head in 0..rows.n_kv {
+                let at = head * rows.head_dim + 4;
+                let dims = rows.head_dim - 4;
+                let (got, want) = (&keys[pos * width + at..][..dims], &k[t * width + at..][..dims]);
+                assert!(same(got, want), "{path}: position {pos} head {head}: {got:?} vs {want:?}");
+            }
         }
     }
+}
+
+#[test]
+fn an_f16_cache_is_half_the_size_of_an_f32_one() {
+    let bytes: Vec<(&str, u64)> = kv_contexts()
+        .into_iter()
+        .map(|(path, ctx)| (path, KvCache::new(&ctx, "cache", 100, 2, 64).unwrap().bytes()))
+        .collect();
+    assert_eq!(bytes[0], ("f32 cache", 2 * 100 * 2 * 64 * 4));
+    if let Some(&(path, b)) = bytes.get(1) {
+        assert_eq!((path, b), ("f16 cache", 2 * 100 * 2 * 64 * 2));
+    }
+}
+
+#[test]
+fn kernels_refuse_a_cache_of_the_other_element_type() {
+    let contexts = kv_contexts();
+    let [(_, f32_ctx), (_, f16_ctx)] = &contexts[..] else {
+        eprintln!("skipped: this adapter has no shader-f16");
+        return;
+    };
+    let cache = KvCache::new(f16_ctx, "cache", 8, 2, 64).unwrap();
+    let q = storage_zeroed(f32_ctx, "q", 4 * 64);
+    let config = AttentionConfig { n_heads: 4, scale: 1.0, softcap: None, window: None, q_stride: None };
+    let err = Attention::new(f32_ctx).bind(f32_ctx, &Step::new(f32_ctx), &q, &cache, &q, &config).err();
+    assert!(matches!(&err, Some(GpuError::Shape(m)) if m.contains("f32 KV cache, given an f16 one")), "{err:?}");
 }
 
 struct AttentionCase {
@@ -772,24 +859,31 @@ fn attention_ref(c: &AttentionCase, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f32>
 /// Fills positions 0..pos0 + n_tokens of a fresh cache, runs attention for this call's queries
 /// (`q_stride` floats apart when given, as in a stacked QKV row), compares with the CPU.
 fn check_attention(c: &AttentionCase, q_stride: Option<usize>, seed: u64) {
-    let ctx = context();
+    for (path, ctx) in kv_contexts() {
+        check_attention_on(&ctx, path, c, q_stride, seed);
+    }
+}
+
+fn check_attention_on(ctx: &Context, path: &str, c: &AttentionCase, q_stride: Option<usize>, seed: u64) {
     let mut rng = Rng::new(seed);
     let total = c.pos0 + c.n_tokens;
     let width = c.n_kv * c.head_dim;
     let row = c.n_heads * c.head_dim;
     let (k, v) = (rng.f32s(total * width, 1.0), rng.f32s(total * width, 1.0));
     let q = rng.f32s(c.n_tokens * row, c.q_scale);
-    let cache = KvCache::new(&ctx, "cache", c.n_ctx as u32, c.n_kv as u32, c.head_dim as u32).unwrap();
-    let bytes = |floats: &[f32]| floats.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
-    ctx.queue.write_buffer(cache.keys(), 0, &bytes(&k));
-    ctx.queue.write_buffer(cache.values(), 0, &bytes(&v));
+    let cache = KvCache::new(ctx, "cache", c.n_ctx as u32, c.n_kv as u32, c.head_dim as u32).unwrap();
+    write_cache(ctx, &cache, cache.keys(), &k);
+    write_cache(ctx, &cache, cache.values(), &v);
+    // The reference attends over what the cache holds, so an f16 cache meets the f32 tolerance.
+    let (k, v): (Vec<f32>, Vec<f32>) =
+        (k.iter().map(|&x| as_stored(&cache, x)).collect(), v.iter().map(|&x| as_stored(&cache, x)).collect());
     let stride = q_stride.unwrap_or(row);
     let mut rows = vec![f32::NAN; c.n_tokens * stride];
     for t in 0..c.n_tokens {
         rows[t * stride..][..row].copy_from_slice(&q[t * row..][..row]);
     }
-    let qb = storage_f32(&ctx, "q", &rows);
-    let out = storage_zeroed(&ctx, "out", q.len());
+    let qb = storage_f32(ctx, "q", &rows);
+    let out = storage_zeroed(ctx, "out", q.len());
     let config = AttentionConfig {
         n_heads: c.n_heads as u32,
         scale: c.scale,
@@ -797,15 +891,15 @@ fn check_attention(c: &AttentionCase, q_stride: Option<usize>, seed: u64) {
         window: c.window.map(|w| w as u32),
         q_stride: q_stride.map(|s| s as u32),
     };
-    let step = step_at(&ctx, c.pos0 as u32, c.n_tokens as u32);
-    let attend = Attention::new(&ctx).bind(&ctx, &step, &qb, &cache, &out, &config).unwrap();
-    submit_pass(&ctx, |pass| attend.encode(pass, c.n_tokens as u32));
-    let got = read(&ctx, &out, q.len());
+    let step = step_at(ctx, c.pos0 as u32, c.n_tokens as u32);
+    let attend = Attention::new(ctx).bind(ctx, &step, &qb, &cache, &out, &config).unwrap();
+    submit_pass(ctx, |pass| attend.encode(pass, c.n_tokens as u32));
+    let got = read(ctx, &out, q.len());
     let want = attention_ref(c, &q, &k, &v);
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
         let (t, h, d) = (i / (c.n_heads * c.head_dim), i / c.head_dim % c.n_heads, i % c.head_dim);
         // Outputs are convex combinations of values in [-1, 1]; f32 exp and dot products: 2e-5.
-        assert!((g - w).abs() <= 2e-5, "token {t} head {h} dim {d}: GPU {g}, CPU {w}");
+        assert!((g - w).abs() <= 2e-5, "{path}: token {t} head {h} dim {d}: GPU {g}, CPU {w}");
     }
 }
 

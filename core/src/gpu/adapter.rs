@@ -143,6 +143,8 @@ pub struct Context {
     binding_cap: u64,
     /// Whether kernels may use their subgroup variants (off: the portable path everywhere).
     subgroups: bool,
+    /// Whether kernels may use their `shader-f16` variants (the KV cache in halves).
+    f16: bool,
     /// Why the device was lost, once it has been (a driver reset, a crashed GPU process, `destroy`).
     lost: Arc<Mutex<Option<String>>>,
     /// Compiled pipelines by WGSL source and entry point, shared by every model loaded on this
@@ -210,6 +212,7 @@ impl Context {
         let summary = AdapterSummary::new(&adapter.get_info(), &limits, features);
         let binding_cap = summary.max_storage_binding.min(summary.max_buffer);
         let subgroups = summary.subgroups;
+        let f16 = summary.shader_f16;
         // The CPU variants read the activation through a 64 KiB uniform binding.
         let cpu_kernels = adapter.get_info().device_type == wgpu::DeviceType::Cpu
             && limits.max_uniform_buffer_binding_size >= super::matvec::X_WINDOW_BYTES;
@@ -225,7 +228,7 @@ impl Context {
                 slot.get_or_insert(why);
             }
         });
-        Ok(Self { device, queue, summary, binding_cap, subgroups, lost, pipelines: Mutex::default(), cpu_kernels })
+        Ok(Self { device, queue, summary, binding_cap, subgroups, f16, lost, pipelines: Mutex::default(), cpu_kernels })
     }
 
     /// Why the device was lost, if it has been. A lost device never comes back: the model must be
@@ -264,6 +267,18 @@ impl Context {
     /// Whether kernels built from this context use their subgroup variants.
     pub fn uses_subgroups(&self) -> bool {
         self.subgroups
+    }
+
+    /// Turns the `shader-f16` variants off, as on an adapter without it (Chromium's software
+    /// WebGPU), so the f32 path can be tested and measured on any adapter.
+    pub fn without_f16(mut self) -> Self {
+        self.f16 = false;
+        self
+    }
+
+    /// Whether kernels and KV caches built from this context use their `shader-f16` variants.
+    pub fn uses_f16(&self) -> bool {
+        self.f16
     }
 
     /// The pipeline for `entry` of `source`, compiled by `compile` the first time it is asked for.

@@ -6,14 +6,33 @@ use super::{Context, GpuError, Step};
 /// Largest head_dim attention.wgsl handles (4 output dimensions per thread, 64 threads).
 pub const MAX_HEAD_DIM: u32 = 256;
 
-/// Keys and values of one layer, f32, laid out `[n_ctx][n_kv_heads][head_dim]`: one position is
-/// `n_kv_heads * head_dim` contiguous floats, exactly a token's k (or v) projection.
+/// Keys and values of one layer, laid out `[n_ctx][n_kv_heads][head_dim]`: one position is
+/// `n_kv_heads * head_dim` contiguous values, exactly a token's k (or v) projection. The values are
+/// f16 when the context uses `shader-f16` (half the memory and half attention's reads, as
+/// llama.cpp's default cache), f32 otherwise.
 pub struct KvCache {
     k: wgpu::Buffer,
     v: wgpu::Buffer,
     n_ctx: u32,
     n_kv_heads: u32,
     head_dim: u32,
+    f16: bool,
+}
+
+/// `kernel` (rope_kv.wgsl or attention.wgsl) with the cache's element type `kv` defined ahead of it.
+fn with_kv_type(f16: bool, kernel: &str) -> String {
+    let prefix = if f16 { "enable f16;\nalias kv = f16;\n" } else { "alias kv = f32;\n" };
+    format!("{prefix}{kernel}")
+}
+
+/// Refuses a cache whose element type is not the one a kernel was compiled for (a cache and a
+/// kernel made from contexts with different `shader-f16` settings).
+fn check_kv_type(kernel: &str, f16: bool, cache: &KvCache) -> Result<(), GpuError> {
+    if f16 == cache.f16 {
+        return Ok(());
+    }
+    let name = |f16| if f16 { "f16" } else { "f32" };
+    Err(GpuError::Shape(format!("{kernel} compiled for an {} KV cache, given an {} one", name(f16), name(cache.f16))))
 }
 
 impl KvCache {
@@ -24,7 +43,9 @@ impl KvCache {
                  (head_dim must be a multiple of 4, at most {MAX_HEAD_DIM})"
             )));
         }
-        let bytes = u64::from(n_ctx) * u64::from(n_kv_heads) * u64::from(head_dim) * 4;
+        let f16 = ctx.uses_f16();
+        let element = if f16 { 2 } else { 4 };
+        let bytes = u64::from(n_ctx) * u64::from(n_kv_heads) * u64::from(head_dim) * element;
         let limit = ctx.summary.max_storage_binding.min(ctx.summary.max_buffer);
         if bytes > limit {
             return Err(GpuError::TooLarge {
@@ -41,7 +62,7 @@ impl KvCache {
                 mapped_at_creation: false,
             })
         };
-        Ok(Self { k: buffer("k"), v: buffer("v"), n_ctx, n_kv_heads, head_dim })
+        Ok(Self { k: buffer("k"), v: buffer("v"), n_ctx, n_kv_heads, head_dim, f16 })
     }
 
     pub fn keys(&self) -> &wgpu::Buffer {
@@ -62,6 +83,16 @@ impl KvCache {
 
     pub fn head_dim(&self) -> u32 {
         self.head_dim
+    }
+
+    /// Whether the values are f16 (else f32).
+    pub fn is_f16(&self) -> bool {
+        self.f16
+    }
+
+    /// Bytes of the keys and values together.
+    pub fn bytes(&self) -> u64 {
+        self.k.size() + self.v.size()
     }
 }
 
@@ -105,6 +136,7 @@ struct RopeKvParams {
 pub struct RopeKv {
     pipeline: wgpu::ComputePipeline,
     no_factors: wgpu::Buffer,
+    f16: bool,
 }
 
 /// A [`RopeKv`] bound to a layer's projections and cache.
@@ -116,9 +148,12 @@ pub struct BoundRopeKv {
 
 impl RopeKv {
     pub fn new(ctx: &Context) -> Self {
+        let f16 = ctx.uses_f16();
+        let source = with_kv_type(f16, include_str!("../../../shaders/rope_kv.wgsl"));
         Self {
-            pipeline: pipeline(ctx, "rope_kv", include_str!("../../../shaders/rope_kv.wgsl"), "main"),
+            pipeline: pipeline(ctx, "rope_kv", &source, "main"),
             no_factors: placeholder(ctx, "rope_kv.no_factors"),
+            f16,
         }
     }
 
@@ -133,6 +168,7 @@ impl RopeKv {
         config: &RopeConfig<'_>,
     ) -> Result<BoundRopeKv, GpuError> {
         let &RopeConfig { n_heads, n_rot, layout, freq_base, freq_scale, freq_factors } = config;
+        check_kv_type("rope_kv", self.f16, cache)?;
         let head_dim = cache.head_dim;
         if n_rot == 0 || !n_rot.is_multiple_of(2) || n_rot > head_dim {
             return Err(GpuError::Shape(format!("RoPE over {n_rot} of {head_dim} dimensions")));
@@ -203,6 +239,7 @@ struct AttentionParams {
 /// (shaders/attention.wgsl). Decode is `n_tokens = 1`.
 pub struct Attention {
     pipeline: wgpu::ComputePipeline,
+    f16: bool,
 }
 
 /// An [`Attention`] bound to a layer's queries, cache and output.
@@ -214,7 +251,9 @@ pub struct BoundAttention {
 
 impl Attention {
     pub fn new(ctx: &Context) -> Self {
-        Self { pipeline: pipeline(ctx, "attention", include_str!("../../../shaders/attention.wgsl"), "main") }
+        let f16 = ctx.uses_f16();
+        let source = with_kv_type(f16, include_str!("../../../shaders/attention.wgsl"));
+        Self { pipeline: pipeline(ctx, "attention", &source, "main"), f16 }
     }
 
     /// `q` holds each token's `[n_heads][head_dim]` queries, `q_stride` floats apart, and `out`
@@ -230,6 +269,7 @@ impl Attention {
         config: &AttentionConfig,
     ) -> Result<BoundAttention, GpuError> {
         let AttentionConfig { n_heads, scale, softcap, window, q_stride } = *config;
+        check_kv_type("attention", self.f16, cache)?;
         if n_heads == 0 || !n_heads.is_multiple_of(cache.n_kv_heads) {
             return Err(GpuError::Shape(format!(
                 "{n_heads} query heads cannot share {} kv heads evenly",

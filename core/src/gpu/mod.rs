@@ -10,7 +10,8 @@
 //! Weights ([`Weight`]) keep the GGUF convention: dims `[cols, rows]` map x[cols] to y[rows]. A
 //! tensor larger than one storage binding (128 MiB on lavapipe and many phones) is split by whole
 //! rows into several buffers; matvec, matmul and embedding record one dispatch per buffer.
-//! Activations are f32; a layer's KV cache ([`KvCache`]) is f32 `[n_ctx][n_kv_heads][head_dim]`.
+//! Activations are f32; a layer's KV cache ([`KvCache`]) is `[n_ctx][n_kv_heads][head_dim]`, f16 where
+//! the adapter has `shader-f16`, else f32.
 //!
 //! One decoded token, sketched (bind everything once, before the first token; `GpuModel` records
 //! it through `record::Recorder`):

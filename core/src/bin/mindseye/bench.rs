@@ -1,8 +1,11 @@
 //! `mindseye bench kernels`: matvec bandwidth per weight type at model-like sizes, next to a plain
-//! copy kernel on the same adapter, plus one matmul (prefill) figure.
+//! copy kernel on the same adapter, plus one matmul (prefill) figure and decode attention over a long
+//! context with the KV cache in f32 and in f16.
 
 use clap::Subcommand;
-use mindseye_core::gpu::{Context, Matmul, Matvec, Step, Weight, storage_zeroed, wgpu};
+use mindseye_core::gpu::{
+    Attention, AttentionConfig, Context, KvCache, Matmul, Matvec, Step, Weight, storage_zeroed, wgpu,
+};
 use mindseye_core::quant::{self, Type};
 use mindseye_core::random::SplitMix64;
 use std::process::ExitCode;
@@ -41,13 +44,16 @@ enum BenchCommand {
         /// Skip the matmul figure.
         #[arg(long)]
         no_matmul: bool,
+        /// Skip the attention figures.
+        #[arg(long)]
+        no_attention: bool,
     },
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     match args.command {
         BenchCommand::Model(args) => super::bench_model::run(args),
-        BenchCommand::Kernels { runs, portable, gpu_kernels, footprint_mib, types, no_matmul } => {
+        BenchCommand::Kernels { runs, portable, gpu_kernels, footprint_mib, types, no_matmul, no_attention } => {
             let types = if types.is_empty() {
                 TYPES.to_vec()
             } else {
@@ -63,7 +69,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             let ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?;
             let ctx = if portable { ctx.without_subgroups() } else { ctx };
             let ctx = if gpu_kernels { ctx.without_cpu_kernels() } else { ctx };
-            kernels(&ctx, runs.max(1), footprint_mib << 20, &types, !no_matmul)
+            let (runs, footprint) = (runs.max(1), footprint_mib << 20);
+            kernels(&ctx, runs, footprint, &types, !no_matmul)?;
+            if !no_attention {
+                let f32_ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?.without_f16();
+                attention(&ctx, &f32_ctx, runs, footprint)?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -245,7 +257,7 @@ impl CopyKernel {
     }
 }
 
-fn kernels(ctx: &Context, runs: usize, footprint: u64, types: &[Type], matmul: bool) -> Result<ExitCode, String> {
+fn kernels(ctx: &Context, runs: usize, footprint: u64, types: &[Type], matmul: bool) -> Result<(), String> {
     let s = &ctx.summary;
     println!("adapter:   {} ({}, {}; {})", s.name, s.backend, s.device_type, s.driver);
     let timer = Timer::new(ctx);
@@ -312,7 +324,7 @@ fn kernels(ctx: &Context, runs: usize, footprint: u64, types: &[Type], matmul: b
     }
 
     if !matmul {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     // Prefill: 64 tokens through Llama 3.2 1B's ffn_up in Q4_0.
     let (ty, cols, rows, n_tokens) = (Type::Q4_0, 2048u32, 8192u32, 64u32);
@@ -327,5 +339,54 @@ fn kernels(ctx: &Context, runs: usize, footprint: u64, types: &[Type], matmul: b
     let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
     println!();
     println!("matmul {ty} {cols} -> {rows} x {n_tokens} tokens: {:.1} ms, {:.2} GFLOP/s", t * 1e3, flops / t * 1e-9);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// Decode attention for one token at the end of a long context, with Qwen2.5-0.5B's heads (14 query
+/// heads over 2 kv heads of 64 dimensions): first with an f32 KV cache (`f32_ctx`), then with the
+/// f16 cache `ctx` uses when the adapter has `shader-f16`. GB/s counts the keys and values read.
+fn attention(ctx: &Context, f32_ctx: &Context, runs: usize, footprint: u64) -> Result<(), String> {
+    const POSITIONS: u32 = 4096;
+    let (n_heads, n_kv, head_dim) = (14u32, 2u32, 64u32);
+    println!();
+    println!("attention, decode at position {POSITIONS}: {n_heads} query heads over {n_kv} kv heads of {head_dim}");
+    println!("{:<10} {:>9} {:>7} {:>10} {:>9} {:>12}", "cache", "MiB", "copies", "us/layer", "GB/s", "time vs f32");
+    let mut f32_time = None;
+    let contexts = [Some(f32_ctx), ctx.uses_f16().then_some(ctx)];
+    for ctx in contexts.into_iter().flatten() {
+        let timer = Timer::new(ctx);
+        let new_cache = || KvCache::new(ctx, "bench", POSITIONS, n_kv, head_dim).map_err(|e| e.to_string());
+        let first = new_cache()?;
+        let bytes = first.bytes();
+        let copies = footprint.div_ceil(bytes).clamp(1, 64) as usize;
+        let mut caches = vec![first];
+        for _ in 1..copies {
+            caches.push(new_cache()?);
+        }
+        let step = Step::new(ctx);
+        step.write(ctx, POSITIONS - 1, 1);
+        let q = storage_zeroed(ctx, "q", (n_heads * head_dim) as usize);
+        let out = storage_zeroed(ctx, "out", (n_heads * head_dim) as usize);
+        let config = AttentionConfig { n_heads, scale: 0.125, softcap: None, window: None, q_stride: None };
+        let kernel = Attention::new(ctx);
+        let bound = caches
+            .iter()
+            .map(|cache| kernel.bind(ctx, &step, &q, cache, &out, &config))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let t = timer.median(ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass, 1)))?;
+        let name = if caches[0].is_f16() { "f16" } else { "f32" };
+        let versus = f32_time.map_or("1.00".to_string(), |f: f64| format!("{:.2}", t / f));
+        f32_time.get_or_insert(t);
+        println!(
+            "{name:<10} {:>9.2} {copies:>7} {:>10.1} {:>9.2} {versus:>12}",
+            bytes as f64 / (1 << 20) as f64,
+            t * 1e6,
+            bytes as f64 / t * 1e-9
+        );
+    }
+    if !ctx.uses_f16() {
+        println!("(no shader-f16 on this adapter: the engine keeps its KV cache in f32)");
+    }
+    Ok(())
 }
