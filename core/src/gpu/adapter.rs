@@ -2,7 +2,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// How many bytes a streamed upload hands the queue before it waits for the copies (natively):
+/// wgpu stages every write in host memory until its copy has run on the GPU.
+pub const UPLOAD_WAIT_BYTES: u64 = 32 << 20;
 
 /// Why the GPU could not be used. Every variant reads as a plain sentence for the user.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +158,8 @@ pub struct Context {
     pipelines: Mutex<HashMap<(String, String), wgpu::ComputePipeline>>,
     /// Whether the matrix-vector kernels may use their CPU-adapter variants.
     cpu_kernels: bool,
+    /// Bytes [`Context::upload`] has handed the queue since it last waited.
+    unwaited: AtomicU64,
 }
 
 fn new_instance() -> wgpu::Instance {
@@ -228,7 +235,35 @@ impl Context {
                 slot.get_or_insert(why);
             }
         });
-        Ok(Self { device, queue, summary, binding_cap, subgroups, f16, lost, pipelines: Mutex::default(), cpu_kernels })
+        Ok(Self {
+            device,
+            queue,
+            summary,
+            binding_cap,
+            subgroups,
+            f16,
+            lost,
+            pipelines: Mutex::default(),
+            cpu_kernels,
+            unwaited: AtomicU64::new(0),
+        })
+    }
+
+    /// Writes `data` into `buffer` at `offset`, for uploads that stream a model in. wgpu copies each
+    /// write into a staging buffer in host memory, freed only once the copy has run on the GPU and
+    /// the device is polled; so natively, every [`UPLOAD_WAIT_BYTES`] this submits and waits, and a
+    /// model of any size holds at most that much staging at once. In the browser `writeBuffer`
+    /// hands the bytes to the GPU process as it is called, and there is nothing to wait for.
+    pub(crate) fn upload(&self, buffer: &wgpu::Buffer, offset: u64, data: &[u8]) {
+        self.queue.write_buffer(buffer, offset, data);
+        let len = data.len() as u64;
+        if self.unwaited.fetch_add(len, Ordering::Relaxed) + len >= UPLOAD_WAIT_BYTES {
+            self.unwaited.store(0, Ordering::Relaxed);
+            self.queue.submit([]);
+            // A failed wait means a lost device, which the load reports through `check_alive`.
+            #[cfg(not(target_arch = "wasm32"))]
+            let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+        }
     }
 
     /// Why the device was lost, if it has been. A lost device never comes back: the model must be

@@ -280,28 +280,36 @@ impl WeightUpload<'_> {
     }
 
     fn add_row(&mut self, raw: &[u8]) {
+        if self.staged.capacity() == 0 {
+            // Exactly what the next flush writes, so the staging never doubles past it.
+            let row = self.weight.row_words as usize * 4;
+            let rows_left = (self.end_row - self.next_row) as usize;
+            self.staged.reserve_exact((STAGE_BYTES.div_ceil(row) * row).min(rows_left * row));
+        }
         repack_row(self.weight.ty, raw, &mut self.staged);
         self.next_row += 1;
         let chunk_end = self.next_row.is_multiple_of(self.weight.rows_per_chunk) || self.next_row == self.end_row;
         if chunk_end || self.staged.len() >= STAGE_BYTES {
-            self.flush(chunk_end);
+            self.flush();
         }
     }
 
     /// Writes the staged rows, which never straddle two chunks.
-    fn flush(&mut self, chunk_end: bool) {
+    fn flush(&mut self) {
         if self.staged.is_empty() {
             return;
         }
         let index = (self.staged_first_row / self.weight.rows_per_chunk) as usize;
         let chunk = &self.weight.chunks[index];
         let offset = u64::from(self.staged_first_row - chunk.first_row) * u64::from(self.weight.row_words) * 4;
-        self.ctx.queue.write_buffer(&chunk.buffer, offset, &self.staged);
+        self.ctx.upload(&chunk.buffer, offset, &self.staged);
         self.staged.clear();
         self.staged_first_row = self.next_row;
-        if chunk_end {
-            // Lets wgpu copy and free its staging memory now rather than at the next real submit.
-            self.ctx.queue.submit([]);
+        if self.next_row == self.end_row {
+            // A model streams in as hundreds of uploads, all alive until the last tensor arrives:
+            // each gives its staging memory back as soon as it is complete.
+            self.staged = Vec::new();
+            self.partial = Vec::new();
         }
     }
 
