@@ -175,7 +175,9 @@ impl Models {
                     Loadable::Ready(list) => list.iter().any(|m| m.id == id && m.complete),
                     _ => false,
                 });
-                if ready && models.current.get_untracked().is_none() {
+                // Only while the user has opened nothing: a file picked while storage was being
+                // listed is their choice, and a later open would win over it.
+                if ready && models.current.get_untracked().is_none() && !models.any_open_started() {
                     models.open_stored(id).await;
                 }
             }
@@ -364,6 +366,11 @@ impl Models {
                 *n
             })
             .unwrap_or(0)
+    }
+
+    /// Whether any open (stored model or local file) has started since the page loaded.
+    fn any_open_started(&self) -> bool {
+        self.opens.get_value() > 0
     }
 
     /// Whether no other open started after the one holding `ticket`.
