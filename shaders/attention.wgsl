@@ -54,6 +54,8 @@ const LOWEST: f32 = -3.4028234e38;
 var<workgroup> q_shared: array<vec4<f32>, 64>;
 var<workgroup> scores: array<f32, WG>;
 var<workgroup> probs: array<f32, WG>;
+var<workgroup> shared_max: f32;
+var<workgroup> shared_sum: f32;
 
 fn tanh_safe(x: f32) -> f32 {
     // 1 - 2 / (e^2|x| + 1): exp overflowing to +inf gives exactly 1.
@@ -91,6 +93,9 @@ fn main(
     }
     workgroupBarrier();
 
+    // The running max m and the running sum l of exp(s - m) are kept by thread 0 alone and
+    // broadcast through workgroup memory: on a CPU adapter, where a workgroup's threads run as
+    // SIMD lanes in turn, one thread walking a chunk costs an eighth of every thread walking it.
     var m = LOWEST;
     var l = 0.0;
     var acc: array<f32, MAX_DIMS_PER_THREAD>;
@@ -112,20 +117,26 @@ fn main(
         workgroupBarrier();
 
         let count = min(WG, end - c);
-        var chunk_max = LOWEST;
-        for (var i = 0u; i < count; i++) {
-            chunk_max = max(chunk_max, scores[i]);
+        if (lid == 0u) {
+            var chunk_max = LOWEST;
+            for (var i = 0u; i < count; i++) {
+                chunk_max = max(chunk_max, scores[i]);
+            }
+            shared_max = max(m, chunk_max);
         }
-        let m_new = max(m, chunk_max);
+        workgroupBarrier();
+        let m_new = shared_max;
         let alpha = exp(m - m_new);
         probs[lid] = select(0.0, exp(s - m_new), j < end);
         workgroupBarrier();
 
-        var chunk_sum = 0.0;
-        for (var i = 0u; i < count; i++) {
-            chunk_sum += probs[i];
+        if (lid == 0u) {
+            var chunk_sum = 0.0;
+            for (var i = 0u; i < count; i++) {
+                chunk_sum += probs[i];
+            }
+            l = l * alpha + chunk_sum;
         }
-        l = l * alpha + chunk_sum;
         for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
             let dim = lid + WG * di;
             if (dim < params.head_dim) {
@@ -141,6 +152,11 @@ fn main(
         m = m_new;
         workgroupBarrier();
     }
+    if (lid == 0u) {
+        shared_sum = l;
+    }
+    workgroupBarrier();
+    l = shared_sum;
 
     let out_base = (t * n_heads + h) * params.head_dim;
     for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
