@@ -3,7 +3,7 @@
 # in one run: what the README's "Speed" figures for a real GPU come from.
 #
 # Prepared here, run there from the repository root, with .device/ (git-ignored) holding:
-#   bin.tar.xz     mindseye, model_gpu, gpu_kernels, gpu_native: release binaries built here,
+#   bin.tar.xz     mindseye, model_gpu, gpu_kernels, gpu_native, gpu_load_memory: release binaries built here,
 #                  stripped (the test binaries embed their fixtures); scripts/bench/gpu_machine_pack.sh
 #   llama_cpp_python-0.3.36.tar.xz                 its sdist without git history, docs and other backends
 #   gguf-*.whl, diskcache-*.whl                    what the model writer and llama-cpp-python need
@@ -70,6 +70,7 @@ say "GPU parity and kernel tests on this adapter"
 for t in gpu_native gpu_kernels model_gpu; do
   timeout 150 taskset -c 0,1 $D/$t --test-threads 1 2>&1 | grep -E "^test result|FAILED|panicked" 
 done
+timeout 60 taskset -c 0,1 $D/gpu_load_memory --nocapture 2>&1 | grep -E "^file |^test result|FAILED|panicked"
 
 say "bench kernels (subgroups where offered)"
 timeout 120 taskset -c 0,1 $D/mindseye bench kernels --footprint-mib 512

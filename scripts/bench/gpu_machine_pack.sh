@@ -10,7 +10,7 @@ grep -qx '/.device/' .git/info/exclude 2>/dev/null || printf '/.device/\n/.gl/\n
 mkdir -p .device .gl /tmp/pack
 
 cargo build --release --bin mindseye
-tests=$(cargo test --release -p mindseye-tests --test model_gpu --test gpu_kernels --test gpu_native --no-run \
+tests=$(cargo test --release -p mindseye-tests --test model_gpu --test gpu_kernels --test gpu_native --test gpu_load_memory --no-run \
   --message-format json 2>/dev/null | python3 -c '
 import json, sys
 for line in sys.stdin:
