@@ -93,9 +93,10 @@ fn main(
     }
     workgroupBarrier();
 
-    // The running max m and the running sum l of exp(s - m) are kept by thread 0 alone and
-    // broadcast through workgroup memory: on a CPU adapter, where a workgroup's threads run as
-    // SIMD lanes in turn, one thread walking a chunk costs an eighth of every thread walking it.
+    // Thread 0 alone walks each chunk for its max (every thread then reads the new running max m
+    // from workgroup memory) and its sum (thread 0 keeps the running sum l, handed to the others
+    // after the last chunk): on a CPU adapter, where a workgroup's threads run as SIMD lanes in
+    // turn, one thread walking a chunk costs an eighth of every thread walking it.
     var m = LOWEST;
     var l = 0.0;
     var acc: array<f32, MAX_DIMS_PER_THREAD>;

@@ -260,7 +260,7 @@ impl Context {
         if self.unwaited.fetch_add(len, Ordering::Relaxed) + len >= UPLOAD_WAIT_BYTES {
             self.unwaited.store(0, Ordering::Relaxed);
             self.queue.submit([]);
-            // A failed wait means a lost device, which the load reports through `check_alive`.
+            // A failed wait means a lost device, which the model's first use reports (`check_alive`).
             #[cfg(not(target_arch = "wasm32"))]
             let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
         }

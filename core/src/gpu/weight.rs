@@ -271,8 +271,11 @@ impl WeightUpload<'_> {
                 if self.partial.len() == row {
                     let raw = std::mem::take(&mut self.partial);
                     self.add_row(&raw);
-                    self.partial = raw;
-                    self.partial.clear();
+                    // The buffer serves the next split row; a complete upload keeps nothing.
+                    if self.next_row < self.end_row {
+                        self.partial = raw;
+                        self.partial.clear();
+                    }
                 }
             }
         }
