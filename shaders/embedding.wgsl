@@ -6,7 +6,8 @@
 // Prepended by one weights_*.wgsl library. One thread per 8-element part of an output row.
 //
 // Bindings (group 0):
-//   0: weights storage, read        array<u32>        one chunk, `row_words` words per row
+//   0: weights storage, read        array<vec4<u32>>  one chunk, `row_words` u32 words per row,
+//                                                     declared by the format library
 //   1: ids     storage, read        array<u32>        [n_tokens]
 //   2: out     storage, read_write  array<vec4<f32>>  [n_tokens][cols]
 //   3: params  uniform              Params
@@ -32,7 +33,6 @@ struct Step {
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<storage, read> weights: array<u32>;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> params: Params;

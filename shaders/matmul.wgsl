@@ -11,7 +11,8 @@
 // threads read neighbouring vec4s. Workgroup memory: 2 x 8 KiB.
 //
 // Bindings (group 0):
-//   0: weights storage, read        array<u32>        one chunk, `row_words` words per row
+//   0: weights storage, read        array<vec4<u32>>  one chunk, `row_words` u32 words per row,
+//                                                     declared by the format library
 //   1: x       storage, read        array<vec4<f32>>  [n_tokens][cols]
 //   2: y       storage, read_write  array<f32>        [n_tokens][stride]
 //   3: bias    storage, read        array<f32>        read only when has_bias != 0
@@ -37,7 +38,6 @@ struct Step {
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<storage, read> weights: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;

@@ -9,7 +9,8 @@
 //                             for rows of this chunk only
 //
 // Bindings (group 0), shared by every matrix-vector kernel:
-//   0: weights storage, read        array<u32>  one chunk, `row_words` words per row
+//   0: weights storage, read        array<vec4<u32>>  one chunk, `row_words` u32 words per row,
+//                                               declared by the format library
 //   1: x       (declared by the kernel)          cols floats
 //   2: y       storage, read_write  array<f32>  out_offset + all rows of the whole tensor
 //   3: bias    storage, read        array<f32>  read only when has_bias != 0
@@ -26,7 +27,6 @@ struct Params {
     _pad0: u32,
 }
 
-@group(0) @binding(0) var<storage, read> weights: array<u32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;

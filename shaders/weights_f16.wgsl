@@ -1,7 +1,9 @@
 // Weight format library: F16, as core::gpu::Weight uploads it (each row is `cols` halves, two per
-// word, the first in the low half; unchanged from GGUF). Read with unpack2x16float, so it needs no
-// `shader-f16`. Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in
-// weights_f32.wgsl.
+// word, the first in the low half; unchanged from GGUF, and whole vec4s since cols is a multiple
+// of 32). Read with unpack2x16float, so it needs no `shader-f16`. Prepended to matvec.wgsl,
+// matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+
+@group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
 const NEEDS_XSUM: bool = false;
 
@@ -10,20 +12,24 @@ struct Part {
     hi: vec4<f32>,
 }
 
-fn f16x4_at(w: u32) -> vec4<f32> {
-    return vec4<f32>(unpack2x16float(weights[w]), unpack2x16float(weights[w + 1u]));
+// Eight halves, first word first.
+fn f16x8(w: vec4<u32>) -> Part {
+    return Part(
+        vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)),
+        vec4<f32>(unpack2x16float(w.z), unpack2x16float(w.w)),
+    );
 }
 
 fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32) -> f32 {
-    let w0 = base + u * 16u;
+    let w0 = (base >> 2u) + u * 4u;
     var s = 0.0;
-    for (var i = 0u; i < 8u; i++) {
-        s += dot(f16x4_at(w0 + 2u * i), (*x)[i]);
+    for (var i = 0u; i < 4u; i++) {
+        let h = f16x8(weights[w0 + i]);
+        s += dot(h.lo, (*x)[2u * i]) + dot(h.hi, (*x)[2u * i + 1u]);
     }
     return s;
 }
 
 fn part_load(base: u32, u: u32, p: u32) -> Part {
-    let w0 = base + u * 16u + 4u * p;
-    return Part(f16x4_at(w0), f16x4_at(w0 + 2u));
+    return f16x8(weights[(base >> 2u) + u * 4u + p]);
 }

@@ -1,9 +1,12 @@
 // Weight format library: Q4_K, read in place (a 144-byte GGUF super-block is already 36 whole
 // words): word 0 = d | dmin << 16, words 1-3 = 12 bytes of packed 6-bit scales and mins, words
-// 4-35 = 128 bytes of nibbles. A 32-element unit is sub-block j = u % 8 of super-block u / 8; its
+// 4-35 = 128 bytes of nibbles (a row is whole super-blocks, so whole vec4s: vec4 0 of a super-block
+// is its header, vec4s 1-8 its nibbles). A 32-element unit is sub-block j = u % 8 of super-block u / 8; its
 // values are the low (j even) or high (j odd) nibbles of bytes 32 * (j / 2) .. + 32, and
 // value = d * scale_j * nibble - dmin * min_j (ggml's dequantize_row_q4_K).
 // Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+
+@group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
 // The min is applied once per unit as -dmin * min * sum(x).
 const NEEDS_XSUM: bool = true;
@@ -17,44 +20,53 @@ fn nibbles(w: u32, shift: u32) -> vec4<f32> {
     return vec4<f32>((vec4<u32>(w) >> (vec4<u32>(0u, 8u, 16u, 24u) + shift)) & vec4<u32>(15u));
 }
 
-// Byte b (0..12) of the packed scales of the super-block at word sb.
-fn scale_byte(sb: u32, b: u32) -> u32 {
-    return (weights[sb + 1u + (b >> 2u)] >> (8u * (b & 3u))) & 0xFFu;
+// Byte b (0..12) of the packed scales in a super-block's header vec4.
+fn scale_byte(h: vec4<u32>, b: u32) -> u32 {
+    return (h[1u + (b >> 2u)] >> (8u * (b & 3u))) & 0xFFu;
 }
 
 // (d * scale_j, dmin * min_j) for sub-block j: ggml's get_scale_min_k4.
-fn scale_min(sb: u32, j: u32) -> vec2<f32> {
+fn scale_min(h: vec4<u32>, j: u32) -> vec2<f32> {
     var sc: u32;
     var m: u32;
     if (j < 4u) {
-        sc = scale_byte(sb, j) & 63u;
-        m = scale_byte(sb, j + 4u) & 63u;
+        sc = scale_byte(h, j) & 63u;
+        m = scale_byte(h, j + 4u) & 63u;
     } else {
-        sc = (scale_byte(sb, j + 4u) & 0xFu) | ((scale_byte(sb, j - 4u) >> 6u) << 4u);
-        m = (scale_byte(sb, j + 4u) >> 4u) | ((scale_byte(sb, j) >> 6u) << 4u);
+        sc = (scale_byte(h, j + 4u) & 0xFu) | ((scale_byte(h, j - 4u) >> 6u) << 4u);
+        m = (scale_byte(h, j + 4u) >> 4u) | ((scale_byte(h, j) >> 6u) << 4u);
     }
-    let dm = unpack2x16float(weights[sb]);
+    let dm = unpack2x16float(h.x);
     return vec2<f32>(dm.x * f32(sc), dm.y * f32(m));
 }
 
+// The vec4 index of unit u's super-block (its header; its nibbles follow).
+fn q4k_block(base: u32, u: u32) -> u32 {
+    return (base >> 2u) + (u >> 3u) * 9u;
+}
+
 fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32) -> f32 {
-    let sb = base + (u >> 3u) * 36u;
+    let sb = q4k_block(base, u);
     let j = u & 7u;
-    let qs = sb + 4u + 8u * (j >> 1u);
+    let qs = sb + 1u + 2u * (j >> 1u);
     let shift = 4u * (j & 1u);
     var s = 0.0;
-    for (var i = 0u; i < 8u; i++) {
-        s += dot(nibbles(weights[qs + i], shift), (*x)[i]);
+    for (var h = 0u; h < 2u; h++) {
+        let w = weights[qs + h];
+        for (var i = 0u; i < 4u; i++) {
+            s += dot(nibbles(w[i], shift), (*x)[4u * h + i]);
+        }
     }
-    let sm = scale_min(sb, j);
+    let sm = scale_min(weights[sb], j);
     return sm.x * s - sm.y * xsum;
 }
 
 fn part_load(base: u32, u: u32, p: u32) -> Part {
-    let sb = base + (u >> 3u) * 36u;
+    let sb = q4k_block(base, u);
     let j = u & 7u;
-    let qs = sb + 4u + 8u * (j >> 1u) + 2u * p;
+    let w = weights[sb + 1u + 2u * (j >> 1u) + (p >> 1u)];
+    let i = 2u * (p & 1u);
     let shift = 4u * (j & 1u);
-    let sm = scale_min(sb, j);
-    return Part(sm.x * nibbles(weights[qs], shift) - sm.y, sm.x * nibbles(weights[qs + 1u], shift) - sm.y);
+    let sm = scale_min(weights[sb], j);
+    return Part(sm.x * nibbles(w[i], shift) - sm.y, sm.x * nibbles(w[i + 1u], shift) - sm.y);
 }

@@ -1,11 +1,13 @@
-// Weight format library: Q6_K, padded at upload from 210 to 212 bytes per super-block (53 words)
-// so every field is word-aligned: ql (128 bytes) at word 0, qh (64 bytes) at word 32, 16 i8
-// scales at word 48, d (f16) in the low half of word 52. A 32-element unit is sub-block
-// j = u % 8 of super-block u / 8: half h = j / 4 and quarter k = j % 4 of ggml's
+// Weight format library: Q6_K, padded at upload from 210 to 224 bytes per super-block (56 words,
+// 14 vec4s) so every field is vec4-aligned: ql (128 bytes) at word 0, qh (64 bytes) at word 32,
+// 16 i8 scales at word 48, d (f16) in the low half of word 52, then zeros. A 32-element unit is
+// sub-block j = u % 8 of super-block u / 8: half h = j / 4 and quarter k = j % 4 of ggml's
 // dequantize_row_q6_K; element l (0..32) is
 //   q = ((ql[64h + 32(k & 1) + l] >> 4(k >> 1)) & 15) | (((qh[32h + l] >> 2k) & 3) << 4)
 //   value = d * scales[8h + 2k + l / 16] * (q - 32).
 // Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+
+@group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
 const NEEDS_XSUM: bool = false;
 
@@ -22,43 +24,50 @@ fn q6x4(ql: u32, ql_shift: u32, qh: u32, qh_shift: u32) -> vec4<f32> {
     return vec4<f32>(lo | (hi << vec4<u32>(4u))) - 32.0;
 }
 
-// Signed scale byte i (0..16) of the super-block at word sb.
-fn q6_scale(sb: u32, i: u32) -> f32 {
-    return f32((bitcast<i32>(weights[sb + 48u + (i >> 2u)]) << (24u - 8u * (i & 3u))) >> 24u);
+// Signed scale byte i (0..16) of the scales vec4.
+fn q6_scale(scales: vec4<u32>, i: u32) -> f32 {
+    return f32((bitcast<i32>(scales[i >> 2u]) << (24u - 8u * (i & 3u))) >> 24u);
+}
+
+// The vec4 index of unit u's super-block.
+fn q6k_block(base: u32, u: u32) -> u32 {
+    return (base >> 2u) + (u >> 3u) * 14u;
 }
 
 fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32) -> f32 {
-    let sb = base + (u >> 3u) * 53u;
+    let sb = q6k_block(base, u);
     let j = u & 7u;
     let h = j >> 2u;
     let k = j & 3u;
-    let ql = sb + 16u * h + 8u * (k & 1u);
-    let qh = sb + 32u + 8u * h;
+    let ql = sb + 4u * h + 2u * (k & 1u);
+    let qh = sb + 8u + 2u * h;
     let ql_shift = 4u * (k >> 1u);
     let qh_shift = 2u * k;
-    var s0 = 0.0;
-    var s1 = 0.0;
-    for (var i = 0u; i < 4u; i++) {
-        s0 += dot(q6x4(weights[ql + i], ql_shift, weights[qh + i], qh_shift), (*x)[i]);
-        s1 += dot(q6x4(weights[ql + i + 4u], ql_shift, weights[qh + i + 4u], qh_shift), (*x)[i + 4u]);
+    var s: array<f32, 2>;
+    for (var e = 0u; e < 2u; e++) {
+        let l = weights[ql + e];
+        let m = weights[qh + e];
+        for (var i = 0u; i < 4u; i++) {
+            s[e] += dot(q6x4(l[i], ql_shift, m[i], qh_shift), (*x)[4u * e + i]);
+        }
     }
-    let d = unpack2x16float(weights[sb + 52u]).x;
+    let scales = weights[sb + 12u];
+    let d = unpack2x16float(weights[sb + 13u].x).x;
     let sc = 8u * h + 2u * k;
-    return d * (q6_scale(sb, sc) * s0 + q6_scale(sb, sc + 1u) * s1);
+    return d * (q6_scale(scales, sc) * s[0] + q6_scale(scales, sc + 1u) * s[1]);
 }
 
 fn part_load(base: u32, u: u32, p: u32) -> Part {
-    let sb = base + (u >> 3u) * 53u;
+    let sb = q6k_block(base, u);
     let j = u & 7u;
     let h = j >> 2u;
     let k = j & 3u;
-    let ql = sb + 16u * h + 8u * (k & 1u) + 2u * p;
-    let qh = sb + 32u + 8u * h + 2u * p;
+    let l = weights[sb + 4u * h + 2u * (k & 1u) + (p >> 1u)];
+    let m = weights[sb + 8u + 2u * h + (p >> 1u)];
+    let i = 2u * (p & 1u);
     let ql_shift = 4u * (k >> 1u);
     let qh_shift = 2u * k;
-    let ds = unpack2x16float(weights[sb + 52u]).x * q6_scale(sb, 8u * h + 2u * k + (p >> 1u));
-    return Part(
-        ds * q6x4(weights[ql], ql_shift, weights[qh], qh_shift),
-        ds * q6x4(weights[ql + 1u], ql_shift, weights[qh + 1u], qh_shift),
-    );
+    let d = unpack2x16float(weights[sb + 13u].x).x;
+    let ds = d * q6_scale(weights[sb + 12u], 8u * h + 2u * k + (p >> 1u));
+    return Part(ds * q6x4(l[i], ql_shift, m[i], qh_shift), ds * q6x4(l[i + 1u], ql_shift, m[i + 1u], qh_shift));
 }

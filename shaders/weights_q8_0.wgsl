@@ -1,7 +1,11 @@
-// Weight format library: Q8_0, repacked at upload so every load is an aligned u32 (a GGUF block is
-// 34 bytes): blocks go in pairs of 17 words, [d0 | d1 << 16][qs0: 8 words][qs1: 8 words], the same
-// bytes as GGUF, reordered; an odd last block is paired with a zero block. value = i8 * d.
+// Weight format library: Q8_0, repacked at upload so every load is an aligned vec4<u32> (a GGUF
+// block is 34 bytes): a row's blocks go in groups of up to 8, each group one vec4 of its f16
+// scales (two per word, the earlier block in the low half; zero past the row's last block) and
+// then two vec4s per block of its 32 signed bytes, unchanged from GGUF. Rows are whole vec4s.
+// value = i8 * d.
 // Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+
+@group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
 const NEEDS_XSUM: bool = false;
 
@@ -15,23 +19,32 @@ fn i8x4(w: u32) -> vec4<f32> {
     return vec4<f32>((vec4<i32>(bitcast<i32>(w)) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u));
 }
 
-fn scale(pw: u32, u: u32) -> f32 {
-    return unpack2x16float(weights[pw])[u & 1u];
+// The vec4 index of unit u's group (its scales; its quants follow at + 1 + 2 * (u % 8)).
+fn q8_group(base: u32, u: u32) -> u32 {
+    return (base >> 2u) + (u >> 3u) * 17u;
+}
+
+fn q8_scale(group: u32, u: u32) -> f32 {
+    return unpack2x16float(weights[group][(u >> 1u) & 3u])[u & 1u];
 }
 
 fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32) -> f32 {
-    let pw = base + (u >> 1u) * 17u;
-    let qs = pw + 1u + (u & 1u) * 8u;
+    let g = q8_group(base, u);
+    let q = g + 1u + 2u * (u & 7u);
     var s = 0.0;
-    for (var i = 0u; i < 8u; i++) {
-        s += dot(i8x4(weights[qs + i]), (*x)[i]);
+    for (var h = 0u; h < 2u; h++) {
+        let w = weights[q + h];
+        for (var i = 0u; i < 4u; i++) {
+            s += dot(i8x4(w[i]), (*x)[4u * h + i]);
+        }
     }
-    return s * scale(pw, u);
+    return s * q8_scale(g, u);
 }
 
 fn part_load(base: u32, u: u32, p: u32) -> Part {
-    let pw = base + (u >> 1u) * 17u;
-    let qs = pw + 1u + (u & 1u) * 8u + 2u * p;
-    let d = scale(pw, u);
-    return Part(i8x4(weights[qs]) * d, i8x4(weights[qs + 1u]) * d);
+    let g = q8_group(base, u);
+    let w = weights[g + 1u + 2u * (u & 7u) + (p >> 1u)];
+    let i = 2u * (p & 1u);
+    let d = q8_scale(g, u);
+    return Part(i8x4(w[i]) * d, i8x4(w[i + 1u]) * d);
 }

@@ -1,5 +1,5 @@
 //! Weight tensors on the GPU: GGUF bytes in, a layout the WGSL format libraries
-//! (`shaders/weights_*.wgsl`) read with aligned u32 loads, split by whole rows into as many buffers
+//! (`shaders/weights_*.wgsl`) read with aligned vec4<u32> loads, split by whole rows into as many buffers
 //! as the storage-binding limit requires.
 
 use super::{Context, GpuError};
@@ -26,15 +26,20 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
     })
 }
 
-/// u32 words per row in the GPU layout (see the weights_*.wgsl headers).
+/// Blocks per group in the Q4_0 and Q8_0 layouts: one vec4 of their scales, then their quants.
+const GROUP_BLOCKS: usize = 8;
+
+/// u32 words per row in the GPU layout (see the weights_*.wgsl headers): whole vec4s for every
+/// type, which the libraries read in one load each.
 fn row_words(ty: Type, cols: u32) -> u32 {
-    let pairs = (cols / 32).div_ceil(2);
+    let blocks = cols / 32;
+    let groups = blocks.div_ceil(GROUP_BLOCKS as u32);
     match ty {
         Type::F16 => cols / 2,
-        Type::Q8_0 => pairs * 17,
-        Type::Q4_0 => pairs * 9,
+        Type::Q8_0 => groups * 4 + blocks * 8,
+        Type::Q4_0 => groups * 4 + blocks * 4,
         Type::Q4_K => cols / 256 * 36,
-        Type::Q6_K => cols / 256 * 53,
+        Type::Q6_K => cols / 256 * 56,
         _ => cols, // F32
     }
 }
@@ -42,27 +47,26 @@ fn row_words(ty: Type, cols: u32) -> u32 {
 /// Appends one GGUF row of `ty` to `out` in the GPU layout.
 fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
     match ty {
-        // Blocks in pairs: both f16 scales in one word, then both blocks' quants.
+        // Groups of up to 8 blocks: their f16 scales in one 16-byte vec4 (zero-padded), then
+        // their quants, so every quant block starts on a vec4.
         Type::Q8_0 | Type::Q4_0 => {
             let block = ty.block_bytes();
-            let quants = block - 2;
-            for pair in raw.chunks(2 * block) {
-                let (b0, b1) = pair.split_at(block);
-                out.extend_from_slice(&b0[..2]);
-                out.extend_from_slice(if b1.is_empty() { &[0, 0] } else { &b1[..2] });
-                out.extend_from_slice(&b0[2..]);
-                if b1.is_empty() {
-                    out.resize(out.len() + quants, 0);
-                } else {
-                    out.extend_from_slice(&b1[2..]);
+            for group in raw.chunks(GROUP_BLOCKS * block) {
+                let scales = out.len();
+                for b in group.chunks(block) {
+                    out.extend_from_slice(&b[..2]);
+                }
+                out.resize(scales + 16, 0);
+                for b in group.chunks(block) {
+                    out.extend_from_slice(&b[2..]);
                 }
             }
         }
-        // 210 -> 212 bytes so d, the last field, is word-aligned in every super-block.
+        // 210 -> 224 bytes so every field is vec4-aligned in every super-block.
         Type::Q6_K => {
             for block in raw.chunks(210) {
                 out.extend_from_slice(block);
-                out.extend_from_slice(&[0, 0]);
+                out.extend_from_slice(&[0; 14]);
             }
         }
         _ => out.extend_from_slice(raw),
@@ -333,27 +337,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn q4_0_blocks_pair_up_with_both_scales_in_the_first_word() {
-        let raw: Vec<u8> = (0..54).map(|i| i as u8).collect(); // three 18-byte blocks
+    fn q4_0_blocks_group_by_eight_behind_a_vec4_of_their_scales() {
+        let raw: Vec<u8> = (0..9 * 18).map(|i| i as u8).collect(); // nine 18-byte blocks
         let mut out = Vec::new();
         repack_row(Type::Q4_0, &raw, &mut out);
-        assert_eq!(out.len() as u32, row_words(Type::Q4_0, 96) * 4);
-        assert_eq!(&out[..4], &[0, 1, 18, 19]);
-        assert_eq!(&out[4..20], &raw[2..18]);
-        assert_eq!(&out[20..36], &raw[20..36]);
-        // The odd last block is paired with zeros.
-        assert_eq!(&out[36..40], &[36, 37, 0, 0]);
-        assert_eq!(&out[40..56], &raw[38..54]);
-        assert!(out[56..].iter().all(|&b| b == 0));
+        assert_eq!(out.len() as u32, row_words(Type::Q4_0, 9 * 32) * 4);
+        assert_eq!(out.len() % 16, 0, "whole vec4s");
+        // First group: eight scales, then eight blocks of quants.
+        for b in 0..8 {
+            assert_eq!(&out[2 * b..2 * b + 2], &raw[18 * b..18 * b + 2]);
+            assert_eq!(&out[16 + 16 * b..32 + 16 * b], &raw[18 * b + 2..18 * b + 18]);
+        }
+        // The last group holds one block; the rest of its scales vec4 is zero.
+        let last = 16 + 8 * 16;
+        assert_eq!(&out[last..last + 2], &raw[8 * 18..8 * 18 + 2]);
+        assert!(out[last + 2..last + 16].iter().all(|&b| b == 0));
+        assert_eq!(&out[last + 16..], &raw[8 * 18 + 2..]);
     }
 
     #[test]
-    fn q6_k_super_blocks_are_padded_to_whole_words() {
+    fn q8_0_rows_are_whole_vec4s() {
+        let raw = vec![1u8; 28 * 34]; // Qwen2.5-0.5B's 896 columns
+        let mut out = Vec::new();
+        repack_row(Type::Q8_0, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::Q8_0, 28 * 32) * 4);
+        assert_eq!(out.len(), 4 * 16 + 28 * 32);
+    }
+
+    #[test]
+    fn q6_k_super_blocks_are_padded_to_whole_vec4s() {
         let raw = vec![7u8; 420];
         let mut out = Vec::new();
         repack_row(Type::Q6_K, &raw, &mut out);
         assert_eq!(out.len() as u32, row_words(Type::Q6_K, 512) * 4);
-        assert_eq!(&out[210..212], &[0, 0]);
-        assert_eq!(out[212], 7);
+        assert_eq!(out.len(), 2 * 224);
+        assert!(out[210..224].iter().all(|&b| b == 0));
+        assert_eq!(out[224], 7);
     }
 }
