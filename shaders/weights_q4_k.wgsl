@@ -1,9 +1,10 @@
 // Weight format library: Q4_K, read in place (a 144-byte GGUF super-block is already 36 whole
 // words): word 0 = d | dmin << 16, words 1-3 = 12 bytes of packed 6-bit scales and mins, words
-// 4-35 = 128 bytes of nibbles (a row is whole super-blocks, so whole vec4s: vec4 0 of a super-block
-// is its header, vec4s 1-8 its nibbles). A 32-element unit is sub-block j = u % 8 of super-block u / 8; its
-// values are the low (j even) or high (j odd) nibbles of bytes 32 * (j / 2) .. + 32, and
-// value = d * scale_j * nibble - dmin * min_j (ggml's dequantize_row_q4_K).
+// 4-35 = 128 bytes of nibbles (a row is whole super-blocks, so whole vec4s: vec4 0 of a
+// super-block is its header, vec4s 1-8 its nibbles). A 32-element unit is sub-block j = u % 8 of
+// super-block u / 8; its values are the low (j even) or high (j odd) nibbles of bytes
+// 32 * (j / 2) .. + 32, and value = d * scale_j * nibble - dmin * min_j (ggml's
+// dequantize_row_q4_K).
 // Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
 
 @group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;

@@ -69,5 +69,8 @@ fn part_load(base: u32, u: u32, p: u32) -> Part {
     let qh_shift = 2u * k;
     let d = unpack2x16float(weights[sb + 13u].x).x;
     let ds = d * q6_scale(weights[sb + 12u], 8u * h + 2u * k + (p >> 1u));
-    return Part(ds * q6x4(l[i], ql_shift, m[i], qh_shift), ds * q6x4(l[i + 1u], ql_shift, m[i + 1u], qh_shift));
+    return Part(
+        ds * q6x4(l[i], ql_shift, m[i], qh_shift),
+        ds * q6x4(l[i + 1u], ql_shift, m[i + 1u], qh_shift),
+    );
 }
