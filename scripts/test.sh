@@ -71,6 +71,16 @@ f=$(grep -E '^ℹ fail [0-9]+' "$logs/e2e.log" 2>/dev/null | awk '{print $3}' | 
 echo "  [e2e] pass ${p:-0}, fail ${f:-0}"
 passed=$((passed + ${p:-0}))
 fails=$((fails + ${f:-0}))
+# Each failing browser test's place and the first lines of its error, so a CI log's tail says why.
+if [ "${f:-0}" != 0 ]; then
+  echo
+  echo "==> failing end-to-end tests"
+  sed -n '/^✖ failing tests:/,$p' "$logs/e2e.log" | sed -E 's/\x1b\[[0-9;]*m//g' | awk '
+    /^test at / { print "  " $0; keep = 0; next }
+    /^✖ / { print "  " substr($0, 1, 200); keep = 4; next }
+    keep > 0 && /^ +at / { keep = 0; next }
+    keep > 0 && NF > 0 { print "    " substr($0, 1, 200); keep--; }'
+fi
 [ "$failed" = 0 ] || echo "  some stages failed: see $logs/"
 echo "all: $passed passed, $fails failed"
 exit "$failed"

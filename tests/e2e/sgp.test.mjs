@@ -207,6 +207,8 @@ test("arrow keys move through the question list", async () => {
   await page.locator('.sgp-item[aria-current="true"]').focus();
   await page.keyboard.press("ArrowDown");
   await title(page).filter({ hasText: "Question 5 · accessory · color" }).waitFor();
+  // Focus follows the selection on the next animation frame, which a busy machine may delay.
+  await page.waitForFunction(() => document.activeElement?.querySelector(".sgp-item-id")?.textContent.startsWith("#5 "));
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute("aria-current")), "true");
   const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.equal(ring, "solid", "visible focus");
