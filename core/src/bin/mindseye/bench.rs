@@ -41,6 +41,10 @@ enum BenchCommand {
         /// Only these weight types (e.g. `q4_0,q8_0`); all when absent.
         #[arg(long, value_delimiter = ',')]
         types: Vec<String>,
+        /// Matrix shapes as COLSxROWS (e.g. `896x4864,4864x896`); Qwen2.5-0.5B's and Llama 3.2
+        /// 1B's feed-forward matrices when absent.
+        #[arg(long, value_delimiter = ',', value_parser = parse_shape)]
+        shapes: Vec<(u32, u32)>,
         /// Skip the matmul figure.
         #[arg(long)]
         no_matmul: bool,
@@ -53,7 +57,16 @@ enum BenchCommand {
 pub fn run(args: Args) -> Result<ExitCode, String> {
     match args.command {
         BenchCommand::Model(args) => super::bench_model::run(args),
-        BenchCommand::Kernels { runs, portable, gpu_kernels, footprint_mib, types, no_matmul, no_attention } => {
+        BenchCommand::Kernels {
+            runs,
+            portable,
+            gpu_kernels,
+            footprint_mib,
+            types,
+            shapes,
+            no_matmul,
+            no_attention,
+        } => {
             let types = if types.is_empty() {
                 TYPES.to_vec()
             } else {
@@ -70,7 +83,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             let ctx = if portable { ctx.without_subgroups() } else { ctx };
             let ctx = if gpu_kernels { ctx.without_cpu_kernels() } else { ctx };
             let (runs, footprint) = (runs.max(1), footprint_mib << 20);
-            kernels(&ctx, runs, footprint, &types, !no_matmul)?;
+            let shapes = if shapes.is_empty() { SHAPES.to_vec() } else { shapes };
+            kernels(&ctx, runs, footprint, &types, &shapes, !no_matmul)?;
             if !no_attention {
                 let f32_ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?.without_f16();
                 attention(&ctx, &f32_ctx, runs, footprint)?;
@@ -83,6 +97,18 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// (cols, rows): Qwen2.5-0.5B's ffn_up (896 -> 4864) and ffn_down (4864 -> 896), Llama 3.2 1B's
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
+
+/// "COLSxROWS", both from 1 to 65,536.
+fn parse_shape(s: &str) -> Result<(u32, u32), String> {
+    let side = |v: &str| v.trim().parse::<u32>().ok().filter(|n| (1..=65_536).contains(n));
+    match s.split_once(['x', 'X']) {
+        Some((cols, rows)) => match (side(cols), side(rows)) {
+            (Some(cols), Some(rows)) => Ok((cols, rows)),
+            _ => Err(format!("{s}: each side must be a whole number from 1 to 65536")),
+        },
+        None => Err(format!("{s}: write a shape as COLSxROWS, e.g. 896x4864")),
+    }
+}
 const TYPES: [Type; 6] = [Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
 const WARMUP: usize = 2;
 
@@ -257,7 +283,14 @@ impl CopyKernel {
     }
 }
 
-fn kernels(ctx: &Context, runs: usize, footprint: u64, types: &[Type], matmul: bool) -> Result<(), String> {
+fn kernels(
+    ctx: &Context,
+    runs: usize,
+    footprint: u64,
+    types: &[Type],
+    shapes: &[(u32, u32)],
+    matmul: bool,
+) -> Result<(), String> {
     let s = &ctx.summary;
     println!("adapter:   {} ({}, {}; {})", s.name, s.backend, s.device_type, s.driver);
     let timer = Timer::new(ctx);
@@ -280,7 +313,7 @@ fn kernels(ctx: &Context, runs: usize, footprint: u64, types: &[Type], matmul: b
     let matvec = Matvec::new(ctx);
     let mut rng = SplitMix64::new(1);
     for &ty in types {
-        for (cols, rows) in SHAPES {
+        for &(cols, rows) in shapes {
             let shape = format!("{cols} -> {rows}");
             let multiple = if matches!(ty, Type::Q4_K | Type::Q6_K) { 256 } else { 32 };
             if cols % multiple != 0 {
@@ -389,4 +422,23 @@ fn attention(ctx: &Context, f32_ctx: &Context, runs: usize, footprint: u64) -> R
         println!("(no shader-f16 on this adapter: the engine keeps its KV cache in f32)");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_shape;
+
+    #[test]
+    fn a_shape_reads_columns_then_rows() {
+        assert_eq!(parse_shape("896x4864"), Ok((896, 4864)));
+        assert_eq!(parse_shape("2048X8192"), Ok((2048, 8192)));
+    }
+
+    #[test]
+    fn a_shape_without_two_sides_in_range_is_refused() {
+        assert!(parse_shape("896").unwrap_err().contains("COLSxROWS"));
+        assert!(parse_shape("0x10").unwrap_err().contains("from 1 to 65536"));
+        assert!(parse_shape("10x70000").is_err());
+        assert!(parse_shape("ax10").is_err());
+    }
 }
