@@ -25,10 +25,16 @@ pub(crate) fn elementwise_grid(n: u32) -> (u32, u32) {
 /// Compiles `entry` of `source`, once per context (see [`Context::pipeline`]).
 pub(crate) fn pipeline(ctx: &Context, label: &str, source: &str, entry: &str) -> wgpu::ComputePipeline {
     ctx.pipeline(source, entry, || {
-        let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(label),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
+        let descriptor =
+            wgpu::ShaderModuleDescriptor { label: Some(label), source: wgpu::ShaderSource::Wgsl(source.into()) };
+        // Without the loop guard naga adds to every loop (a counter tested on each iteration,
+        // 10-15% of a quantized matvec on lavapipe); bounds checks stay. Browsers apply their own.
+        let mut checks = wgpu::ShaderRuntimeChecks::checked();
+        checks.force_loop_bounding = false;
+        // SAFETY: the guard exists for untrusted shaders whose loops might not end. These are
+        // ours, compiled in from shaders/, and every loop in them counts towards a bound by a
+        // non-zero constant step or halves a stride down to zero.
+        let module = unsafe { ctx.device.create_shader_module_trusted(descriptor, checks) };
         ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(label),
             layout: None,
