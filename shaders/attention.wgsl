@@ -17,7 +17,7 @@
 //   1: k_cache storage, read        array<vec4<kv>>   [n_ctx][n_kv_heads][head_dim]
 //   2: v_cache storage, read        array<kv>         [n_ctx][n_kv_heads][head_dim]
 //   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
-//   4: params  uniform              Params
+//   4: params  storage, read        Params  (not a uniform: see core::gpu::kernels::storage_params)
 //   5: step    uniform              Step
 // Dispatch: one workgroup of 64 threads per (token, head), n_tokens * n_heads workgroups folded
 // into (x, y) past 65,535. Thread i owns output dimensions i, i + 64, ... (head_dim <= 256).
@@ -44,7 +44,7 @@ struct Step {
 @group(0) @binding(1) var<storage, read> k_cache: array<vec4<kv>>;
 @group(0) @binding(2) var<storage, read> v_cache: array<kv>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(4) var<storage, read> params: Params;
 @group(0) @binding(5) var<uniform> step: Step;
 
 const WG: u32 = 64u;

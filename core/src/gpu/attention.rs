@@ -1,6 +1,8 @@
 //! The KV cache of one layer, the kernel that fills it (with RoPE), and attention over it.
 
-use super::kernels::{Dispatch, check_storage, elementwise_grid, f32_bytes, grid, pipeline, placeholder, uniform};
+use super::kernels::{
+    Dispatch, check_storage, elementwise_grid, f32_bytes, grid, pipeline, placeholder, storage_params, uniform,
+};
 use super::{Context, GpuError, Step};
 
 /// Largest head_dim attention.wgsl handles (4 output dimensions per thread, 64 threads).
@@ -301,7 +303,7 @@ impl Attention {
             window: window.unwrap_or(0),
             q_stride,
         };
-        let params = uniform(ctx, "attention.params", &params);
+        let params = storage_params(ctx, "attention.params", &params);
         let buffers = [q, &cache.k, &cache.v, out, &params, step.buffer()];
         Ok(BoundAttention { dispatch: Dispatch::new(ctx, "attention", &self.pipeline, &buffers), n_heads })
     }

@@ -378,17 +378,43 @@ fn kernels(
 /// Decode attention for one token at the end of a long context, with Qwen2.5-0.5B's heads (14 query
 /// heads over 2 kv heads of 64 dimensions): first with an f32 KV cache (`f32_ctx`), then with the
 /// f16 cache `ctx` uses when the adapter has `shader-f16`. GB/s counts the keys and values read.
+/// (model, query heads, kv heads) of 64 dimensions; decode attention is timed at a short and a long
+/// context for each.
+const ATTENTION_SHAPES: [(&str, u32, u32); 2] = [("Qwen2.5-0.5B", 14, 2), ("Llama 3.2 1B", 32, 8)];
+const ATTENTION_POSITIONS: [u32; 2] = [16, 4096];
+
 fn attention(ctx: &Context, f32_ctx: &Context, runs: usize, footprint: u64) -> Result<(), String> {
-    const POSITIONS: u32 = 4096;
-    let (n_heads, n_kv, head_dim) = (14u32, 2u32, 64u32);
+    for (model, n_heads, n_kv) in ATTENTION_SHAPES {
+        for positions in ATTENTION_POSITIONS {
+            attention_at(ctx, f32_ctx, runs, footprint, model, (n_heads, n_kv), positions)?;
+        }
+    }
+    if !ctx.uses_f16() {
+        println!("(no shader-f16 on this adapter: the engine keeps its KV cache in f32)");
+    }
+    Ok(())
+}
+
+fn attention_at(
+    ctx: &Context,
+    f32_ctx: &Context,
+    runs: usize,
+    footprint: u64,
+    model: &str,
+    (n_heads, n_kv): (u32, u32),
+    positions: u32,
+) -> Result<(), String> {
+    let head_dim = 64u32;
     println!();
-    println!("attention, decode at position {POSITIONS}: {n_heads} query heads over {n_kv} kv heads of {head_dim}");
+    println!(
+        "attention, decode at position {positions}: {n_heads} query heads over {n_kv} kv heads of {head_dim} ({model})"
+    );
     println!("{:<10} {:>9} {:>7} {:>10} {:>9} {:>12}", "cache", "MiB", "copies", "us/layer", "GB/s", "time vs f32");
     let mut f32_time = None;
     let contexts = [Some(f32_ctx), ctx.uses_f16().then_some(ctx)];
     for ctx in contexts.into_iter().flatten() {
         let timer = Timer::new(ctx);
-        let new_cache = || KvCache::new(ctx, "bench", POSITIONS, n_kv, head_dim).map_err(|e| e.to_string());
+        let new_cache = || KvCache::new(ctx, "bench", positions, n_kv, head_dim).map_err(|e| e.to_string());
         let first = new_cache()?;
         let bytes = first.bytes();
         let copies = footprint.div_ceil(bytes).clamp(1, 64) as usize;
@@ -397,7 +423,7 @@ fn attention(ctx: &Context, f32_ctx: &Context, runs: usize, footprint: u64) -> R
             caches.push(new_cache()?);
         }
         let step = Step::new(ctx);
-        step.write(ctx, POSITIONS - 1, 1);
+        step.write(ctx, positions - 1, 1);
         let q = storage_zeroed(ctx, "q", (n_heads * head_dim) as usize);
         let out = storage_zeroed(ctx, "out", (n_heads * head_dim) as usize);
         let config = AttentionConfig { n_heads, scale: 0.125, softcap: None, window: None, q_stride: None };
@@ -417,9 +443,6 @@ fn attention(ctx: &Context, f32_ctx: &Context, runs: usize, footprint: u64) -> R
             t * 1e6,
             bytes as f64 / t * 1e-9
         );
-    }
-    if !ctx.uses_f16() {
-        println!("(no shader-f16 on this adapter: the engine keeps its KV cache in f32)");
     }
     Ok(())
 }
