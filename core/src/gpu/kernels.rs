@@ -46,12 +46,9 @@ pub(crate) fn pipeline(ctx: &Context, label: &str, source: &str, entry: &str) ->
     })
 }
 
+/// A kernel's parameters in a uniform buffer.
 pub(crate) fn uniform<T: bytemuck::Pod>(ctx: &Context, label: &str, value: &T) -> wgpu::Buffer {
-    ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some(label),
-        contents: bytemuck::bytes_of(value),
-        usage: wgpu::BufferUsages::UNIFORM,
-    })
+    params_buffer(ctx, label, value, wgpu::BufferUsages::UNIFORM)
 }
 
 /// A kernel's parameters in a read-only storage buffer rather than a uniform one. Lavapipe inlines
@@ -60,10 +57,14 @@ pub(crate) fn uniform<T: bytemuck::Pod>(ctx: &Context, label: &str, value: &T) -
 /// slower on lavapipe (1.5 ms a layer at 8 positions, not 0.15) and the process grew by about
 /// 4 MiB per decoded token inside lavapipe. Both are gone with the parameters in storage.
 pub(crate) fn storage_params<T: bytemuck::Pod>(ctx: &Context, label: &str, value: &T) -> wgpu::Buffer {
+    params_buffer(ctx, label, value, wgpu::BufferUsages::STORAGE)
+}
+
+fn params_buffer<T: bytemuck::Pod>(ctx: &Context, label: &str, value: &T, usage: wgpu::BufferUsages) -> wgpu::Buffer {
     ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some(label),
         contents: bytemuck::bytes_of(value),
-        usage: wgpu::BufferUsages::STORAGE,
+        usage,
     })
 }
 

@@ -97,6 +97,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// (cols, rows): Qwen2.5-0.5B's ffn_up (896 -> 4864) and ffn_down (4864 -> 896), Llama 3.2 1B's
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
+const TYPES: [Type; 6] = [Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
+const WARMUP: usize = 2;
 
 /// "COLSxROWS", both from 1 to 65,536.
 fn parse_shape(s: &str) -> Result<(u32, u32), String> {
@@ -109,8 +111,6 @@ fn parse_shape(s: &str) -> Result<(u32, u32), String> {
         None => Err(format!("{s}: write a shape as COLSxROWS, e.g. 896x4864")),
     }
 }
-const TYPES: [Type; 6] = [Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
-const WARMUP: usize = 2;
 
 /// Times one compute pass: GPU timestamps when the adapter has them, else wall time from submit to
 /// completion (then many dispatches per pass keep the submit overhead small).
@@ -375,14 +375,13 @@ fn kernels(
     Ok(())
 }
 
-/// Decode attention for one token at the end of a long context, with Qwen2.5-0.5B's heads (14 query
-/// heads over 2 kv heads of 64 dimensions): first with an f32 KV cache (`f32_ctx`), then with the
-/// f16 cache `ctx` uses when the adapter has `shader-f16`. GB/s counts the keys and values read.
-/// (model, query heads, kv heads) of 64 dimensions; decode attention is timed at a short and a long
-/// context for each.
+/// (model, query heads, kv heads), each head of 64 dimensions.
 const ATTENTION_SHAPES: [(&str, u32, u32); 2] = [("Qwen2.5-0.5B", 14, 2), ("Llama 3.2 1B", 32, 8)];
+/// A short and a long context.
 const ATTENTION_POSITIONS: [u32; 2] = [16, 4096];
 
+/// Decode attention for one token at the end of each context of [`ATTENTION_POSITIONS`], with each
+/// model's heads of [`ATTENTION_SHAPES`].
 fn attention(ctx: &Context, f32_ctx: &Context, runs: usize, footprint: u64) -> Result<(), String> {
     for (model, n_heads, n_kv) in ATTENTION_SHAPES {
         for positions in ATTENTION_POSITIONS {
@@ -395,6 +394,8 @@ fn attention(ctx: &Context, f32_ctx: &Context, runs: usize, footprint: u64) -> R
     Ok(())
 }
 
+/// One model's heads at one context length: first with an f32 KV cache (`f32_ctx`), then with the
+/// f16 cache `ctx` uses when the adapter has `shader-f16`. GB/s counts the keys and values read.
 fn attention_at(
     ctx: &Context,
     f32_ctx: &Context,
