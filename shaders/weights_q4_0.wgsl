@@ -4,7 +4,7 @@
 // then one vec4 per block of its 16 bytes of nibbles, unchanged from GGUF. Rows are whole vec4s.
 // Element j < 16 is the low nibble of byte j, element j + 16 its high nibble; value =
 // (nibble - 8) * d.
-// Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+// Prepended to the matrix kernels and embedding.wgsl; interface as in weights_f32.wgsl.
 
 @group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
@@ -47,4 +47,16 @@ fn part_load(base: u32, u: u32, p: u32) -> Part {
     let shift = 4u * (p >> 1u);
     let d = q4_scale(g, u);
     return Part((nibbles(q[i], shift) - 8.0) * d, (nibbles(q[i + 1u], shift) - 8.0) * d);
+}
+
+fn unit_load(base: u32, u: u32) -> array<vec4<f32>, 8> {
+    let g = q4_group(base, u);
+    let q = weights[g + 1u + (u & 7u)];
+    let d = q4_scale(g, u);
+    var w: array<vec4<f32>, 8>;
+    for (var i = 0u; i < 4u; i++) {
+        w[i] = (nibbles(q[i], 0u) - 8.0) * d;
+        w[i + 4u] = (nibbles(q[i], 4u) - 8.0) * d;
+    }
+    return w;
 }

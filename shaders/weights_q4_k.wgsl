@@ -5,7 +5,7 @@
 // super-block u / 8; its values are the low (j even) or high (j odd) nibbles of bytes
 // 32 * (j / 2) .. + 32, and value = d * scale_j * nibble - dmin * min_j (ggml's
 // dequantize_row_q4_K).
-// Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+// Prepended to the matrix kernels and embedding.wgsl; interface as in weights_f32.wgsl.
 
 @group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
@@ -70,4 +70,20 @@ fn part_load(base: u32, u: u32, p: u32) -> Part {
     let shift = 4u * (j & 1u);
     let sm = scale_min(weights[sb], j);
     return Part(sm.x * nibbles(w[i], shift) - sm.y, sm.x * nibbles(w[i + 1u], shift) - sm.y);
+}
+
+fn unit_load(base: u32, u: u32) -> array<vec4<f32>, 8> {
+    let sb = q4k_block(base, u);
+    let j = u & 7u;
+    let qs = sb + 1u + 2u * (j >> 1u);
+    let shift = 4u * (j & 1u);
+    let sm = scale_min(weights[sb], j);
+    var w: array<vec4<f32>, 8>;
+    for (var h = 0u; h < 2u; h++) {
+        let b = weights[qs + h];
+        for (var i = 0u; i < 4u; i++) {
+            w[4u * h + i] = sm.x * nibbles(b[i], shift) - sm.y;
+        }
+    }
+    return w;
 }

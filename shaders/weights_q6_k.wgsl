@@ -5,7 +5,7 @@
 // dequantize_row_q6_K; element l (0..32) is
 //   q = ((ql[64h + 32(k & 1) + l] >> 4(k >> 1)) & 15) | (((qh[32h + l] >> 2k) & 3) << 4)
 //   value = d * scales[8h + 2k + l / 16] * (q - 32).
-// Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+// Prepended to the matrix kernels and embedding.wgsl; interface as in weights_f32.wgsl.
 
 @group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
@@ -73,4 +73,27 @@ fn part_load(base: u32, u: u32, p: u32) -> Part {
         ds * q6x4(l[i], ql_shift, m[i], qh_shift),
         ds * q6x4(l[i + 1u], ql_shift, m[i + 1u], qh_shift),
     );
+}
+
+fn unit_load(base: u32, u: u32) -> array<vec4<f32>, 8> {
+    let sb = q6k_block(base, u);
+    let j = u & 7u;
+    let h = j >> 2u;
+    let k = j & 3u;
+    let ql = sb + 4u * h + 2u * (k & 1u);
+    let qh = sb + 8u + 2u * h;
+    let ql_shift = 4u * (k >> 1u);
+    let qh_shift = 2u * k;
+    let scales = weights[sb + 12u];
+    let d = unpack2x16float(weights[sb + 13u].x).x;
+    var w: array<vec4<f32>, 8>;
+    for (var e = 0u; e < 2u; e++) {
+        let l = weights[ql + e];
+        let m = weights[qh + e];
+        let ds = d * q6_scale(scales, 8u * h + 2u * k + e);
+        for (var i = 0u; i < 4u; i++) {
+            w[4u * e + i] = ds * q6x4(l[i], ql_shift, m[i], qh_shift);
+        }
+    }
+    return w;
 }

@@ -3,7 +3,7 @@
 // scales (two per word, the earlier block in the low half; zero past the row's last block) and
 // then two vec4s per block of its 32 signed bytes, unchanged from GGUF. Rows are whole vec4s.
 // value = i8 * d.
-// Prepended to matvec.wgsl, matmul.wgsl and embedding.wgsl; interface as in weights_f32.wgsl.
+// Prepended to the matrix kernels and embedding.wgsl; interface as in weights_f32.wgsl.
 
 @group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
@@ -47,4 +47,18 @@ fn part_load(base: u32, u: u32, p: u32) -> Part {
     let i = 2u * (p & 1u);
     let d = q8_scale(g, u);
     return Part(i8x4(w[i]) * d, i8x4(w[i + 1u]) * d);
+}
+
+fn unit_load(base: u32, u: u32) -> array<vec4<f32>, 8> {
+    let g = q8_group(base, u);
+    let q = g + 1u + 2u * (u & 7u);
+    let d = q8_scale(g, u);
+    var w: array<vec4<f32>, 8>;
+    for (var h = 0u; h < 2u; h++) {
+        let b = weights[q + h];
+        for (var i = 0u; i < 4u; i++) {
+            w[4u * h + i] = i8x4(b[i]) * d;
+        }
+    }
+    return w;
 }

@@ -430,68 +430,153 @@ fn matmul_ref(w: &[f32], x: &[f32], rows: usize, cols: usize, n_tokens: usize) -
     (0..n_tokens).map(|t| matvec_ref(w, &x[t * cols..(t + 1) * cols], rows, cols)).collect()
 }
 
-fn check_matmul(ctx: &Context, ty: Type, rows: usize, cols: usize, n_tokens: usize, seed: u64, chunks: Option<usize>) {
-    let mut rng = Rng::new(seed);
-    let bytes = weight_bytes(&mut rng, ty, rows, cols);
-    let (x, bias) = (rng.f32s(n_tokens * cols, 1.0), rng.f32s(rows, 1.0));
-    let weight = Weight::from_bytes(ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
-    if let Some(chunks) = chunks {
-        assert_eq!(weight.chunk_count(), chunks);
+/// The matmul kernels the adapter can run: the CPU-adapter kernel (matmul_rows.wgsl) when it is a
+/// software adapter, and the GPU kernel (matmul.wgsl), each from a context `make` opens.
+fn matmul_contexts(make: impl Fn() -> Context) -> Vec<(&'static str, Context)> {
+    let mut all = Vec::new();
+    if make().uses_cpu_kernels() {
+        all.push(("cpu", make()));
     }
-    let step = step_at(ctx, 0, n_tokens as u32);
-    let (xb, bb) = (storage_f32(ctx, "x", &x), storage_f32(ctx, "bias", &bias));
-    let yb = storage_zeroed(ctx, "y", n_tokens * rows);
-    let bound = Matmul::new(ctx).bind(ctx, &step, &weight, &xb, &yb, Some(&bb), None).unwrap();
-    submit_pass(ctx, |pass| bound.encode(pass, n_tokens as u32));
-    let got = read(ctx, &yb, n_tokens * rows);
-    let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
-    for t in 0..n_tokens {
-        let label = format!("{ty} {rows}x{cols}, token {t} of {n_tokens}");
-        assert_dots(&label, &got[t * rows..(t + 1) * rows], &want[t], Some(&bias));
+    all.push(("gpu", make().without_cpu_kernels()));
+    all
+}
+
+/// Tokens' activations padded by 64 KiB, as the model allocates them: room for the CPU kernel's
+/// uniform window from the last token.
+fn activations(ctx: &Context, x: &[f32]) -> wgpu::Buffer {
+    let mut padded = x.to_vec();
+    padded.resize(x.len() + (16 << 10), 0.0);
+    storage_f32(ctx, "x", &padded)
+}
+
+fn check_matmul(make: impl Fn() -> Context, ty: Type, (rows, cols): (usize, usize), n_tokens: usize, seed: u64) {
+    for (path, ctx) in matmul_contexts(make) {
+        let mut rng = Rng::new(seed);
+        let bytes = weight_bytes(&mut rng, ty, rows, cols);
+        let (x, bias) = (rng.f32s(n_tokens * cols, 1.0), rng.f32s(rows, 1.0));
+        let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+        let step = step_at(&ctx, 0, n_tokens as u32);
+        let (xb, bb) = (activations(&ctx, &x), storage_f32(&ctx, "bias", &bias));
+        let yb = storage_zeroed(&ctx, "y", n_tokens * rows);
+        let kernel = Matmul::new(&ctx);
+        let bound = kernel.bind(&ctx, &step, &weight, &xb, &yb, Some(&bb), None, n_tokens as u32).unwrap();
+        assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
+        submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+        let got = read(&ctx, &yb, n_tokens * rows);
+        let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
+        for t in 0..n_tokens {
+            let label = format!("{ty} {rows}x{cols}, token {t} of {n_tokens} ({path})");
+            assert_dots(&label, &got[t * rows..(t + 1) * rows], &want[t], Some(&bias));
+        }
     }
 }
 
 #[test]
 fn matmul_matches_the_cpu_for_every_weight_type() {
-    let ctx = context();
-    // 70 rows and 67 tokens: two 64-tiles each, the second mostly empty.
+    // 70 rows and 67 tokens: two 64-tiles each, the second mostly empty; for the CPU kernel two
+    // 64-row workgroups and 9 groups of 8 tokens, the last of 3.
     for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
         let cols = if matches!(ty, Type::Q4_K | Type::Q6_K) { 512 } else { 160 };
-        check_matmul(&ctx, ty, 70, cols, 67, 20 + i as u64, None);
+        check_matmul(context, ty, (70, cols), 67, 20 + i as u64);
     }
 }
 
 #[test]
 fn matmul_of_one_token_matches_the_cpu() {
-    check_matmul(&context(), Type::Q4_K, 33, 256, 1, 30, None);
+    check_matmul(context, Type::Q4_K, (33, 256), 1, 30);
 }
 
 #[test]
 fn matmul_splits_weights_larger_than_a_binding() {
-    let ctx = capped(Type::Q8_0, 96, 30);
-    check_matmul(&ctx, Type::Q8_0, 100, 96, 9, 31, Some(4));
+    let make = || capped(Type::Q8_0, 96, 30);
+    let bytes = weight_bytes(&mut Rng::new(0), Type::Q8_0, 100, 96);
+    assert_eq!(Weight::from_bytes(&make(), "w", Type::Q8_0, 100, 96, &bytes).unwrap().chunk_count(), 4);
+    check_matmul(make, Type::Q8_0, (100, 96), 9, 31);
+}
+
+#[test]
+fn matmul_reads_long_rows_a_few_tokens_at_a_time() {
+    // 4,864 columns (Qwen2.5-0.5B's ffn_down): three tokens fit the CPU kernel's 64 KiB window.
+    check_matmul(context, Type::Q4_0, (45, 4864), 7, 33);
+}
+
+#[test]
+fn matmul_reads_rows_that_do_not_start_on_a_window_boundary() {
+    // 2,080 columns are 8,320 bytes a token, 7 tokens a window: every other group of 7 starts
+    // halfway between 256-byte binding offsets.
+    check_matmul(context, Type::Q8_0, (37, 2080), 15, 34);
 }
 
 #[test]
 fn matmul_writes_each_tokens_rows_at_an_offset() {
+    for (path, ctx) in matmul_contexts(context) {
+        let (ty, rows, cols, n_tokens, offset, stride) = (Type::Q8_0, 70, 96, 5, 30, 110);
+        let mut rng = Rng::new(32);
+        let bytes = weight_bytes(&mut rng, ty, rows, cols);
+        let x = rng.f32s(n_tokens * cols, 1.0);
+        let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+        let step = step_at(&ctx, 0, n_tokens as u32);
+        let (xb, yb) = (activations(&ctx, &x), storage_zeroed(&ctx, "y", n_tokens * stride));
+        let out = OutputRows { offset: offset as u32, stride: stride as u32 };
+        let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &xb, &yb, None, Some(out), n_tokens as u32).unwrap();
+        assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
+        submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+        let got = read(&ctx, &yb, n_tokens * stride);
+        let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
+        for t in 0..n_tokens {
+            let row = &got[t * stride..][..stride];
+            assert_dots(&format!("token {t} ({path})"), &row[offset..offset + rows], &want[t], None);
+            let rest = row[..offset].iter().chain(&row[offset + rows..]);
+            assert!(rest.into_iter().all(|&v| v == 0.0), "token {t} ({path}): the rest untouched");
+        }
+    }
+}
+
+#[test]
+fn matmul_encoded_for_fewer_tokens_leaves_the_later_rows_alone() {
+    // Bound for 20 tokens, run on 11 (a prompt's last, shorter batch).
+    for (path, ctx) in matmul_contexts(context) {
+        let (ty, rows, cols, max_tokens, n_tokens) = (Type::Q4_0, 37, 160, 20, 11);
+        let mut rng = Rng::new(35);
+        let bytes = weight_bytes(&mut rng, ty, rows, cols);
+        let x = rng.f32s(max_tokens * cols, 1.0);
+        let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+        let step = step_at(&ctx, 0, n_tokens as u32);
+        let (xb, yb) = (activations(&ctx, &x), storage_zeroed(&ctx, "y", max_tokens * rows));
+        let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &xb, &yb, None, None, max_tokens as u32).unwrap();
+        assert_eq!(bound.dispatch_count(n_tokens as u32), if path == "cpu" { 2 } else { 1 });
+        submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
+        let got = read(&ctx, &yb, max_tokens * rows);
+        let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
+        for t in 0..n_tokens {
+            assert_dots(&format!("token {t} ({path})"), &got[t * rows..][..rows], &want[t], None);
+        }
+        assert!(got[n_tokens * rows..].iter().all(|&v| v == 0.0), "{path}: tokens past n_tokens untouched");
+    }
+}
+
+#[test]
+fn matmul_without_room_for_the_window_takes_the_gpu_kernel() {
+    // x holds exactly its tokens: the CPU kernel's 64 KiB window would run past its end.
     let ctx = context();
-    let (ty, rows, cols, n_tokens, offset, stride) = (Type::Q8_0, 70, 96, 5, 30, 110);
-    let mut rng = Rng::new(32);
-    let bytes = weight_bytes(&mut rng, ty, rows, cols);
-    let x = rng.f32s(n_tokens * cols, 1.0);
+    let (ty, rows, cols, n_tokens) = (Type::Q8_0, 37, 96, 4);
+    let bytes = weight_bytes(&mut Rng::new(36), ty, rows, cols);
     let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
     let step = step_at(&ctx, 0, n_tokens as u32);
-    let (xb, yb) = (storage_f32(&ctx, "x", &x), storage_zeroed(&ctx, "y", n_tokens * stride));
-    let out = OutputRows { offset: offset as u32, stride: stride as u32 };
-    let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &xb, &yb, None, Some(out)).unwrap();
-    submit_pass(&ctx, |pass| bound.encode(pass, n_tokens as u32));
-    let got = read(&ctx, &yb, n_tokens * stride);
-    let want = matmul_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols, n_tokens);
-    for t in 0..n_tokens {
-        let row = &got[t * stride..][..stride];
-        assert_dots(&format!("token {t}"), &row[offset..offset + rows], &want[t], None);
-        assert!(row[..offset].iter().chain(&row[offset + rows..]).all(|&v| v == 0.0), "token {t}: the rest untouched");
-    }
+    let (xb, yb) = (storage_zeroed(&ctx, "x", n_tokens * cols), storage_zeroed(&ctx, "y", n_tokens * rows));
+    let bound = Matmul::new(&ctx).bind(&ctx, &step, &weight, &xb, &yb, None, None, n_tokens as u32).unwrap();
+    assert!(!bound.uses_cpu_kernel());
+}
+
+#[test]
+fn matmul_rejects_an_input_too_small_for_its_tokens() {
+    let ctx = context();
+    let bytes = weight_bytes(&mut Rng::new(37), Type::Q8_0, 37, 96);
+    let weight = Weight::from_bytes(&ctx, "w", Type::Q8_0, 37, 96, &bytes).unwrap();
+    let step = step_at(&ctx, 0, 8);
+    let (xb, yb) = (storage_zeroed(&ctx, "x", 7 * 96), storage_zeroed(&ctx, "y", 8 * 37));
+    let err = Matmul::new(&ctx).bind(&ctx, &step, &weight, &xb, &yb, None, None, 8).err().unwrap();
+    assert!(err.to_string().contains("matmul x"), "{err}");
 }
 
 fn embedding_ref(table: &[f32], cols: usize, vocab: usize, ids: &[u32], scale: f32) -> Vec<f32> {

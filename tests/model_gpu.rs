@@ -15,7 +15,7 @@
 //! and greedy decoding runs on the default path.
 #![cfg(not(target_arch = "wasm32"))] // the CPU reference runs natively; the browser runs the shared checks
 
-use mindseye_core::gpu::{Context, GpuModel, KernelKind, Output, Timing, Want, bench};
+use mindseye_core::gpu::{Context, GpuModel, KernelKind, MAX_BATCH, Output, Timing, Want, bench};
 use mindseye_core::model::CpuModel;
 use mindseye_core::sampling::{ScoringError, score_options};
 use mindseye_tests::models::gpu::{self, load};
@@ -69,16 +69,23 @@ fn decode_matches_the_cpu_reference(name: &str, ctx: Context) {
     }
 }
 
+/// The whole prompt in one batch, through each matrix-matrix kernel the adapter can run: on lavapipe
+/// the CPU-adapter kernel (matmul_rows.wgsl) as opened, and the GPU's (matmul.wgsl) when told.
 fn prefill_matches_the_cpu_reference(name: &str) {
     let cpu = CpuModel::from_bytes(&gguf(name)).unwrap();
-    // On lavapipe a prompt would otherwise run token by token through the matrix-vector kernels.
-    let mut gpu = load(Arc::new(f32_context().without_cpu_kernels()), name);
-    for (case, tokens) in prompts(name) {
-        gpu.truncate(0);
-        let mut cache = cpu.cache(tokens.len());
-        let expected = tokens.iter().map(|&t| cpu.forward(&mut cache, t).unwrap()).last().unwrap();
-        let d = relative_difference(&logits(&mut gpu, &tokens), &expected);
-        assert!(d <= TOLERANCE, "{name} {case}: GPU prefill differs by {d:.2e} of the std");
+    let mut paths = vec![("gpu kernels", f32_context().without_cpu_kernels())];
+    if context().uses_cpu_kernels() {
+        paths.push(("cpu kernels", f32_context()));
+    }
+    for (path, ctx) in paths {
+        let mut gpu = load(Arc::new(ctx), name);
+        for (case, tokens) in prompts(name) {
+            gpu.truncate(0);
+            let mut cache = cpu.cache(tokens.len());
+            let expected = tokens.iter().map(|&t| cpu.forward(&mut cache, t).unwrap()).last().unwrap();
+            let d = relative_difference(&logits(&mut gpu, &tokens), &expected);
+            assert!(d <= TOLERANCE, "{name} {case} ({path}): GPU prefill differs by {d:.2e} of the std");
+        }
     }
 }
 
@@ -204,6 +211,14 @@ fn the_profile_of_a_decoded_token_counts_every_dispatch_by_either_timing() {
             assert!(profile.kinds.iter().all(|k| k.seconds >= 0.0), "{name} {timing:?}");
             assert!(profile.seconds() > 0.0, "{name} {timing:?}");
         }
+    }
+}
+
+#[test]
+fn a_prompt_runs_in_batches_of_64_tokens_on_a_cpu_adapter_too() {
+    let (cpu, gpu) = (context(), context().without_cpu_kernels());
+    for ctx in [cpu, gpu] {
+        assert_eq!(gpu_model(ctx, "qwen2-q4_0").batch_size(), MAX_BATCH as usize);
     }
 }
 

@@ -3,14 +3,16 @@
 //! One pipeline per weight type, each built from that type's `shaders/weights_*.wgsl` library and
 //! the kernel; a split weight records one dispatch per chunk, each writing its own rows of y.
 
-use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, placeholder, uniform};
-use super::weight::{SUPPORTED_TYPES, format};
+use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, placeholder, storage_params, uniform};
+use super::weight::{SUPPORTED_TYPES, WeightChunk, format};
 use super::{Activation, Context, GpuError, Step, Weight};
 use crate::quant::Type;
 
 /// `WG * R` in shaders/matvec_rows.wgsl.
 const MATVEC_ROWS_ROWS_PER_GROUP: u32 = 64;
 const MATMUL_TILE: u32 = 64;
+/// `WG * ROWS` in shaders/matmul_rows.wgsl.
+const MATMUL_ROWS_ROWS_PER_GROUP: u32 = 64;
 /// The uniform binding through which the CPU-adapter kernels read x (`array<vec4<f32>, 4096>`).
 pub(crate) const X_WINDOW_BYTES: u64 = 64 << 10;
 
@@ -89,6 +91,7 @@ struct MatvecParams {
 const MATVEC_COMMON: &str = include_str!("../../../shaders/matvec_common.wgsl");
 const MATVEC: &str = include_str!("../../../shaders/matvec.wgsl");
 const MATVEC_ROWS: &str = include_str!("../../../shaders/matvec_rows.wgsl");
+const MATMUL_ROWS: &str = include_str!("../../../shaders/matmul_rows.wgsl");
 
 /// The reduction library matvec.wgsl's kernels end with.
 fn reduction(ctx: &Context) -> &'static str {
@@ -375,8 +378,60 @@ struct MatmulParams {
     _pad: u32,
 }
 
-/// `Y[t] = W X[t] (+ bias)` for `n_tokens` tokens (shaders/matmul.wgsl): prompt prefill, reading
-/// each weight tile once per 64 tokens.
+impl MatmulParams {
+    fn new(weight: &Weight, chunk: &WeightChunk, out: OutputRows, has_bias: u32) -> Self {
+        Self {
+            rows: chunk.rows,
+            units: weight.units(),
+            row_words: weight.row_words(),
+            first_row: chunk.first_row,
+            stride: out.stride,
+            has_bias,
+            out_offset: out.offset,
+            _pad: 0,
+        }
+    }
+}
+
+/// shaders/matmul_rows.wgsl's parameters: matmul.wgsl's and where its token group starts.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct MatmulRowsParams {
+    matmul: MatmulParams,
+    tok0: u32,
+    x_first: u32,
+    _pad: [u32; 2],
+}
+
+/// Most tokens per dispatch of shaders/matmul_rows.wgsl: past 8 its registers spill (lavapipe at
+/// Qwen2.5-0.5B's shapes: 16 tokens a dispatch took 4x longer per token than 8).
+const MATMUL_ROWS_MAX_TOKENS: u32 = 8;
+
+/// How shaders/matmul_rows.wgsl covers `max_tokens` tokens of `cols` columns through 64 KiB
+/// windows of x starting on `align`-byte boundaries: (tokens per dispatch, byte offset of each
+/// dispatch's window, vec4 index of its first token in the window). `None` when not even one
+/// token fits.
+fn matmul_rows_windows(cols: u32, max_tokens: u32, align: u64) -> Option<(u32, Vec<(u64, u32)>)> {
+    let token_bytes = f32_bytes(cols);
+    let slack = if token_bytes.is_multiple_of(align) { 0 } else { align - 4 };
+    let fit = (X_WINDOW_BYTES.checked_sub(slack)? / token_bytes).min(u64::from(MATMUL_ROWS_MAX_TOKENS)) as u32;
+    let tok = fit.min(max_tokens.max(1));
+    if tok == 0 {
+        return None;
+    }
+    let windows = (0..max_tokens.max(1).div_ceil(tok))
+        .map(|g| {
+            let start = u64::from(g * tok) * token_bytes;
+            let offset = start / align * align;
+            (offset, ((start - offset) / 16) as u32)
+        })
+        .collect();
+    Some((tok, windows))
+}
+
+/// `Y[t] = W X[t] (+ bias)` for `n_tokens` tokens: prompt prefill. On GPUs shaders/matmul.wgsl,
+/// reading each weight tile once per 64 tokens through workgroup memory; on CPU adapters
+/// shaders/matmul_rows.wgsl, loading each weight unit once per 8 tokens into registers.
 pub struct Matmul {
     pipelines: Vec<(Type, wgpu::ComputePipeline)>,
     no_bias: wgpu::Buffer,
@@ -386,7 +441,16 @@ pub struct Matmul {
 #[derive(Clone, Debug)]
 pub struct BoundMatmul {
     ty: Type,
-    dispatches: Vec<(Dispatch, u32)>,
+    dispatches: MatmulDispatches,
+}
+
+#[derive(Clone, Debug)]
+enum MatmulDispatches {
+    /// matmul.wgsl: per weight chunk, its dispatch and row tiles.
+    Tiles(Vec<(Dispatch, u32)>),
+    /// matmul_rows.wgsl: per group of `tokens` tokens and weight chunk, the group's index, its
+    /// dispatch and workgroups.
+    Rows { tokens: u32, max_tokens: u32, dispatches: Vec<(u32, Dispatch, (u32, u32))> },
 }
 
 impl Matmul {
@@ -396,10 +460,12 @@ impl Matmul {
         Self { pipelines, no_bias: placeholder(ctx, "matmul.no_bias") }
     }
 
-    /// `x` holds `[n_tokens][weight.cols()]` floats and `y` each token's rows (`out` places them
-    /// inside wider rows; `None`: `[n_tokens][weight.rows()]`), for the largest `n_tokens` you
-    /// will encode; `bias` holds `weight.rows()` floats.
-    #[allow(clippy::too_many_arguments)] // each is one binding or the output layout
+    /// For up to `max_tokens` tokens an encode: `x` holds `[max_tokens][weight.cols()]` floats and
+    /// `y` each token's rows (`out` places them inside wider rows; `None`:
+    /// `[max_tokens][weight.rows()]`); `bias` holds `weight.rows()` floats. On a CPU adapter, an `x`
+    /// made with UNIFORM usage (as `storage_zeroed` and `storage_f32` make them) and 64 KiB longer
+    /// than its tokens gets the CPU kernel (as the model allocates its activations).
+    #[allow(clippy::too_many_arguments)] // each is one binding, the output layout or the batch size
     pub fn bind(
         &self,
         ctx: &Context,
@@ -409,37 +475,91 @@ impl Matmul {
         y: &wgpu::Buffer,
         bias: Option<&wgpu::Buffer>,
         out: Option<OutputRows>,
+        max_tokens: u32,
     ) -> Result<BoundMatmul, GpuError> {
-        let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
         let out = out.unwrap_or(OutputRows::whole(weight));
         out.check(weight)?;
-        check_storage(ctx, "matmul x", x, f32_bytes(weight.cols()))?;
-        check_storage(ctx, "matmul y", y, f32_bytes(out.stride))?;
+        let max_tokens = max_tokens.max(1);
+        check_storage(ctx, "matmul x", x, f32_bytes(weight.cols()) * u64::from(max_tokens))?;
+        check_storage(ctx, "matmul y", y, f32_bytes(out.stride) * u64::from(max_tokens))?;
         if let Some(b) = bias {
             check_storage(ctx, "matmul bias", b, f32_bytes(weight.rows()))?;
         }
+        if let Some(rows) = self.bind_rows(ctx, step, weight, x, y, bias, out, max_tokens)? {
+            return Ok(rows);
+        }
+        let has_bias = u32::from(bias.is_some());
+        let bias = bias.unwrap_or(&self.no_bias);
+        let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
         let mut dispatches = Vec::new();
         for chunk in weight.chunks() {
             let row_tiles = chunk.rows.div_ceil(MATMUL_TILE);
             if row_tiles > 65_535 {
                 return Err(GpuError::Unsupported(format!("matmul over {} rows in one buffer", chunk.rows)));
             }
-            let params = MatmulParams {
-                rows: chunk.rows,
-                units: weight.units(),
-                row_words: weight.row_words(),
-                first_row: chunk.first_row,
-                stride: out.stride,
-                has_bias: u32::from(bias.is_some()),
-                out_offset: out.offset,
-                _pad: 0,
-            };
-            let params = uniform(ctx, "matmul.params", &params);
-            let bias = bias.unwrap_or(&self.no_bias);
+            let params = uniform(ctx, "matmul.params", &MatmulParams::new(weight, chunk, out, has_bias));
             let buffers = [&chunk.buffer, x, y, bias, &params, step.buffer()];
             dispatches.push((Dispatch::new(ctx, "matmul", pipeline, &buffers), row_tiles));
         }
-        Ok(BoundMatmul { ty: weight.ty(), dispatches })
+        Ok(BoundMatmul { ty: weight.ty(), dispatches: MatmulDispatches::Tiles(dispatches) })
+    }
+
+    /// The CPU-adapter binding (shaders/matmul_rows.wgsl), when the context uses the CPU kernels
+    /// and every token group's 64 KiB window of `x` lies inside it; else `None`.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_rows(
+        &self,
+        ctx: &Context,
+        step: &Step,
+        weight: &Weight,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        bias: Option<&wgpu::Buffer>,
+        out: OutputRows,
+        max_tokens: u32,
+    ) -> Result<Option<BoundMatmul>, GpuError> {
+        let align = u64::from(ctx.device.limits().min_uniform_buffer_offset_alignment);
+        let windows = matmul_rows_windows(weight.cols(), max_tokens, align);
+        let Some((tokens, windows)) = windows.filter(|_| ctx.uses_cpu_kernels()) else {
+            return Ok(None);
+        };
+        let fits = |&(offset, _): &(u64, u32)| offset + X_WINDOW_BYTES <= x.size();
+        if !x.usage().contains(wgpu::BufferUsages::UNIFORM) || !windows.iter().all(fits) {
+            return Ok(None);
+        }
+        let Some((lib, _)) = format(weight.ty()) else {
+            return Err(GpuError::Unsupported(format!("{} weights", weight.ty())));
+        };
+        let source = [&format!("const TOK: u32 = {tokens}u;\n"), lib, MATMUL_ROWS].concat();
+        let label = format!("matmul_rows.{}.{tokens}", weight.ty());
+        let pipeline = pipeline(ctx, &label, &source, "main");
+        let has_bias = u32::from(bias.is_some());
+        let bias = bias.unwrap_or(&self.no_bias);
+        let mut dispatches = Vec::new();
+        for (g, &(offset, x_first)) in (0u32..).zip(&windows) {
+            for chunk in weight.chunks() {
+                let params = MatmulRowsParams {
+                    matmul: MatmulParams::new(weight, chunk, out, has_bias),
+                    tok0: g * tokens,
+                    x_first,
+                    _pad: [0; 2],
+                };
+                let params = storage_params(ctx, "matmul_rows.params", &params);
+                let window = wgpu::BufferBinding { buffer: x, offset, size: wgpu::BufferSize::new(X_WINDOW_BYTES) };
+                let bindings = [
+                    (0, chunk.buffer.as_entire_buffer_binding()),
+                    (1, window),
+                    (2, y.as_entire_buffer_binding()),
+                    (3, bias.as_entire_buffer_binding()),
+                    (4, params.as_entire_buffer_binding()),
+                    (5, step.buffer().as_entire_buffer_binding()),
+                ];
+                let dispatch = Dispatch::with_bindings(ctx, "matmul_rows", &pipeline, &bindings);
+                dispatches.push((g, dispatch, grid(chunk.rows.div_ceil(MATMUL_ROWS_ROWS_PER_GROUP))));
+            }
+        }
+        let dispatches = MatmulDispatches::Rows { tokens, max_tokens, dispatches };
+        Ok(Some(BoundMatmul { ty: weight.ty(), dispatches }))
     }
 }
 
@@ -448,16 +568,83 @@ impl BoundMatmul {
         self.ty
     }
 
-    /// One dispatch per weight buffer.
-    pub fn dispatch_count(&self) -> usize {
-        self.dispatches.len()
+    /// Whether it runs the CPU-adapter kernel (shaders/matmul_rows.wgsl).
+    pub fn uses_cpu_kernel(&self) -> bool {
+        matches!(self.dispatches, MatmulDispatches::Rows { .. })
     }
 
-    /// `n_tokens` must be at most 64 * 65,535.
-    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
-        let token_tiles = n_tokens.div_ceil(MATMUL_TILE).clamp(1, 65_535);
-        for (dispatch, row_tiles) in &self.dispatches {
-            dispatch.record(pass, (*row_tiles, token_tiles));
+    /// The dispatches `encode(pass, n_tokens)` records: one per weight buffer, and on a CPU
+    /// adapter that per group of up to 8 tokens.
+    pub fn dispatch_count(&self, n_tokens: u32) -> usize {
+        match &self.dispatches {
+            MatmulDispatches::Tiles(dispatches) => dispatches.len(),
+            MatmulDispatches::Rows { .. } => self.rows_dispatches(n_tokens).count(),
         }
+    }
+
+    fn rows_dispatches(&self, n_tokens: u32) -> impl Iterator<Item = (&Dispatch, (u32, u32))> {
+        let (tokens, dispatches) = match &self.dispatches {
+            MatmulDispatches::Rows { tokens, dispatches, .. } => (*tokens, dispatches.as_slice()),
+            MatmulDispatches::Tiles(_) => (1, &[][..]),
+        };
+        let groups = n_tokens.max(1).div_ceil(tokens);
+        dispatches.iter().filter(move |(g, ..)| *g < groups).map(|(_, d, grid)| (d, *grid))
+    }
+
+    /// `n_tokens` must be at most the `max_tokens` it was bound for (and 64 * 65,535).
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
+        match &self.dispatches {
+            MatmulDispatches::Tiles(dispatches) => {
+                let token_tiles = n_tokens.div_ceil(MATMUL_TILE).clamp(1, 65_535);
+                for (dispatch, row_tiles) in dispatches {
+                    dispatch.record(pass, (*row_tiles, token_tiles));
+                }
+            }
+            MatmulDispatches::Rows { max_tokens, .. } => {
+                debug_assert!(n_tokens <= *max_tokens, "{n_tokens} tokens through a matmul bound for {max_tokens}");
+                for (dispatch, groups) in self.rows_dispatches(n_tokens) {
+                    dispatch.record(pass, groups);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_rows_go_eight_tokens_a_window() {
+        let (tokens, windows) = matmul_rows_windows(896, 64, 256).unwrap();
+        assert_eq!(tokens, 8);
+        let starts: Vec<u64> = (0..8).map(|g| g * 8 * 896 * 4).collect();
+        assert_eq!(windows, starts.into_iter().map(|s| (s, 0)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn long_rows_go_as_many_tokens_as_fill_the_window() {
+        // Qwen2.5-0.5B's ffn_down: 4,864 columns, 19,456 bytes a token.
+        let (tokens, windows) = matmul_rows_windows(4864, 64, 256).unwrap();
+        assert_eq!(tokens, 3);
+        assert_eq!(windows.len(), 22);
+    }
+
+    #[test]
+    fn windows_start_on_the_alignment_before_their_first_token() {
+        // 2,080 columns: 8,320 bytes a token, 7 tokens a window (the 252-byte slack keeps 8 out).
+        let (tokens, windows) = matmul_rows_windows(2080, 14, 256).unwrap();
+        assert_eq!(tokens, 7);
+        assert_eq!(windows, vec![(0, 0), (58_112, 8)]); // 7 * 8,320 = 58,240 = 58,112 + 8 vec4s
+    }
+
+    #[test]
+    fn a_batch_smaller_than_a_window_is_one_window() {
+        assert_eq!(matmul_rows_windows(896, 3, 256), Some((3, vec![(0, 0)])));
+    }
+
+    #[test]
+    fn rows_longer_than_the_window_have_no_windows() {
+        assert_eq!(matmul_rows_windows(16_416, 64, 256), None);
     }
 }

@@ -274,6 +274,15 @@ struct LayerPlan {
     ffn_add_norm: BoundRmsNorm,
 }
 
+impl Plan {
+    fn matmuls_use_cpu_kernel(&self) -> bool {
+        self.layers.iter().all(|l| {
+            let projections = l.qkv.iter().chain(&l.gate_up).chain([&l.o, &l.down]);
+            projections.into_iter().all(|p| p.many.uses_cpu_kernel())
+        })
+    }
+}
+
 /// A weight bound twice: matrix-vector for one token, matrix-matrix for a batch.
 struct Projection {
     one: BoundMatvec,
@@ -286,7 +295,7 @@ impl Kernel for Projection {
     }
 
     fn dispatches(&self, n_tokens: u32) -> usize {
-        if n_tokens == 1 { self.one.dispatch_count() } else { self.many.dispatch_count() }
+        if n_tokens == 1 { self.one.dispatch_count() } else { self.many.dispatch_count(n_tokens) }
     }
 
     fn record(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
@@ -343,8 +352,9 @@ impl GpuModel {
         let (d, q_dim, kv_dim, ff, vocab) =
             (dims(c.n_embd)?, dims(c.q_dim())?, dims(c.kv_dim())?, dims(c.n_ff)?, dims(c.n_vocab)?);
         let qkv_rows = q_dim + 2 * kv_dim;
-        // At least 64 KiB each, so every matrix-vector input can be the CPU kernels' uniform window.
-        let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats.max(X_WINDOW_FLOATS));
+        // 64 KiB past the last token, so every matrix input can be read through the CPU kernels'
+        // uniform window from any of its tokens.
+        let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats + X_WINDOW_FLOATS);
         let logits_staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("logits.staging"),
             size: u64::from(vocab) * 4,
@@ -382,7 +392,7 @@ impl GpuModel {
         let project = |w: &Weight, x: &wgpu::Buffer, y: &wgpu::Buffer, bias: Option<&wgpu::Buffer>, out| {
             Ok::<_, GpuError>(Projection {
                 one: k.matvec.bind(&ctx, w, x, y, bias, Some(out))?,
-                many: k.matmul.bind(&ctx, &step, w, x, y, bias, Some(out))?,
+                many: k.matmul.bind(&ctx, &step, w, x, y, bias, Some(out), MAX_BATCH)?,
             })
         };
         let whole = |w: &GpuTensor, name: &str, x: &wgpu::Buffer, y: &wgpu::Buffer| {
@@ -561,11 +571,13 @@ impl GpuModel {
         self.run(tokens, None).await
     }
 
-    /// Tokens per recorded batch. On a CPU adapter a prompt runs one token at a time through the
-    /// matrix-vector kernels, which lavapipe runs about three times faster per token than the
-    /// matrix-matrix kernels (`mindseye bench model --profile`: matmul is 98% of a prefill there).
-    fn batch_size(&self) -> usize {
-        if self.ctx.uses_cpu_kernels() { 1 } else { MAX_BATCH as usize }
+    /// Tokens per recorded batch. On a CPU adapter whose projections could not all bind the
+    /// CPU-adapter matmul kernel (rows longer than its 64 KiB window), a prompt runs one token at a
+    /// time through the matrix-vector kernels, which lavapipe runs about three times faster per
+    /// token than the GPU's matmul.wgsl.
+    pub fn batch_size(&self) -> usize {
+        let slow_matmul = self.ctx.uses_cpu_kernels() && !self.plan.matmuls_use_cpu_kernel();
+        if slow_matmul { 1 } else { MAX_BATCH as usize }
     }
 
     /// Records and submits `tokens` in batches of at most [`MAX_BATCH`] (see `batch_size`); only the last batch computes

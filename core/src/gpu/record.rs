@@ -143,7 +143,7 @@ kernels! {
     BoundMatvecGlu => |k, pass, n| KernelKind::MatvecGlu(k.weight_type()), 1, k.encode(pass);
     BoundEmbedding => |k, pass, n| KernelKind::Embedding, k.dispatch_count(), k.encode(pass, n);
     BoundMatvec => |k, pass, n| KernelKind::Matvec(k.weight_type()), k.dispatch_count(), k.encode(pass);
-    BoundMatmul => |k, pass, n| KernelKind::Matmul(k.weight_type()), k.dispatch_count(), k.encode(pass, n);
+    BoundMatmul => |k, pass, n| KernelKind::Matmul(k.weight_type()), k.dispatch_count(n), k.encode(pass, n);
     BoundSoftcap => |k, pass, n| KernelKind::Softcap, 1, k.encode(pass);
     BoundTopK => |k, pass, n| KernelKind::TopK, k.dispatch_count(), k.encode(pass);
 }

@@ -25,7 +25,8 @@ impl Step {
         let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("step"),
             size: std::mem::size_of::<StepValues>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            // Storage as well for the CPU-adapter kernels, which read it from storage (see matmul_rows.wgsl).
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         Self { buffer }

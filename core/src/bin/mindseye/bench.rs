@@ -23,7 +23,8 @@ enum BenchCommand {
     /// A model's load time, prefill and decode tokens/s, time to first token and peak memory, next
     /// to llama.cpp on the same file.
     Model(super::bench_model::Args),
-    /// Matvec GB/s per weight type against a copy kernel, and matmul GFLOP/s at 64 tokens.
+    /// Matvec GB/s per weight type against a copy kernel, and matmul GFLOP/s at 64 tokens against
+    /// 64 matvecs.
     Kernels {
         /// Timed runs per figure (the median is reported), after two warm-up runs.
         #[arg(long, default_value_t = 9)]
@@ -45,7 +46,7 @@ enum BenchCommand {
         /// 1B's feed-forward matrices when absent.
         #[arg(long, value_delimiter = ',', value_parser = parse_shape)]
         shapes: Vec<(u32, u32)>,
-        /// Skip the matmul figure.
+        /// Skip the matmul figures.
         #[arg(long)]
         no_matmul: bool,
         /// Skip the attention figures.
@@ -99,6 +100,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
 const TYPES: [Type; 6] = [Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
 const WARMUP: usize = 2;
+/// Tokens per matmul figure: the model's prefill batch.
+const MATMUL_TOKENS: u32 = 64;
 
 /// "COLSxROWS", both from 1 to 65,536.
 fn parse_shape(s: &str) -> Result<(u32, u32), String> {
@@ -312,6 +315,8 @@ fn kernels(
 
     let matvec = Matvec::new(ctx);
     let mut rng = SplitMix64::new(1);
+    // Seconds per matvec, the peer of the matmul figures below.
+    let mut matvec_times = Vec::new();
     for &ty in types {
         for &(cols, rows) in shapes {
             let shape = format!("{cols} -> {rows}");
@@ -344,6 +349,7 @@ fn kernels(
             let copy = CopyKernel::new(ctx, weight_bytes, copies);
             let t_copy = timer.median(ctx, runs, copies, &|pass| copy.record(pass))?;
             drop(copy);
+            matvec_times.push((ty, (cols, rows), t));
             let gbps = weight_bytes as f64 / t * 1e-9;
             let copy_gbps = 2.0 * weight_bytes as f64 / t_copy * 1e-9;
             println!(
@@ -359,19 +365,33 @@ fn kernels(
     if !matmul {
         return Ok(());
     }
-    // Prefill: 64 tokens through Llama 3.2 1B's ffn_up in Q4_0.
-    let (ty, cols, rows, n_tokens) = (Type::Q4_0, 2048u32, 8192u32, 64u32);
-    let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
-    let weight = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
+    let n_tokens = MATMUL_TOKENS;
     let step = Step::new(ctx);
     step.write(ctx, 0, n_tokens);
-    let x = storage_zeroed(ctx, "x", (cols * n_tokens) as usize);
-    let y = storage_zeroed(ctx, "y", (rows * n_tokens) as usize);
-    let bound = Matmul::new(ctx).bind(ctx, &step, &weight, &x, &y, None, None).map_err(|e| e.to_string())?;
-    let t = timer.median(ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
-    let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
+    let kernels = Matmul::new(ctx);
     println!();
-    println!("matmul {ty} {cols} -> {rows} x {n_tokens} tokens: {:.1} ms, {:.2} GFLOP/s", t * 1e3, flops / t * 1e-9);
+    println!("matmul:    {n_tokens} tokens through one copy of the weight; x matvec = 64 matvecs' time / this");
+    println!("{:<6} {:>13} {:>9} {:>9} {:>9}  kernel", "type", "cols -> rows", "ms", "GFLOP/s", "x matvec");
+    for (ty, (cols, rows), t_matvec) in matvec_times {
+        let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
+        let weight = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
+        // 64 KiB past the tokens, as the model's activations: a CPU adapter's kernel reads x through
+        // a uniform window from each group of tokens.
+        let x = storage_zeroed(ctx, "x", (cols * n_tokens) as usize + (16 << 10));
+        let y = storage_zeroed(ctx, "y", (rows * n_tokens) as usize);
+        let bound = kernels.bind(ctx, &step, &weight, &x, &y, None, None, n_tokens).map_err(|e| e.to_string())?;
+        let t = timer.median(ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
+        let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
+        let kernel = if bound.uses_cpu_kernel() { "matmul_rows.wgsl (CPU adapter)" } else { "matmul.wgsl" };
+        println!(
+            "{:<6} {:>13} {:>9.1} {:>9.2} {:>9.2}  {kernel}",
+            ty.name(),
+            format!("{cols} -> {rows}"),
+            t * 1e3,
+            flops / t * 1e-9,
+            f64::from(n_tokens) * t_matvec / t
+        );
+    }
     Ok(())
 }
 
