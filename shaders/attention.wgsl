@@ -19,26 +19,9 @@
 //   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
 //   4: params  storage, read        Params  (not a uniform: see core::gpu::kernels::storage_params)
 //   5: step    uniform              Step
+// (Params and Step: attention_params.wgsl, which core::gpu::attention puts ahead of this file.)
 // Dispatch: one workgroup of 64 threads per (token, head), n_tokens * n_heads workgroups folded
 // into (x, y) past 65,535. Thread i owns output dimensions i, i + 64, ... (head_dim <= 256).
-
-struct Params {
-    n_heads: u32,
-    n_kv_heads: u32,
-    head_dim: u32,
-    n_ctx: u32,
-    scale: f32,
-    softcap: f32,
-    window: u32,
-    q_stride: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> k_cache: array<vec4<kv>>;

@@ -944,8 +944,12 @@ fn attention_ref(c: &AttentionCase, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f32>
 /// Fills positions 0..pos0 + n_tokens of a fresh cache, runs attention for this call's queries
 /// (`q_stride` floats apart when given, as in a stacked QKV row), compares with the CPU.
 fn check_attention(c: &AttentionCase, q_stride: Option<usize>, seed: u64) {
-    for (path, ctx) in kv_contexts() {
-        check_attention_on(&ctx, path, c, q_stride, seed);
+    for (cache, ctx) in kv_contexts() {
+        // The CPU-adapter kernel (attention_rows.wgsl) on a software adapter, and the GPU's.
+        if ctx.uses_cpu_kernels() {
+            check_attention_on(&ctx, &format!("{cache}, cpu kernel"), c, q_stride, seed);
+        }
+        check_attention_on(&ctx.without_cpu_kernels(), &format!("{cache}, gpu kernel"), c, q_stride, seed);
     }
 }
 
@@ -978,6 +982,7 @@ fn check_attention_on(ctx: &Context, path: &str, c: &AttentionCase, q_stride: Op
     };
     let step = step_at(ctx, c.pos0 as u32, c.n_tokens as u32);
     let attend = Attention::new(ctx).bind(ctx, &step, &qb, &cache, &out, &config).unwrap();
+    assert_eq!(attend.uses_cpu_kernel(), path.ends_with("cpu kernel"));
     submit_pass(ctx, |pass| attend.encode(pass, c.n_tokens as u32));
     let got = read(ctx, &out, q.len());
     let want = attention_ref(c, &q, &k, &v);
@@ -1022,6 +1027,24 @@ fn attention_prefill_is_causal() {
         q_scale: 2.0,
     };
     check_attention(&c, None, 91);
+}
+
+#[test]
+fn attention_of_a_prompt_s_first_tokens_sees_fewer_keys_than_there_are_lanes() {
+    // Positions 0..5: the first query sees one key, the last five.
+    let c = AttentionCase {
+        n_heads: 4,
+        n_kv: 2,
+        head_dim: 64,
+        n_ctx: 16,
+        pos0: 0,
+        n_tokens: 5,
+        scale: 0.125,
+        softcap: None,
+        window: None,
+        q_scale: 2.0,
+    };
+    check_attention(&c, None, 95);
 }
 
 #[test]
@@ -1075,6 +1098,17 @@ fn attention_reads_queries_from_stacked_qkv_rows() {
         q_scale: 2.0,
     };
     check_attention(&c, Some(18 * 64), 94);
+}
+
+#[test]
+fn attention_over_heads_not_a_multiple_of_8_takes_the_gpu_kernel() {
+    // The CPU-adapter kernel reads eight values a load; 36 dimensions are four and a half loads.
+    let ctx = context();
+    let cache = KvCache::new(&ctx, "cache", 8, 1, 36).unwrap();
+    let buf = storage_zeroed(&ctx, "q", 36);
+    let config = AttentionConfig { n_heads: 1, scale: 1.0, softcap: None, window: None, q_stride: None };
+    let bound = Attention::new(&ctx).bind(&ctx, &Step::new(&ctx), &buf, &cache, &buf, &config).unwrap();
+    assert!(!bound.uses_cpu_kernel());
 }
 
 #[test]

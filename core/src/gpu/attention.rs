@@ -224,6 +224,9 @@ pub struct AttentionConfig {
     pub q_stride: Option<u32>,
 }
 
+/// The WGSL twin of [`AttentionParams`] (and the Step both kernels read), put ahead of each kernel.
+const ATTENTION_PARAMS: &str = include_str!("../../../shaders/attention_params.wgsl");
+
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct AttentionParams {
@@ -238,10 +241,12 @@ struct AttentionParams {
 }
 
 /// Causal attention of `n_tokens` queries at positions `pos0..` over a layer's KV cache
-/// (shaders/attention.wgsl). Decode is `n_tokens = 1`.
+/// (shaders/attention.wgsl; on CPU adapters shaders/attention_rows.wgsl, compiled per head size
+/// when first bound). Decode is `n_tokens = 1`.
 pub struct Attention {
     pipeline: wgpu::ComputePipeline,
     f16: bool,
+    cpu: bool,
 }
 
 /// An [`Attention`] bound to a layer's queries, cache and output.
@@ -249,13 +254,28 @@ pub struct Attention {
 pub struct BoundAttention {
     dispatch: Dispatch,
     n_heads: u32,
+    cpu: bool,
 }
 
 impl Attention {
     pub fn new(ctx: &Context) -> Self {
         let f16 = ctx.uses_f16();
-        let source = with_kv_type(f16, include_str!("../../../shaders/attention.wgsl"));
-        Self { pipeline: pipeline(ctx, "attention", &source, "main"), f16 }
+        let kernel = include_str!("../../../shaders/attention.wgsl");
+        let source = with_kv_type(f16, &format!("{ATTENTION_PARAMS}{kernel}"));
+        Self { pipeline: pipeline(ctx, "attention", &source, "main"), f16, cpu: ctx.uses_cpu_kernels() }
+    }
+
+    /// The CPU-adapter kernel for heads of `head_dim` dimensions, reading the cache type this
+    /// kernel was made for.
+    fn cpu_pipeline(&self, ctx: &Context, head_dim: u32) -> wgpu::ComputePipeline {
+        let reader = if self.f16 {
+            include_str!("../../../shaders/attention_rows_f16.wgsl")
+        } else {
+            include_str!("../../../shaders/attention_rows_f32.wgsl")
+        };
+        let kernel = include_str!("../../../shaders/attention_rows.wgsl");
+        let source = format!("const HEAD_DIM: u32 = {head_dim}u;\n{ATTENTION_PARAMS}{reader}{kernel}");
+        pipeline(ctx, &format!("attention_rows.{head_dim}"), &source, "main")
     }
 
     /// `q` holds each token's `[n_heads][head_dim]` queries, `q_stride` floats apart, and `out`
@@ -305,11 +325,23 @@ impl Attention {
         };
         let params = storage_params(ctx, "attention.params", &params);
         let buffers = [q, &cache.k, &cache.v, out, &params, step.buffer()];
-        Ok(BoundAttention { dispatch: Dispatch::new(ctx, "attention", &self.pipeline, &buffers), n_heads })
+        // The CPU kernel reads eight values a load.
+        let cpu = self.cpu && cache.head_dim.is_multiple_of(8);
+        let dispatch = if cpu {
+            Dispatch::new(ctx, "attention_rows", &self.cpu_pipeline(ctx, cache.head_dim), &buffers)
+        } else {
+            Dispatch::new(ctx, "attention", &self.pipeline, &buffers)
+        };
+        Ok(BoundAttention { dispatch, n_heads, cpu })
     }
 }
 
 impl BoundAttention {
+    /// Whether it runs the CPU-adapter kernel (shaders/attention_rows.wgsl).
+    pub fn uses_cpu_kernel(&self) -> bool {
+        self.cpu
+    }
+
     pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         self.dispatch.record(pass, grid(n_tokens.saturating_mul(self.n_heads)));
     }
