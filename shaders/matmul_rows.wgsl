@@ -7,18 +7,22 @@
 // 32-element weight unit is loaded and dequantized once (unit_load) into registers and used for
 // all TOK tokens. f32 accumulation.
 //
-// Prepended by `const TOK: u32 = ...;` (tokens per dispatch: as many as fit the 64 KiB window, at
-// most 8, past which the accumulators spill) and one weights_*.wgsl library. A workgroup of WG = 8
+// Prepended by `const TOK: u32 = ...;` (tokens per dispatch: at most 8, past which the accumulators
+// spill), `const TPW: u32 = ...;` (tokens per 64 KiB window of x: TOK / TPW rounded up of the
+// WINDOWS = 4 windows are read, so rows of up to 16,384 columns still take 8 tokens at a time) and
+// one weights_*.wgsl library. A workgroup of WG = 8
 // invocations (one 256-bit SIMD vector) computes WG * ROWS = 64 rows: invocation i takes rows
 // row0 + i + k * WG for k < ROWS. (lavapipe, Qwen2.5-0.5B and Llama 3.2 1B shapes: 8 x 8 ran
 // 1.2-1.5x faster than 16 invocations x 4 rows; 8 x 16 was faster on Q4_0, up to 2x slower on Q8_0.)
 //
 // Bindings (group 0):
 //   0: weights storage, read        array<vec4<u32>>  one chunk, declared by the format library
-//   1: x       uniform              array<vec4<f32>, 4096>  64 KiB of [n_tokens][cols] from the
-//                                                     uniform offset alignment (256 bytes) at or
-//                                                     before token tok0; token tok0 + t at vec4
-//                                                     x_first + t * cols / 4
+//   1, 6, 7, 8: x0 .. x3  uniform   array<vec4<f32>, 4096>  window w: 64 KiB of [n_tokens][cols]
+//                                                     from the uniform offset alignment (256 bytes)
+//                                                     at or before token tok0 + w * TPW; token
+//                                                     tok0 + w * TPW + s at vec4
+//                                                     x_first[w] + s * cols / 4 (windows no token
+//                                                     of the group needs repeat window 0)
 //   2: y       storage, read_write  array<f32>        [n_tokens][stride]
 //   3: bias    storage, read        array<f32>        read only when has_bias != 0
 //   4: params  storage, read        Params            per dispatch (storage, not uniform: lavapipe
@@ -39,9 +43,10 @@ struct Params {
     out_offset: u32,
     _pad0: u32,
     tok0: u32,
-    x_first: u32,
     _pad1: u32,
     _pad2: u32,
+    _pad3: u32,
+    x_first: vec4<u32>,
 }
 
 struct Step {
@@ -51,7 +56,10 @@ struct Step {
     _pad1: u32,
 }
 
-@group(0) @binding(1) var<uniform> x: array<vec4<f32>, 4096>;
+@group(0) @binding(1) var<uniform> x0: array<vec4<f32>, 4096>;
+@group(0) @binding(6) var<uniform> x1: array<vec4<f32>, 4096>;
+@group(0) @binding(7) var<uniform> x2: array<vec4<f32>, 4096>;
+@group(0) @binding(8) var<uniform> x3: array<vec4<f32>, 4096>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> params: Params;
@@ -59,6 +67,17 @@ struct Step {
 
 const WG: u32 = 8u;
 const ROWS: u32 = 8u;
+
+// Element i of window w. TOK and TPW are constants, so once the token loop unrolls w is too and
+// the switch folds away.
+fn x_at(w: u32, i: u32) -> vec4<f32> {
+    switch (w) {
+        case 0u: { return x0[i]; }
+        case 1u: { return x1[i]; }
+        case 2u: { return x2[i]; }
+        default: { return x3[i]; }
+    }
+}
 
 @compute @workgroup_size(WG)
 fn main(
@@ -80,8 +99,10 @@ fn main(
         // This unit of every token's activations, shared by the ROWS rows.
         var xs: array<array<vec4<f32>, 8>, TOK>;
         for (var t = 0u; t < TOK; t++) {
+            let w = t / TPW;
+            let first = p.x_first[w] + (t % TPW) * token_quads + u * 8u;
             for (var i = 0u; i < 8u; i++) {
-                xs[t][i] = x[p.x_first + t * token_quads + u * 8u + i];
+                xs[t][i] = x_at(w, first + i);
             }
         }
         for (var r = 0u; r < ROWS; r++) {

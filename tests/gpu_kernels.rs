@@ -495,16 +495,23 @@ fn matmul_splits_weights_larger_than_a_binding() {
 }
 
 #[test]
-fn matmul_reads_long_rows_a_few_tokens_at_a_time() {
-    // 4,864 columns (Qwen2.5-0.5B's ffn_down): three tokens fit the CPU kernel's 64 KiB window.
-    check_matmul(context, Type::Q4_0, (45, 4864), 7, 33);
+fn matmul_reads_long_rows_through_several_windows() {
+    // 4,864 columns (Qwen2.5-0.5B's ffn_down): three tokens fit one of the CPU kernel's 64 KiB
+    // windows, so each group of 8 reads three; the last group's 3 tokens read one.
+    check_matmul(context, Type::Q4_0, (45, 4864), 19, 33);
+}
+
+#[test]
+fn matmul_reads_rows_of_8192_columns_two_tokens_a_window() {
+    // Llama 3.2 1B's ffn_down: all four windows for the first 8 tokens, one for the last 2.
+    check_matmul(context, Type::Q4_0, (21, 8192), 10, 38);
 }
 
 #[test]
 fn matmul_reads_rows_that_do_not_start_on_a_window_boundary() {
-    // 2,080 columns are 8,320 bytes a token, 7 tokens a window: every other group of 7 starts
-    // halfway between 256-byte binding offsets.
-    check_matmul(context, Type::Q8_0, (37, 2080), 15, 34);
+    // 2,080 columns are 8,320 bytes a token, 7 tokens a window: the second window of each group
+    // of 8, and every other group, start between 256-byte binding offsets.
+    check_matmul(context, Type::Q8_0, (37, 2080), 16, 34);
 }
 
 #[test]

@@ -393,40 +393,66 @@ impl MatmulParams {
     }
 }
 
-/// shaders/matmul_rows.wgsl's parameters: matmul.wgsl's and where its token group starts.
+/// shaders/matmul_rows.wgsl's parameters: matmul.wgsl's, where its token group starts and where
+/// in each of its windows of x the group's tokens start.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MatmulRowsParams {
     matmul: MatmulParams,
     tok0: u32,
-    x_first: u32,
-    _pad: [u32; 2],
+    _pad: [u32; 3],
+    x_first: [u32; MATMUL_ROWS_WINDOWS],
 }
 
 /// Most tokens per dispatch of shaders/matmul_rows.wgsl: past 8 its registers spill (lavapipe at
 /// Qwen2.5-0.5B's shapes: 16 tokens a dispatch took 4x longer per token than 8).
 const MATMUL_ROWS_MAX_TOKENS: u32 = 8;
+/// The uniform windows of x shaders/matmul_rows.wgsl reads (`WINDOWS`; WebGPU guarantees 12
+/// uniform bindings a stage): 8 tokens of rows up to 8,192 columns long, at least 4 up to 16,384.
+const MATMUL_ROWS_WINDOWS: usize = 4;
 
 /// How shaders/matmul_rows.wgsl covers `max_tokens` tokens of `cols` columns through 64 KiB
-/// windows of x starting on `align`-byte boundaries: (tokens per dispatch, byte offset of each
-/// dispatch's window, vec4 index of its first token in the window). `None` when not even one
-/// token fits.
-fn matmul_rows_windows(cols: u32, max_tokens: u32, align: u64) -> Option<(u32, Vec<(u64, u32)>)> {
+/// windows of x starting on `align`-byte boundaries. `None` when not even one token fits a window.
+#[derive(Debug, PartialEq)]
+struct RowsPlan {
+    /// Tokens per dispatch (`TOK`).
+    tokens: u32,
+    /// Tokens per window (`TPW`).
+    per_window: u32,
+    /// Per dispatch, each window's byte offset and the vec4 index of its first token in it; the
+    /// windows its tokens do not reach repeat the first.
+    groups: Vec<[(u64, u32); MATMUL_ROWS_WINDOWS]>,
+}
+
+fn matmul_rows_plan(cols: u32, max_tokens: u32, align: u64) -> Option<RowsPlan> {
+    let max_tokens = max_tokens.max(1);
     let token_bytes = f32_bytes(cols);
     let slack = if token_bytes.is_multiple_of(align) { 0 } else { align - 4 };
-    let fit = (X_WINDOW_BYTES.checked_sub(slack)? / token_bytes).min(u64::from(MATMUL_ROWS_MAX_TOKENS)) as u32;
-    let tok = fit.min(max_tokens.max(1));
-    if tok == 0 {
+    let fit = X_WINDOW_BYTES.checked_sub(slack)? / token_bytes;
+    let per_window = fit.min(u64::from(MATMUL_ROWS_MAX_TOKENS)) as u32;
+    if per_window == 0 {
         return None;
     }
-    let windows = (0..max_tokens.max(1).div_ceil(tok))
+    let tokens = (per_window * MATMUL_ROWS_WINDOWS as u32).min(MATMUL_ROWS_MAX_TOKENS).min(max_tokens);
+    let window = |first_token: u32| {
+        let start = u64::from(first_token) * token_bytes;
+        let offset = start / align * align;
+        (offset, ((start - offset) / 16) as u32)
+    };
+    let groups = (0..max_tokens.div_ceil(tokens))
         .map(|g| {
-            let start = u64::from(g * tok) * token_bytes;
-            let offset = start / align * align;
-            (offset, ((start - offset) / 16) as u32)
+            let tok0 = g * tokens;
+            let mut windows = [window(tok0); MATMUL_ROWS_WINDOWS];
+            for (w, slot) in (0u32..).zip(windows.iter_mut()) {
+                let first = tok0 + w * per_window;
+                if first < (tok0 + tokens).min(max_tokens) {
+                    *slot = window(first);
+                }
+            }
+            windows
         })
         .collect();
-    Some((tok, windows))
+    Some(RowsPlan { tokens, per_window: per_window.min(tokens), groups })
 }
 
 /// `Y[t] = W X[t] (+ bias)` for `n_tokens` tokens: prompt prefill. On GPUs shaders/matmul.wgsl,
@@ -519,40 +545,48 @@ impl Matmul {
         max_tokens: u32,
     ) -> Result<Option<BoundMatmul>, GpuError> {
         let align = u64::from(ctx.device.limits().min_uniform_buffer_offset_alignment);
-        let windows = matmul_rows_windows(weight.cols(), max_tokens, align);
-        let Some((tokens, windows)) = windows.filter(|_| ctx.uses_cpu_kernels()) else {
+        let plan = matmul_rows_plan(weight.cols(), max_tokens, align);
+        let Some(RowsPlan { tokens, per_window, groups }) = plan.filter(|_| ctx.uses_cpu_kernels()) else {
             return Ok(None);
         };
         let fits = |&(offset, _): &(u64, u32)| offset + X_WINDOW_BYTES <= x.size();
-        if !x.usage().contains(wgpu::BufferUsages::UNIFORM) || !windows.iter().all(fits) {
+        if !x.usage().contains(wgpu::BufferUsages::UNIFORM) || !groups.iter().flatten().all(fits) {
             return Ok(None);
         }
         let Some((lib, _)) = format(weight.ty()) else {
             return Err(GpuError::Unsupported(format!("{} weights", weight.ty())));
         };
-        let source = [&format!("const TOK: u32 = {tokens}u;\n"), lib, MATMUL_ROWS].concat();
-        let label = format!("matmul_rows.{}.{tokens}", weight.ty());
+        let consts = format!("const TOK: u32 = {tokens}u;\nconst TPW: u32 = {per_window}u;\n");
+        let source = [&consts, lib, MATMUL_ROWS].concat();
+        let label = format!("matmul_rows.{}.{tokens}.{per_window}", weight.ty());
         let pipeline = pipeline(ctx, &label, &source, "main");
         let has_bias = u32::from(bias.is_some());
         let bias = bias.unwrap_or(&self.no_bias);
         let mut dispatches = Vec::new();
-        for (g, &(offset, x_first)) in (0u32..).zip(&windows) {
+        for (g, windows) in (0u32..).zip(&groups) {
             for chunk in weight.chunks() {
                 let params = MatmulRowsParams {
                     matmul: MatmulParams::new(weight, chunk, out, has_bias),
                     tok0: g * tokens,
-                    x_first,
-                    _pad: [0; 2],
+                    _pad: [0; 3],
+                    x_first: windows.map(|(_, first)| first),
                 };
                 let params = storage_params(ctx, "matmul_rows.params", &params);
-                let window = wgpu::BufferBinding { buffer: x, offset, size: wgpu::BufferSize::new(X_WINDOW_BYTES) };
+                let window = |w: usize| wgpu::BufferBinding {
+                    buffer: x,
+                    offset: windows[w].0,
+                    size: wgpu::BufferSize::new(X_WINDOW_BYTES),
+                };
                 let bindings = [
                     (0, chunk.buffer.as_entire_buffer_binding()),
-                    (1, window),
+                    (1, window(0)),
                     (2, y.as_entire_buffer_binding()),
                     (3, bias.as_entire_buffer_binding()),
                     (4, params.as_entire_buffer_binding()),
                     (5, step.buffer().as_entire_buffer_binding()),
+                    (6, window(1)),
+                    (7, window(2)),
+                    (8, window(3)),
                 ];
                 let dispatch = Dispatch::with_bindings(ctx, "matmul_rows", &pipeline, &bindings);
                 dispatches.push((g, dispatch, grid(chunk.rows.div_ceil(MATMUL_ROWS_ROWS_PER_GROUP))));
@@ -615,36 +649,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_rows_go_eight_tokens_a_window() {
-        let (tokens, windows) = matmul_rows_windows(896, 64, 256).unwrap();
-        assert_eq!(tokens, 8);
+    fn short_rows_go_eight_tokens_through_one_window() {
+        let plan = matmul_rows_plan(896, 64, 256).unwrap();
+        assert_eq!((plan.tokens, plan.per_window), (8, 8));
         let starts: Vec<u64> = (0..8).map(|g| g * 8 * 896 * 4).collect();
-        assert_eq!(windows, starts.into_iter().map(|s| (s, 0)).collect::<Vec<_>>());
+        assert_eq!(plan.groups, starts.into_iter().map(|s| [(s, 0); 4]).collect::<Vec<_>>());
     }
 
     #[test]
-    fn long_rows_go_as_many_tokens_as_fill_the_window() {
-        // Qwen2.5-0.5B's ffn_down: 4,864 columns, 19,456 bytes a token.
-        let (tokens, windows) = matmul_rows_windows(4864, 64, 256).unwrap();
-        assert_eq!(tokens, 3);
-        assert_eq!(windows.len(), 22);
+    fn long_rows_spread_eight_tokens_over_several_windows() {
+        // Qwen2.5-0.5B's ffn_down: 4,864 columns, 19,456 bytes a token, 3 tokens a window.
+        let plan = matmul_rows_plan(4864, 64, 256).unwrap();
+        assert_eq!((plan.tokens, plan.per_window, plan.groups.len()), (8, 3, 8));
+        let window = |token: u64| (token * 19_456 / 256 * 256, (token * 19_456 % 256 / 16) as u32);
+        assert_eq!(plan.groups[1], [window(8), window(11), window(14), window(8)]);
+    }
+
+    #[test]
+    fn rows_of_8192_columns_take_two_tokens_a_window_and_all_four_windows() {
+        // Llama 3.2 1B's ffn_down.
+        let plan = matmul_rows_plan(8192, 64, 256).unwrap();
+        assert_eq!((plan.tokens, plan.per_window), (8, 2));
+        assert_eq!(plan.groups[0], [(0, 0), (65_536, 0), (131_072, 0), (196_608, 0)]);
     }
 
     #[test]
     fn windows_start_on_the_alignment_before_their_first_token() {
         // 2,080 columns: 8,320 bytes a token, 7 tokens a window (the 252-byte slack keeps 8 out).
-        let (tokens, windows) = matmul_rows_windows(2080, 14, 256).unwrap();
-        assert_eq!(tokens, 7);
-        assert_eq!(windows, vec![(0, 0), (58_112, 8)]); // 7 * 8,320 = 58,240 = 58,112 + 8 vec4s
+        let plan = matmul_rows_plan(2080, 16, 256).unwrap();
+        assert_eq!((plan.tokens, plan.per_window), (8, 7));
+        // Token 7 starts at 58,240 = 58,112 + 8 vec4s, token 8 at 66,560 = 66,560 + 0, token 15
+        // at 124,800 = 124,672 + 8.
+        assert_eq!(plan.groups[0], [(0, 0), (58_112, 8), (0, 0), (0, 0)]);
+        assert_eq!(plan.groups[1], [(66_560, 0), (66_560 + 58_112, 8), (66_560, 0), (66_560, 0)]);
     }
 
     #[test]
-    fn a_batch_smaller_than_a_window_is_one_window() {
-        assert_eq!(matmul_rows_windows(896, 3, 256), Some((3, vec![(0, 0)])));
+    fn a_batch_smaller_than_a_dispatch_is_one_group() {
+        let plan = matmul_rows_plan(896, 3, 256).unwrap();
+        assert_eq!((plan.tokens, plan.per_window, plan.groups), (3, 3, vec![[(0, 0); 4]]));
     }
 
     #[test]
-    fn rows_longer_than_the_window_have_no_windows() {
-        assert_eq!(matmul_rows_windows(16_416, 64, 256), None);
+    fn the_last_group_binds_only_windows_its_tokens_reach() {
+        // 10 tokens of 8,192 columns: the second group's tokens 8 and 9 fill its first window.
+        let plan = matmul_rows_plan(8192, 10, 256).unwrap();
+        assert_eq!(plan.groups[1], [(8 * 32_768, 0); 4]);
+    }
+
+    #[test]
+    fn rows_longer_than_a_window_have_no_plan() {
+        assert_eq!(matmul_rows_plan(16_416, 64, 256), None);
     }
 }
