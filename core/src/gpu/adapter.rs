@@ -44,6 +44,8 @@ pub struct AdapterSummary {
     pub device_type: String,
     pub driver: String,
     pub max_storage_binding: u64,
+    /// The CPU-adapter kernels read activations through 64 KiB uniform windows.
+    pub max_uniform_binding: u64,
     pub max_buffer: u64,
     pub max_workgroup_storage: u32,
     pub max_invocations_per_workgroup: u32,
@@ -66,6 +68,7 @@ impl AdapterSummary {
                 .collect::<Vec<_>>()
                 .join(" "),
             max_storage_binding: limits.max_storage_buffer_binding_size,
+            max_uniform_binding: limits.max_uniform_buffer_binding_size,
             max_buffer: limits.max_buffer_size,
             max_workgroup_storage: limits.max_compute_workgroup_storage_size,
             max_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
@@ -116,6 +119,10 @@ fn mib(bytes: u64) -> String {
     format!("{} MiB", bytes / (1024 * 1024))
 }
 
+fn kib(bytes: u64) -> String {
+    format!("{} KiB", bytes / 1024)
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -128,6 +135,7 @@ impl fmt::Display for AdapterSummary {
             writeln!(f, "driver:               {}", self.driver)?;
         }
         writeln!(f, "max storage binding:  {}", mib(self.max_storage_binding))?;
+        writeln!(f, "max uniform binding:  {}", kib(self.max_uniform_binding))?;
         writeln!(f, "max buffer:           {}", mib(self.max_buffer))?;
         writeln!(f, "workgroup memory:     {} KiB", self.max_workgroup_storage / 1024)?;
         writeln!(f, "invocations/group:    {}", self.max_invocations_per_workgroup)?;

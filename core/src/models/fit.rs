@@ -372,6 +372,7 @@ mod tests {
             max_workgroup_storage: 16384,
             max_invocations_per_workgroup: 256,
             max_storage_buffers_per_stage: 8,
+            max_uniform_binding: 64 << 10,
             shader_f16: false,
             subgroups: false,
             timestamps: false,
