@@ -67,10 +67,15 @@ say "adapter"
 timeout 60 taskset -c 0,1 $D/mindseye gpu-info || VK_LOADER_DEBUG=error,warn timeout 60 $D/mindseye gpu-info 2>&1 | head -40
 
 say "GPU parity and kernel tests on this adapter"
+# Whole logs in $OUT/tests-NAME.log; here the summaries and each panic with the message after it
+# (the H200 run of 2026-12-04 failed tests from the twentieth or so on at Context::new, and only the
+# panic's place came back).
 for t in gpu_native gpu_kernels model_gpu; do
-  timeout 150 taskset -c 0,1 $D/$t --test-threads 1 2>&1 | grep -E "^test result|FAILED|panicked" 
+  timeout 150 taskset -c 0,1 $D/$t --test-threads 1 > "$OUT/tests-$t.log" 2>&1
+  grep -E -A3 "^test result|FAILED|panicked" "$OUT/tests-$t.log" | head -60
 done
-timeout 60 taskset -c 0,1 $D/gpu_load_memory --nocapture 2>&1 | grep -E "^file |^test result|FAILED|panicked"
+timeout 60 taskset -c 0,1 $D/gpu_load_memory --nocapture > "$OUT/tests-gpu_load_memory.log" 2>&1
+grep -E -A3 "^file |^test result|FAILED|panicked" "$OUT/tests-gpu_load_memory.log" | head -30
 
 say "bench kernels (subgroups where offered)"
 timeout 120 taskset -c 0,1 $D/mindseye bench kernels --footprint-mib 512
