@@ -204,20 +204,42 @@ fn shapes(ty: Type) -> [(usize, usize); 3] {
 
 fn check_matvec(ty: Type, seed: u64) {
     for (path, ctx) in contexts() {
-        let kernel = Matvec::new(&ctx);
-        for (rows, cols) in shapes(ty) {
-            let mut rng = Rng::new(seed);
-            let bytes = weight_bytes(&mut rng, ty, rows, cols);
-            let x = rng.f32s(cols, 1.0);
-            let weight = Weight::from_bytes(&ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
-            let xb = activation(&ctx, &x);
-            let yb = storage_zeroed(&ctx, "y", rows);
-            let bound = kernel.bind(&ctx, &weight, &xb, &yb, None, None).unwrap();
-            assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
-            submit_pass(&ctx, |pass| bound.encode(pass));
-            let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
-            assert_dots(&format!("{ty} {rows}x{cols} ({path})"), &read(&ctx, &yb, rows), &want, None);
-        }
+        check_matvec_on(path, &ctx, ty, seed);
+    }
+}
+
+fn check_matvec_on(path: &str, ctx: &Context, ty: Type, seed: u64) {
+    let kernel = Matvec::new(ctx);
+    for (rows, cols) in shapes(ty) {
+        let mut rng = Rng::new(seed);
+        let bytes = weight_bytes(&mut rng, ty, rows, cols);
+        let x = rng.f32s(cols, 1.0);
+        let weight = Weight::from_bytes(ctx, "w", ty, rows as u32, cols as u32, &bytes).unwrap();
+        let xb = activation(ctx, &x);
+        let yb = storage_zeroed(ctx, "y", rows);
+        let bound = kernel.bind(ctx, &weight, &xb, &yb, None, None).unwrap();
+        assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
+        submit_pass(ctx, |pass| bound.encode(pass));
+        let want = matvec_ref(&dequantized(ty, &bytes, rows * cols), &x, rows, cols);
+        assert_dots(&format!("{ty} {rows}x{cols} ({path})"), &read(ctx, &yb, rows), &want, None);
+    }
+}
+
+#[test]
+fn matvec_in_every_workgroup_shape_a_benchmark_may_force_matches_the_cpu() {
+    for (threads, rows) in [(32, 2), (32, 16), (64, 4), (128, 8), (256, 2), (256, 8)] {
+        let ctx = context().without_cpu_kernels().with_matvec_shape(threads, rows).unwrap();
+        let path = format!("gpu, {threads} x {rows}");
+        check_matvec_on(&path, &ctx, Type::Q4_0, 40);
+        check_matvec_glu_on(&path, &ctx, Type::Q8_0, (37, 160), (Activation::Silu, silu), 41);
+    }
+}
+
+#[test]
+fn a_matvec_workgroup_shape_the_kernels_cannot_run_is_refused() {
+    // Not a power of two, too few or too many threads, odd or too many rows, over 8 KiB of sums.
+    for (threads, rows) in [(48, 4), (16, 2), (512, 2), (64, 3), (64, 1), (64, 32), (256, 16)] {
+        assert!(context().with_matvec_shape(threads, rows).is_err(), "{threads} x {rows} accepted");
     }
 }
 
@@ -1175,23 +1197,34 @@ fn geglu_matches_the_cpu() {
 /// act(W_gate x) * (W_up x) on the CPU.
 fn check_matvec_glu(ty: Type, rows: usize, cols: usize, activation: Activation, act: fn(f64) -> f64, seed: u64) {
     for (path, ctx) in contexts() {
-        let mut rng = Rng::new(seed);
-        let parts: Vec<(usize, Vec<u8>)> = (0..2).map(|_| (rows, weight_bytes(&mut rng, ty, rows, cols))).collect();
-        let x = rng.f32s(cols, 1.0);
-        let weight = stacked(&ctx, ty, cols, &parts);
-        let (xb, yb) = (self::activation(&ctx, &x), storage_zeroed(&ctx, "y", rows));
-        let bound = MatvecGlu::new(&ctx).bind(&ctx, &weight, &xb, &yb, activation).unwrap();
-        assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
-        submit_pass(&ctx, |pass| bound.encode(pass));
-        let [gate, up] = [0, 1].map(|i| matvec_ref(&dequantized(ty, &parts[i].1, rows * cols), &x, rows, cols));
-        for (r, g) in read(&ctx, &yb, rows).iter().enumerate() {
-            let ((gd, gm), (ud, um)) = (gate[r], up[r]);
-            let want = act(gd) * ud;
-            // The dot products' tolerance (5e-5 of sum |w x|, as assert_dots) carried through the
-            // activation, whose slope is at most 1.1.
-            let tol = 1.1 * 5e-5 * gm * ud.abs() + act(gd).abs() * 5e-5 * um + 1e-5;
-            assert!((f64::from(*g) - want).abs() <= tol, "{ty} {activation:?} ({path}) row {r}: GPU {g}, CPU {want}");
-        }
+        check_matvec_glu_on(path, &ctx, ty, (rows, cols), (activation, act), seed);
+    }
+}
+
+fn check_matvec_glu_on(
+    path: &str,
+    ctx: &Context,
+    ty: Type,
+    (rows, cols): (usize, usize),
+    (activation, act): (Activation, fn(f64) -> f64),
+    seed: u64,
+) {
+    let mut rng = Rng::new(seed);
+    let parts: Vec<(usize, Vec<u8>)> = (0..2).map(|_| (rows, weight_bytes(&mut rng, ty, rows, cols))).collect();
+    let x = rng.f32s(cols, 1.0);
+    let weight = stacked(ctx, ty, cols, &parts);
+    let (xb, yb) = (self::activation(ctx, &x), storage_zeroed(ctx, "y", rows));
+    let bound = MatvecGlu::new(ctx).bind(ctx, &weight, &xb, &yb, activation).unwrap();
+    assert_eq!(bound.uses_cpu_kernel(), path == "cpu");
+    submit_pass(ctx, |pass| bound.encode(pass));
+    let [gate, up] = [0, 1].map(|i| matvec_ref(&dequantized(ty, &parts[i].1, rows * cols), &x, rows, cols));
+    for (r, g) in read(ctx, &yb, rows).iter().enumerate() {
+        let ((gd, gm), (ud, um)) = (gate[r], up[r]);
+        let want = act(gd) * ud;
+        // The dot products' tolerance (5e-5 of sum |w x|, as assert_dots) carried through the
+        // activation, whose slope is at most 1.1.
+        let tol = 1.1 * 5e-5 * gm * ud.abs() + act(gd).abs() * 5e-5 * um + 1e-5;
+        assert!((f64::from(*g) - want).abs() <= tol, "{ty} {activation:?} ({path}) row {r}: GPU {g}, CPU {want}");
     }
 }
 

@@ -81,6 +81,14 @@ say "bench kernels (subgroups where offered)"
 timeout 120 taskset -c 0,1 $D/mindseye bench kernels --footprint-mib 512
 say "bench kernels --portable"
 timeout 120 taskset -c 0,1 $D/mindseye bench kernels --footprint-mib 512 --portable --no-matmul --types q4_0,q8_0
+say "bench kernels: every matvec workgroup shape (threads x rows), Q4_0 and Q8_0"
+# The engine picks 32 x 8 up to 96 units a row and 128 x 2 beyond; on the H200 the long-row matrix
+# (4864 -> 896) ran 3x slower per byte than its transpose. Which shape suits which row length here?
+for s in 32x2 32x4 32x8 32x16 64x2 64x4 64x8 64x16 128x2 128x4 128x8 128x16 256x2 256x4 256x8; do
+  echo "-- $s"
+  timeout 30 taskset -c 0,1 $D/mindseye bench kernels --footprint-mib 512 --no-matmul --no-attention \
+    --types q4_0,q8_0 --shapes 896x4864,4864x896,2048x8192,8192x2048 --matvec-shape $s | grep -E "^Q"
+done
 
 wait $QWEN $LLAMA
 cat "$OUT/models.log" "$OUT/models-llama.log"

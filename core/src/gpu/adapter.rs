@@ -166,6 +166,9 @@ pub struct Context {
     pipelines: Mutex<HashMap<(String, String), wgpu::ComputePipeline>>,
     /// Whether the matrix-vector kernels may use their CPU-adapter variants.
     cpu_kernels: bool,
+    /// The GPU matrix-vector kernels' workgroup shape (threads, rows) when forced by
+    /// [`Context::with_matvec_shape`]; else chosen by row length.
+    matvec_shape: Option<(u32, u32)>,
     /// Bytes [`Context::upload`] has handed the queue since it last waited.
     unwaited: AtomicU64,
 }
@@ -253,6 +256,7 @@ impl Context {
             lost,
             pipelines: Mutex::default(),
             cpu_kernels,
+            matvec_shape: None,
             unwaited: AtomicU64::new(0),
         })
     }
@@ -345,6 +349,29 @@ impl Context {
     pub fn without_cpu_kernels(mut self) -> Self {
         self.cpu_kernels = false;
         self
+    }
+
+    /// Forces the GPU matrix-vector kernels (matvec.wgsl, matvec_glu.wgsl) to workgroups of
+    /// `threads` threads computing `rows` rows each, whatever the row length, so benchmarks can
+    /// compare shapes on one adapter. `threads`: a power of two from 32 to 256 (the reduction
+    /// halves it); `rows`: a power of two from 2 (the fused gate and up pair them) up to 16; at
+    /// most 2,048 partial sums in all (8 KiB of workgroup memory). The CPU-adapter kernels keep
+    /// their own layout.
+    pub fn with_matvec_shape(mut self, threads: u32, rows: u32) -> Result<Self, GpuError> {
+        let power = |n: u32, lo: u32, hi: u32| n.is_power_of_two() && (lo..=hi).contains(&n);
+        if !power(threads, 32, 256) || !power(rows, 2, 16) || threads * rows > 2048 {
+            return Err(GpuError::Unsupported(format!(
+                "a matvec workgroup of {threads} threads x {rows} rows (threads: 32, 64, 128 or 256; rows: 2, 4, 8 \
+                 or 16; at most 2,048 of both multiplied)"
+            )));
+        }
+        self.matvec_shape = Some((threads, rows));
+        Ok(self)
+    }
+
+    /// The GPU matrix-vector kernels' forced workgroup shape, if any.
+    pub fn matvec_shape(&self) -> Option<(u32, u32)> {
+        self.matvec_shape
     }
 
     /// Whether the matrix-vector kernels built from this context use their CPU-adapter variants

@@ -172,7 +172,7 @@ impl MatvecPipelines {
         if format(ty).is_none() {
             return Err(GpuError::Unsupported(format!("{ty} weights")));
         }
-        let (wg, rows) = gpu_shape(units);
+        let (wg, rows) = ctx.matvec_shape().unwrap_or(gpu_shape(units));
         let shape = format!("const WG: u32 = {wg}u;\nconst ROWS: u32 = {rows}u;\n");
         let before: Vec<&str> = std::iter::once(shape.as_str()).chain(self.before.iter().copied()).collect();
         let kernel = [MATVEC_COMMON, MATVEC, self.gpu_extra, reduction(ctx)];

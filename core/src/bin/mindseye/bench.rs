@@ -52,6 +52,10 @@ enum BenchCommand {
         /// Skip the attention figures.
         #[arg(long)]
         no_attention: bool,
+        /// Force the GPU matvec kernels' workgroup shape, THREADSxROWS (e.g. `64x4`), instead of
+        /// the engine's choice by row length (32x8 up to 96 units a row, 128x2 beyond).
+        #[arg(long, value_parser = parse_shape)]
+        matvec_shape: Option<(u32, u32)>,
     },
 }
 
@@ -67,6 +71,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             shapes,
             no_matmul,
             no_attention,
+            matvec_shape,
         } => {
             let types = if types.is_empty() {
                 TYPES.to_vec()
@@ -83,6 +88,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             let ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?;
             let ctx = if portable { ctx.without_subgroups() } else { ctx };
             let ctx = if gpu_kernels { ctx.without_cpu_kernels() } else { ctx };
+            let ctx = match matvec_shape {
+                Some((threads, rows)) => ctx.with_matvec_shape(threads, rows).map_err(|e| e.to_string())?,
+                None => ctx,
+            };
             let (runs, footprint) = (runs.max(1), footprint_mib << 20);
             let shapes = if shapes.is_empty() { SHAPES.to_vec() } else { shapes };
             kernels(&ctx, runs, footprint, &types, &shapes, !no_matmul)?;
@@ -303,6 +312,10 @@ fn kernels(
         "matvec.wgsl, reduction by subgroupAdd"
     } else {
         "matvec.wgsl, reduction by a workgroup-memory tree (portable)"
+    };
+    let kernel = match ctx.matvec_shape() {
+        Some((threads, rows)) if !ctx.uses_cpu_kernels() => format!("{kernel}, workgroups of {threads} x {rows} rows"),
+        _ => kernel.to_string(),
     };
     println!("timing:    {}, median of {runs} runs after {WARMUP} warm-up runs", timer.method());
     println!("matvec:    {kernel}; each run cycles through >= {} MiB of distinct copies", footprint >> 20);
