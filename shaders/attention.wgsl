@@ -19,7 +19,8 @@
 //   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
 //   4: params  storage, read        Params  (not a uniform: see core::gpu::kernels::storage_params)
 //   5: step    uniform              Step
-// (Params and Step: attention_params.wgsl, which core::gpu::attention puts ahead of this file.)
+// (Params, Step, LOWEST and tanh_safe: attention_common.wgsl, which core::gpu::attention puts
+// ahead of this file.)
 // Dispatch: one workgroup of 64 threads per (token, head), n_tokens * n_heads workgroups folded
 // into (x, y) past 65,535. Thread i owns output dimensions i, i + 64, ... (head_dim <= 256).
 
@@ -32,19 +33,12 @@
 
 const WG: u32 = 64u;
 const MAX_DIMS_PER_THREAD: u32 = 4u; // head_dim <= 256
-const LOWEST: f32 = -3.4028234e38;
 
 var<workgroup> q_shared: array<vec4<f32>, 64>;
 var<workgroup> scores: array<f32, WG>;
 var<workgroup> probs: array<f32, WG>;
 var<workgroup> shared_max: f32;
 var<workgroup> shared_sum: f32;
-
-fn tanh_safe(x: f32) -> f32 {
-    // 1 - 2 / (e^2|x| + 1): exp overflowing to +inf gives exactly 1.
-    let t = 1.0 - 2.0 / (exp(2.0 * abs(x)) + 1.0);
-    return select(-t, t, x >= 0.0);
-}
 
 @compute @workgroup_size(64)
 fn main(

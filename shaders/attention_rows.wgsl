@@ -13,7 +13,8 @@
 // Prepended by `const HEAD_DIM: u32 = ...;` (a multiple of 8, at most 256; constant so the loops
 // over a head unroll into registers) and the cache's reader, which declares bindings 1 and 2 and
 //   cache8(k, i) -> Eight   values 8i .. 8i + 7 of the keys (k = true) or values, widened to f32
-// (attention_rows_f32.wgsl or attention_rows_f16.wgsl), after attention_params.wgsl (Params, Step).
+// (attention_rows_f32.wgsl or attention_rows_f16.wgsl), after attention_common.wgsl (Params,
+// Step, LOWEST, tanh_safe).
 //
 // Bindings (group 0): as attention.wgsl, with the cache read in 16-byte loads, out written as
 // vec4s, and step read from storage (the CPU kernels keep per-call values out of uniforms, which
@@ -29,17 +30,10 @@
 const WG: u32 = 8u;
 const QUADS: u32 = HEAD_DIM / 4u;
 const EIGHTS: u32 = HEAD_DIM / 8u;
-const LOWEST: f32 = -3.4028234e38;
 
 var<workgroup> part_m: array<f32, WG>;
 var<workgroup> part_l: array<f32, WG>;
 var<workgroup> part_acc: array<array<vec4<f32>, QUADS>, WG>;
-
-fn tanh_safe(x: f32) -> f32 {
-    // 1 - 2 / (e^2|x| + 1): exp overflowing to +inf gives exactly 1.
-    let t = 1.0 - 2.0 / (exp(2.0 * abs(x)) + 1.0);
-    return select(-t, t, x >= 0.0);
-}
 
 @compute @workgroup_size(WG)
 fn main(

@@ -224,8 +224,9 @@ pub struct AttentionConfig {
     pub q_stride: Option<u32>,
 }
 
-/// The WGSL twin of [`AttentionParams`] (and the Step both kernels read), put ahead of each kernel.
-const ATTENTION_PARAMS: &str = include_str!("../../../shaders/attention_params.wgsl");
+/// What both attention kernels share (the WGSL twin of [`AttentionParams`], Step, soft-capping's
+/// tanh), put ahead of each kernel.
+const ATTENTION_COMMON: &str = include_str!("../../../shaders/attention_common.wgsl");
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -261,7 +262,7 @@ impl Attention {
     pub fn new(ctx: &Context) -> Self {
         let f16 = ctx.uses_f16();
         let kernel = include_str!("../../../shaders/attention.wgsl");
-        let source = with_kv_type(f16, &format!("{ATTENTION_PARAMS}{kernel}"));
+        let source = with_kv_type(f16, &format!("{ATTENTION_COMMON}{kernel}"));
         Self { pipeline: pipeline(ctx, "attention", &source, "main"), f16, cpu: ctx.uses_cpu_kernels() }
     }
 
@@ -274,7 +275,7 @@ impl Attention {
             include_str!("../../../shaders/attention_rows_f32.wgsl")
         };
         let kernel = include_str!("../../../shaders/attention_rows.wgsl");
-        let source = format!("const HEAD_DIM: u32 = {head_dim}u;\n{ATTENTION_PARAMS}{reader}{kernel}");
+        let source = format!("const HEAD_DIM: u32 = {head_dim}u;\n{ATTENTION_COMMON}{reader}{kernel}");
         pipeline(ctx, &format!("attention_rows.{head_dim}"), &source, "main")
     }
 
