@@ -4,7 +4,8 @@
 // uniform in matvec_rows.wgsl) and ROWS, the rows one invocation accumulates.
 //   dots(bases, first, step)  this invocation's share of the dot products of x with the ROWS rows
 //                             at word offsets `bases`: units first, first + step, ... of each,
-//                             each activation unit loaded once for all ROWS rows
+//                             each activation unit loaded once for all ROWS rows (the GPU
+//                             kernels: matvec_rows.wgsl walks whole rows with its row_dots)
 //   store(row, sum)           y[out_offset + first_row + row] = sum (+ bias[first_row + row]),
 //                             for rows of this chunk only
 //

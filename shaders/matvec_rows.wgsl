@@ -9,7 +9,8 @@
 // coalesced: matvec.wgsl is the GPU kernel.) f32 accumulation.
 //
 // Prepended by one weights_*.wgsl library and matvec_common.wgsl (Params, the other bindings,
-// dots, store). A workgroup of WG = 16 invocations computes WG * ROWS = 64 rows: invocation i
+// store). Rows are walked a step of the format's STEP_UNITS units at a time (its step_dot), so the
+// K-quant words that several units share are loaded once. A workgroup of WG = 16 invocations computes WG * ROWS = 64 rows: invocation i
 // takes rows row0 + i + k * WG for k < ROWS.
 //
 // Bindings (group 0): as matvec_common.wgsl, with
@@ -33,8 +34,35 @@ fn main(
         // Rows past the end repeat the last one (no branch in the loop); store() drops them.
         bases[k] = min(row0 + k * WG, params.rows - 1u) * params.row_words;
     }
-    let sums = dots(bases, 0u, 1u); // whole rows
+    let sums = row_dots(bases);
     for (var k = 0u; k < ROWS; k++) {
         store(row0 + k * WG, sums[k]);
     }
+}
+
+// The dot products of x with the ROWS whole rows at word offsets `bases`, a step at a time, each
+// step's activations loaded once for all ROWS rows. K-quant rows are whole super-blocks, so
+// whole steps.
+fn row_dots(bases: array<u32, ROWS>) -> array<f32, ROWS> {
+    var acc: array<f32, ROWS>;
+    for (var s = 0u; s < params.units / STEP_UNITS; s++) {
+        var xv: array<array<vec4<f32>, 8>, STEP_UNITS>;
+        var xsum: array<f32, STEP_UNITS>;
+        for (var k = 0u; k < STEP_UNITS; k++) {
+            // An explicit 0 per step: Chromium's WGSL compiler on SwiftShader did not zero a
+            // loop-body `var` on each iteration, so `xsum[k] +=` summed across steps there.
+            var sum = 0.0;
+            for (var i = 0u; i < 8u; i++) {
+                xv[k][i] = x[step_unit(s, k) * 8u + i];
+                if (NEEDS_XSUM) {
+                    sum += dot(xv[k][i], vec4<f32>(1.0));
+                }
+            }
+            xsum[k] = sum;
+        }
+        for (var r = 0u; r < ROWS; r++) {
+            acc[r] += step_dot(bases[r], s, &xv, &xsum);
+        }
+    }
+    return acc;
 }

@@ -26,7 +26,7 @@ fn main_glu(
         bases[k] = row * params.row_words;
         bases[ROWS / 2u + k] = (rows + row) * params.row_words;
     }
-    let sums = dots(bases, 0u, 1u);
+    let sums = row_dots(bases);
     for (var k = 0u; k < ROWS / 2u; k++) {
         let row = row0 + k * WG;
         if (row < rows) {

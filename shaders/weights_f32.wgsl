@@ -8,6 +8,12 @@
 // the same interface over 32-element units of a row:
 //   NEEDS_XSUM                   whether unit_dot uses the sum of the activation unit
 //   unit_dot(base, u, x, xsum)   dot(unit u of the row starting at word `base`, x[0..8] as vec4s)
+// and, for matvec_rows.wgsl's whole-row walk, steps of units whose loads overlap (a library whose
+// units share no words, this one included, takes them from weights_unit_step.wgsl):
+//   STEP_UNITS                   units per step
+//   step_unit(s, k)              the k-th unit of step s (k < STEP_UNITS)
+//   step_dot(base, s, x, xsum)   the sum of unit_dot over the units of step s, each word loaded
+//                                once; x[k] and xsum[k] belong to unit step_unit(s, k)
 //   part_load(base, u, p)        elements 8p..8p+7 of unit u, dequantized to f32
 //   unit_load(base, u)           all 32 elements of unit u, dequantized, in the fewest loads
 

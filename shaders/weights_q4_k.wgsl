@@ -62,6 +62,35 @@ fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32)
     return sm.x * s - sm.y * xsum;
 }
 
+// A whole-row walk (matvec_rows.wgsl) takes sub-blocks in pairs: the pair's 32 bytes hold the
+// first's values in their low nibbles and the second's in their high ones, so each word of
+// nibbles and the header are loaded once per pair instead of once per unit.
+const STEP_UNITS: u32 = 2u;
+
+fn step_unit(s: u32, k: u32) -> u32 {
+    return 2u * s + k;
+}
+
+fn step_dot(base: u32, s: u32, x: ptr<function, array<array<vec4<f32>, 8>, STEP_UNITS>>,
+            xsum: ptr<function, array<f32, STEP_UNITS>>) -> f32 {
+    let sb = q4k_block(base, 2u * s);
+    let j = (2u * s) & 7u;
+    let qs = sb + 1u + j;
+    var lo = 0.0;
+    var hi = 0.0;
+    for (var h = 0u; h < 2u; h++) {
+        let w = weights[qs + h];
+        for (var i = 0u; i < 4u; i++) {
+            lo += dot(nibbles(w[i], 0u), (*x)[0][4u * h + i]);
+            hi += dot(nibbles(w[i], 4u), (*x)[1][4u * h + i]);
+        }
+    }
+    let header = weights[sb];
+    let a = scale_min(header, j);
+    let b = scale_min(header, j + 1u);
+    return a.x * lo - a.y * (*xsum)[0] + b.x * hi - b.y * (*xsum)[1];
+}
+
 fn part_load(base: u32, u: u32, p: u32) -> Part {
     let sb = q4k_block(base, u);
     let j = u & 7u;

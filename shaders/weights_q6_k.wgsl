@@ -57,6 +57,41 @@ fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32)
     return d * (q6_scale(scales, sc) * s[0] + q6_scale(scales, sc + 1u) * s[1]);
 }
 
+// A whole-row walk (matvec_rows.wgsl) takes units k and k + 2 of a half together (step s: units
+// 4 * (s / 2) + s % 2 and that + 2): they share every ql byte (low and high nibbles) and qh byte
+// (2 bits each), so each word is loaded once per pair instead of once per unit.
+const STEP_UNITS: u32 = 2u;
+
+fn step_unit(s: u32, k: u32) -> u32 {
+    return 4u * (s >> 1u) + (s & 1u) + 2u * k;
+}
+
+fn step_dot(base: u32, s: u32, x: ptr<function, array<array<vec4<f32>, 8>, STEP_UNITS>>,
+            xsum: ptr<function, array<f32, STEP_UNITS>>) -> f32 {
+    let u = step_unit(s, 0u);
+    let sb = q6k_block(base, u);
+    let h = (u >> 2u) & 1u;
+    let k = s & 1u;
+    let ql = sb + 4u * h + 2u * k;
+    let qh = sb + 8u + 2u * h;
+    let scales = weights[sb + 12u];
+    var total = 0.0;
+    // Unit k's 16-element half e has scale 8h + 2k + e; unit k + 2's, that + 4.
+    for (var e = 0u; e < 2u; e++) {
+        let l = weights[ql + e];
+        let m = weights[qh + e];
+        var s0 = 0.0;
+        var s1 = 0.0;
+        for (var i = 0u; i < 4u; i++) {
+            s0 += dot(q6x4(l[i], 0u, m[i], 2u * k), (*x)[0][4u * e + i]);
+            s1 += dot(q6x4(l[i], 4u, m[i], 2u * k + 4u), (*x)[1][4u * e + i]);
+        }
+        let sc = 8u * h + 2u * k + e;
+        total += q6_scale(scales, sc) * s0 + q6_scale(scales, sc + 4u) * s1;
+    }
+    return unpack2x16float(weights[sb + 13u].x).x * total;
+}
+
 fn part_load(base: u32, u: u32, p: u32) -> Part {
     let sb = q6k_block(base, u);
     let j = u & 7u;

@@ -146,7 +146,7 @@ BENCH_MODELS = {
     "llama-3.2-1b-shape": ("llama", "llama",
                            dict(n_embd=2048, n_layer=16, n_head=32, n_head_kv=8, head_dim=64, n_ff=8192, n_ctx=131072,
                                 tied=True),
-                           ["q4_0"], 128256),
+                           ["q4_0", "q4_k_m"], 128256),
 }
 
 

@@ -4,7 +4,7 @@
 //! the kernel; a split weight records one dispatch per chunk, each writing its own rows of y.
 
 use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, placeholder, storage_params, uniform};
-use super::weight::{SUPPORTED_TYPES, WeightChunk, format};
+use super::weight::{SUPPORTED_TYPES, WeightChunk, format, row_steps};
 use super::{Activation, Context, GpuError, Step, Weight};
 use crate::quant::Type;
 
@@ -143,10 +143,11 @@ impl MatvecPipelines {
         [gpu_extra, cpu_extra]: [&'static str; 2],
         [rows_divisor, cpu_rows]: [u32; 2],
     ) -> Self {
-        let cpu_kernel = [MATVEC_COMMON, MATVEC_ROWS, cpu_extra];
-        let cpu = ctx
-            .uses_cpu_kernels()
-            .then(|| pipelines(ctx, &format!("{label}.cpu"), entry, |ty| source(ty, before, &cpu_kernel, false)));
+        let cpu = ctx.uses_cpu_kernels().then(|| {
+            pipelines(ctx, &format!("{label}.cpu"), entry, |ty| {
+                source(ty, before, &[row_steps(ty), MATVEC_COMMON, MATVEC_ROWS, cpu_extra], false)
+            })
+        });
         Self { label, entry, before, gpu_extra, cpu, rows_divisor, cpu_rows }
     }
 

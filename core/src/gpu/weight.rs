@@ -26,6 +26,15 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
     })
 }
 
+/// What matvec_rows.wgsl needs after `ty`'s library to walk rows in steps: nothing for the K-quants,
+/// whose libraries step through the units that share words, one unit a step for the others.
+pub(crate) fn row_steps(ty: Type) -> &'static str {
+    match ty {
+        Type::Q4_K | Type::Q6_K => "",
+        _ => include_str!("../../../shaders/weights_unit_step.wgsl"),
+    }
+}
+
 /// Blocks per group in the Q4_0 and Q8_0 layouts: one vec4 of their scales, then their quants.
 const GROUP_BLOCKS: usize = 8;
 
