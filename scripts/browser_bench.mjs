@@ -3,7 +3,7 @@
 // WebGPU on SwiftShader, scripts/chromium.mjs), one after the other in fresh browser contexts:
 //
 //   node scripts/browser_bench.mjs --model PATH [--prompt-tokens 16] [--decode-tokens 8]
-//        [--prompt TEXT] [--threads N] [--dist dist] [--json]
+//        [--prompt TEXT] [--threads N] [--dist dist] [--profile] [--json]
 //
 // - ours: the app's #/bench page (app/src/bench.rs, mindseye_core::gpu::bench) from dist/ (`make
 //   dist`): WebGPU, which in headless Chromium is SwiftShader, a CPU implementation of Vulkan.
@@ -19,6 +19,9 @@
 // TTFT (the prompt in one call to its first token on the page); prefill tok/s (prompt tokens over
 // the engine's own prefill time); decode tok/s (decode steps over the time from the first to the
 // last token on the page).
+// --profile: after measuring, our page also times each kernel kind by GPU timestamps for the
+// prompt's first batch (up to 64 tokens) and one decoded token (mindseye_core::gpu::bench::profile,
+// as `mindseye bench model --profile` natively), printed below the table.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,12 +67,13 @@ async function withPage(context, run) {
 
 /**
  * Runs the app's #/bench page at `appUrl` (the app's address on the server) and returns its report.
- * Give `prompt` (text) or `promptTokens`.
+ * Give `prompt` (text) or `promptTokens`; `profile` adds the report's `profile`.
  */
-export async function benchOurs(context, appUrl, { prompt, promptTokens, decodeSteps, timeoutMs = 600_000 }) {
+export async function benchOurs(context, appUrl, { prompt, promptTokens, decodeSteps, profile, timeoutMs = 600_000 }) {
   const query = new URLSearchParams({ model: MODEL_URL, "decode-tokens": String(decodeSteps) });
   if (prompt !== undefined) query.set("prompt", prompt);
   else query.set("prompt-tokens", String(promptTokens));
+  if (profile) query.set("profile", "1");
   return withPage(context, async (page) => {
     await page.goto(`${appUrl}#/bench/${query}`);
     const status = page.getByTestId("bench-status");
@@ -133,8 +137,24 @@ export function table(ours, theirs) {
   ].join("\n");
 }
 
+/** One profiled call (mindseye_core::gpu::Profile) as the CLI prints it: a row per kernel kind. */
+export function profileTable(what, profile) {
+  const total = profile.kinds.reduce((t, k) => t + k.seconds, 0);
+  const dispatches = profile.kinds.reduce((t, k) => t + k.dispatches, 0);
+  const row = (kind, n, ms, us, share) =>
+    `  ${kind.padEnd(14)} ${String(n).padStart(10)} ${ms.padStart(10)} ${us.padStart(12)} ${share.padStart(7)}`;
+  return [
+    `${what}:`,
+    row("kernel", "dispatches", "ms", "us/dispatch", "share"),
+    ...profile.kinds.map((k) =>
+      row(k.kind, k.dispatches, (k.seconds * 1e3).toFixed(2), ((k.seconds * 1e6) / Math.max(k.dispatches, 1)).toFixed(1),
+        `${((100 * k.seconds) / Math.max(total, Number.MIN_VALUE)).toFixed(1)}%`)),
+    row("total", dispatches, (total * 1e3).toFixed(2), "", ""),
+  ].join("\n");
+}
+
 function parseArgs(argv) {
-  const opts = { promptTokens: 16, decodeSteps: 8, dist: join(repo, "dist"), json: false };
+  const opts = { promptTokens: 16, decodeSteps: 8, dist: join(repo, "dist"), json: false, profile: false };
   const value = (i) => {
     if (i >= argv.length) throw new Error(`${argv[i - 1]} needs a value`);
     return argv[i];
@@ -153,6 +173,7 @@ function parseArgs(argv) {
     else if (flag === "--threads") opts.threads = count(flag, value(++i));
     else if (flag === "--dist") opts.dist = value(++i);
     else if (flag === "--json") opts.json = true;
+    else if (flag === "--profile") opts.profile = true;
     else throw new Error(`unknown option ${flag} (see the top of scripts/browser_bench.mjs)`);
   }
   if (!opts.model) throw new Error("--model PATH is required (a GGUF file)");
@@ -189,6 +210,12 @@ async function main() {
     console.log(`wllama:   ${theirs.multithread ? "multi" : "single"}-thread build, ${theirs.threads} thread(s), crossOriginIsolated ${theirs.cross_origin_isolated}`);
     console.log(`prompt:   ${ours.prompt_tokens} tokens, ${opts.decodeSteps} decode steps after the first token\n`);
     console.log(table(ours, theirs));
+    if (ours.profile) {
+      const { prefill, decode } = ours.profile;
+      console.log(`\nprofile of ours: GPU timestamp queries (one compute pass per kernel, timed at its start and end)\n`);
+      console.log(profileTable(`prefill of ${prefill.n_tokens} tokens at position 0`, prefill));
+      console.log(`\n${profileTable(`one decoded token at position ${prefill.n_tokens}`, decode)}`);
+    }
   } finally {
     await browser.close();
     server.closeAllConnections();

@@ -1,6 +1,7 @@
-//! The benchmark page, `#/bench/model=URL&prompt-tokens=N&decode-tokens=M` (reached only by its
-//! address; `scripts/browser_bench.mjs` drives it next to wllama): fetches the model, loads it into
-//! the page's engine, measures it (`mindseye_core::gpu::bench`) and shows the report as JSON.
+//! The benchmark page, `#/bench/model=URL&prompt-tokens=N&decode-tokens=M[&profile=1]` (reached
+//! only by its address; `scripts/browser_bench.mjs` drives it next to wllama): fetches the model,
+//! loads it into the page's engine, measures it (`mindseye_core::gpu::bench`), profiles it when
+//! asked, and shows the report as JSON.
 
 use crate::engine::Engine;
 use crate::models::ModelSource;
@@ -50,11 +51,15 @@ async fn run(engine: Engine, query: &str, status: RwSignal<String>) -> Result<St
     let load_s = seconds_since(started);
 
     status.try_set("Measuring\u{2026}".into());
-    let (prompt, measurement) = engine.bench(&request.prompt, request.decode_steps).await?;
+    if request.profile {
+        status.try_set("Measuring, then profiling\u{2026}".into());
+    }
+    let (prompt, measurement, profile) = engine.bench(&request.prompt, request.decode_steps, request.profile).await?;
     let mut adapter = engine.adapter().ok_or("the model was unloaded during the run")?;
     if let Some(name) = web_sys::window().as_ref().map(crate::gpu_status::browser_adapter_name) {
         adapter.name = name.await.unwrap_or(adapter.name);
     }
     let engine = "mindseye (WebGPU)".to_string();
-    Ok(Report { engine, adapter, model: request.model, file_bytes, fetch_s, load_s, prompt, measurement }.to_json())
+    let model = request.model;
+    Ok(Report { engine, adapter, model, file_bytes, fetch_s, load_s, prompt, measurement, profile }.to_json())
 }

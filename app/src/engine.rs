@@ -6,8 +6,10 @@ use crate::models::ModelSource;
 use leptos::prelude::*;
 use mindseye_core::chat::Template;
 use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
-use mindseye_core::gpu::bench::{self, Measurement, Prompt};
-use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, MAX_BATCH, Output, ScoreError, Want};
+use mindseye_core::gpu::bench::{self, Measurement, Profiles, Prompt};
+use mindseye_core::gpu::{
+    AdapterSummary, Context, GpuError, GpuLoader, GpuModel, MAX_BATCH, Output, ScoreError, Timing, Want,
+};
 use mindseye_core::karel::StraightLineGrammar;
 use mindseye_core::model::{Config, Generator, Limits, Step};
 use mindseye_core::sampling::{OptionScores, TokenConstraint, TokenTexts};
@@ -275,8 +277,14 @@ impl Engine {
     }
 
     /// Measures the loaded model's speed on `prompt` (plain text, BOS added where the model wants
-    /// one; see `mindseye_core::gpu::bench`). Returns the prompt's text with the measurement.
-    pub async fn bench(self, prompt: &Prompt, decode_steps: usize) -> Result<(String, Measurement), String> {
+    /// one; see `mindseye_core::gpu::bench`), then, if asked, profiles it by GPU timestamps.
+    /// Returns the prompt's text with the measurement and the profile.
+    pub async fn bench(
+        self,
+        prompt: &Prompt,
+        decode_steps: usize,
+        profile: bool,
+    ) -> Result<(String, Measurement, Option<Profiles>), String> {
         let (_, measured) = self
             .with_model(async |loaded: &mut Loaded| {
                 let text = match prompt {
@@ -288,7 +296,11 @@ impl Engine {
                 // The measurement rewrites the cache.
                 loaded.cached.clear();
                 let measured = bench::measure(&mut loaded.model, &tokens, decode_steps, clock).await?;
-                Ok((text, measured))
+                let profiled = match profile {
+                    true => Some(bench::profile(&mut loaded.model, &tokens, Timing::Timestamps).await?),
+                    false => None,
+                };
+                Ok((text, measured, profiled))
             })
             .await?;
         Ok(measured)

@@ -2,7 +2,7 @@
 // (our engine, WebGPU on SwiftShader) and wllama (llama.cpp in wasm, CPU, multi-threaded: the
 // server isolates its pages) in the same Chromium, on the same file and prompt text. Both must
 // tokenize the prompt alike, decode the same greedy tokens (llama.cpp's, from the fixture's
-// golden) and report positive, finite figures.
+// golden) and report positive, finite figures; ours also profiles its kernels by GPU timestamps.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -25,7 +25,7 @@ let runs;
 function bothEngines() {
   runs ??= (async () => {
     const args = { prompt: plain.prompt, decodeSteps: DECODE_STEPS, timeoutMs: 60_000 };
-    const ours = await benchOurs(context, site.url, args);
+    const ours = await benchOurs(context, site.url, { ...args, profile: true });
     const theirs = await benchWllama(context, new URL(site.url).origin, { ...args, threads: 2 });
     console.log(`# ours: ${JSON.stringify(figures(ours))}`);
     console.log(`# wllama (${theirs.threads} threads): ${JSON.stringify(figures(theirs))}`);
@@ -52,4 +52,22 @@ test("both engines report positive, finite load, prefill, first-token and decode
   }
   assert.equal(theirs.multithread, true, "the isolated page lets wllama run its multi-threaded build");
   assert.ok(ours.adapter.name.length > 0);
+});
+
+test("our profile times every kernel kind of the prompt batch and the next token, which it picks as the run did", async () => {
+  const { ours } = await bothEngines();
+  const { prefill, decode } = ours.profile;
+  assert.equal(prefill.timing, "timestamps");
+  assert.equal(prefill.n_tokens, ours.prompt_tokens);
+  assert.equal(decode.n_tokens, 1);
+  assert.equal(prefill.token, ours.tokens[0]);
+  assert.equal(decode.token, ours.tokens[1]);
+  for (const [call, profile, product] of [["prefill", prefill, "matmul Q8_0"], ["decode", decode, "matvec Q8_0"]]) {
+    const kinds = profile.kinds.map((k) => k.kind);
+    assert.ok(kinds.includes(product) && kinds.includes("attention"), `${call}: ${kinds}`);
+    for (const k of profile.kinds) {
+      assert.ok(Number.isFinite(k.seconds) && k.seconds >= 0 && k.dispatches >= k.kernels, `${call}: ${JSON.stringify(k)}`);
+    }
+    assert.ok(profile.kinds.reduce((t, k) => t + k.seconds, 0) > 0, `${call}: no time at all`);
+  }
 });

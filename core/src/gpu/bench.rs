@@ -4,9 +4,10 @@
 //! new token), then greedy decode steps, each token read back before the next call.
 //!
 //! The page is driven by its URL: `#/bench/model=URL&prompt-tokens=N&decode-tokens=M`, or
-//! `prompt=TEXT` for a given prompt instead of `prompt-tokens`; [`Request::parse`] reads that.
+//! `prompt=TEXT` for a given prompt instead of `prompt-tokens`, and `profile=1` to time each kernel
+//! kind afterwards ([`profile`]); [`Request::parse`] reads that.
 
-use super::{AdapterSummary, GpuError, GpuModel, Output, Want};
+use super::{AdapterSummary, GpuError, GpuModel, MAX_BATCH, Output, Profile, Timing, Want};
 use crate::tokenizer::Tokenizer;
 
 /// Prompts longer than this are refused (the page's model has a 2,048-token context).
@@ -67,6 +68,24 @@ pub async fn measure(
     Ok(Measurement { warmup_s, prompt_tokens: prompt.len(), prefill_s, decode_steps, decode_s, tokens })
 }
 
+/// Where the time of the prompt's first batch (up to [`MAX_BATCH`] tokens) and of one decoded token
+/// after it goes, kernel kind by kind.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Profiles {
+    pub prefill: Profile,
+    pub decode: Profile,
+}
+
+/// Profiles `model` (its cache is cleared first) on the start of `prompt`, then on the token that
+/// batch chose.
+pub async fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing) -> Result<Profiles, GpuError> {
+    model.truncate(0);
+    let batch = &prompt[..prompt.len().min(MAX_BATCH as usize)];
+    let prefill = model.profile(batch, timing).await?;
+    let decode = model.profile(&[prefill.token], timing).await?;
+    Ok(Profiles { prefill, decode })
+}
+
 async fn argmax(model: &mut GpuModel, tokens: &[u32]) -> Result<u32, GpuError> {
     match model.forward(tokens, Want::Argmax).await? {
         Output::Token(t) => Ok(t),
@@ -105,6 +124,8 @@ pub struct Request {
     pub model: String,
     pub prompt: Prompt,
     pub decode_steps: usize,
+    /// Also time each kernel kind ([`profile`]): `profile=1`.
+    pub profile: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,7 +144,9 @@ pub enum RequestError {
     BadCount { key: &'static str, value: String, max: usize },
     #[error("{0} is not percent-encoded UTF-8")]
     BadEncoding(String),
-    #[error("unknown benchmark setting {0:?} (expected model, prompt, prompt-tokens or decode-tokens)")]
+    #[error("profile must be 1 or 0, not {0:?}")]
+    BadProfile(String),
+    #[error("unknown benchmark setting {0:?} (expected model, prompt, prompt-tokens, decode-tokens or profile)")]
     Unknown(String),
 }
 
@@ -134,6 +157,7 @@ impl Request {
         let mut model = None;
         let mut prompt = Prompt::Tokens(64);
         let mut decode_steps = 32;
+        let mut profile = false;
         for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let key = form_decode(key).ok_or_else(|| RequestError::BadEncoding(key.to_string()))?;
@@ -144,10 +168,17 @@ impl Request {
                 "prompt" => prompt = Prompt::Text(value),
                 "prompt-tokens" => prompt = Prompt::Tokens(count("prompt-tokens", &value, MAX_PROMPT_TOKENS)?),
                 "decode-tokens" => decode_steps = count("decode-tokens", &value, MAX_DECODE_STEPS)?,
+                "profile" => {
+                    profile = match value.as_str() {
+                        "1" => true,
+                        "0" => false,
+                        _ => return Err(RequestError::BadProfile(value)),
+                    }
+                }
                 _ => return Err(RequestError::Unknown(key)),
             }
         }
-        Ok(Request { model: model.ok_or(RequestError::NoModel)?, prompt, decode_steps })
+        Ok(Request { model: model.ok_or(RequestError::NoModel)?, prompt, decode_steps, profile })
     }
 }
 
@@ -190,6 +221,9 @@ pub struct Report {
     pub prompt: String,
     #[serde(flatten)]
     pub measurement: Measurement,
+    /// When the request asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profiles>,
 }
 
 impl Report {
@@ -230,7 +264,19 @@ mod tests {
     #[test]
     fn a_request_reads_the_model_and_both_counts() {
         let r = Request::parse("model=%2Fbench%2Fmodel.gguf&prompt-tokens=16&decode-tokens=8").unwrap();
-        assert_eq!(r, Request { model: "/bench/model.gguf".into(), prompt: Prompt::Tokens(16), decode_steps: 8 });
+        let want =
+            Request { model: "/bench/model.gguf".into(), prompt: Prompt::Tokens(16), decode_steps: 8, profile: false };
+        assert_eq!(r, want);
+    }
+
+    #[test]
+    fn a_request_asks_for_a_profile_with_profile_1() {
+        assert!(Request::parse("model=m&profile=1").unwrap().profile);
+        assert!(!Request::parse("model=m&profile=0").unwrap().profile);
+        for bad in ["", "yes", "2"] {
+            let err = Request::parse(&format!("model=m&profile={bad}")).unwrap_err();
+            assert_eq!(err, RequestError::BadProfile(bad.into()));
+        }
     }
 
     #[test]

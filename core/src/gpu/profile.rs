@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// How the kernels were timed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Timing {
     /// GPU timestamps around a compute pass per kernel (needs the adapter's TIMESTAMP_QUERY).
     Timestamps,
@@ -41,8 +42,9 @@ impl fmt::Display for Timing {
 }
 
 /// The kernels of one kind in a profiled call.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct KindTime {
+    #[serde(serialize_with = "as_text")]
     pub kind: KernelKind,
     /// Kernel calls (a weight split over several buffers makes one call of several dispatches).
     pub kernels: usize,
@@ -51,7 +53,7 @@ pub struct KindTime {
 }
 
 /// Where the time of one forward call went.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Profile {
     pub timing: Timing,
     pub n_tokens: u32,
@@ -82,6 +84,31 @@ impl Profile {
     pub fn seconds(&self) -> f64 {
         self.kinds.iter().map(|k| k.seconds).sum()
     }
+}
+
+/// A table: one row per kind, slowest first, with its dispatches, time and share, then the total.
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total = self.seconds();
+        writeln!(f, "  {:<14} {:>10} {:>10} {:>12} {:>7}", "kernel", "dispatches", "ms", "us/dispatch", "share")?;
+        for k in &self.kinds {
+            writeln!(
+                f,
+                "  {:<14} {:>10} {:>10.2} {:>12.1} {:>6.1}%",
+                k.kind.to_string(),
+                k.dispatches,
+                k.seconds * 1e3,
+                k.seconds * 1e6 / k.dispatches.max(1) as f64,
+                100.0 * k.seconds / total.max(f64::MIN_POSITIVE)
+            )?;
+        }
+        write!(f, "  {:<14} {:>10} {:>10.2}", "total", self.dispatches(), total * 1e3)
+    }
+}
+
+/// A kernel kind as its name (`matvec Q4_K`), for reports read by people and scripts.
+fn as_text<S: serde::Serializer>(kind: &KernelKind, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(kind)
 }
 
 /// Every kernel in its own compute pass with timestamps at its start and end, in one command buffer.

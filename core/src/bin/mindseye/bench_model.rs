@@ -3,7 +3,7 @@
 //! Python with `llama-cpp-python` is given (`--llama-cpp`, or `MINDSEYE_LLAMA_PYTHON`).
 
 use super::backend::Backend;
-use mindseye_core::gpu::{GpuModel, MAX_BATCH, Profile, Timing, bench};
+use mindseye_core::gpu::{GpuModel, Timing, bench};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -121,32 +121,11 @@ impl Figures {
 fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing) -> Result<(), String> {
     println!();
     println!("profile timing: {timing}");
-    model.truncate(0);
-    let batch = &prompt[..prompt.len().min(MAX_BATCH as usize)];
-    let prefill = pollster::block_on(model.profile(batch, timing)).map_err(|e| e.to_string())?;
-    print_profile(&format!("prefill of {} tokens at position 0", batch.len()), &prefill);
-    let pos = model.len();
-    let decode = pollster::block_on(model.profile(&[prefill.token], timing)).map_err(|e| e.to_string())?;
-    print_profile(&format!("one decoded token at position {pos}"), &decode);
+    let bench::Profiles { prefill, decode } =
+        pollster::block_on(bench::profile(model, prompt, timing)).map_err(|e| e.to_string())?;
+    println!("\nprefill of {} tokens at position 0:\n{prefill}", prefill.n_tokens);
+    println!("\none decoded token at position {}:\n{decode}", prefill.n_tokens);
     Ok(())
-}
-
-fn print_profile(what: &str, profile: &Profile) {
-    let total = profile.seconds();
-    println!();
-    println!("{what}:");
-    println!("  {:<14} {:>10} {:>10} {:>12} {:>7}", "kernel", "dispatches", "ms", "us/dispatch", "share");
-    for k in &profile.kinds {
-        println!(
-            "  {:<14} {:>10} {:>10.2} {:>12.1} {:>6.1}%",
-            k.kind.to_string(),
-            k.dispatches,
-            k.seconds * 1e3,
-            k.seconds * 1e6 / k.dispatches.max(1) as f64,
-            100.0 * k.seconds / total.max(f64::MIN_POSITIVE)
-        );
-    }
-    println!("  {:<14} {:>10} {:>10.2}", "total", profile.dispatches(), total * 1e3);
 }
 
 fn llama_cpp(python: &Path, args: &Args) -> Result<Figures, String> {
