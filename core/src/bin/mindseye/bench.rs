@@ -239,7 +239,20 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
     Ok(bytes)
 }
 
-/// `dst = src` over vec4<u32> (shaders/copy.wgsl), one bind group per buffer pair.
+/// How a run's dispatches relate. wgpu puts a barrier between two dispatches that write the same
+/// buffer, so the GPU runs them one after the other; dispatches that write different buffers may
+/// overlap. A decode step is chained (each kernel reads what the one before wrote); independent
+/// dispatches show what a kernel pulls when the GPU is kept full.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Each dispatch writes its own output.
+    Independent,
+    /// Every dispatch writes the same output.
+    Chained,
+}
+
+/// `dst = src` over vec4<u32> (shaders/copy.wgsl), one bind group per source, each with its own
+/// destination or all with one ([`Order`]).
 struct CopyKernel {
     pipeline: wgpu::ComputePipeline,
     bind_groups: Vec<wgpu::BindGroup>,
@@ -247,7 +260,7 @@ struct CopyKernel {
 }
 
 impl CopyKernel {
-    fn new(ctx: &Context, bytes: u64, pairs: usize) -> Self {
+    fn new(ctx: &Context, bytes: u64, pairs: usize, order: Order) -> Self {
         let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("copy"),
             source: wgpu::ShaderSource::Wgsl(include_str!("../../../../shaders/copy.wgsl").into()),
@@ -266,10 +279,11 @@ impl CopyKernel {
             contents: bytemuck::cast_slice(&[quads, 0, 0, 0]),
             usage: wgpu::BufferUsages::UNIFORM,
         });
+        let shared_dst = (order == Order::Chained).then(|| storage_zeroed(ctx, "copy.dst", quads as usize * 4));
         let bind_groups = (0..pairs)
             .map(|_| {
                 let src = storage_zeroed(ctx, "copy.src", quads as usize * 4);
-                let dst = storage_zeroed(ctx, "copy.dst", quads as usize * 4);
+                let dst = shared_dst.clone().unwrap_or_else(|| storage_zeroed(ctx, "copy.dst", quads as usize * 4));
                 ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("copy"),
                     layout: &pipeline.get_bind_group_layout(0),
@@ -320,10 +334,13 @@ fn kernels(
     println!("timing:    {}, median of {runs} runs after {WARMUP} warm-up runs", timer.method());
     println!("matvec:    {kernel}; each run cycles through >= {} MiB of distinct copies", footprint >> 20);
     println!("copy:      shaders/copy.wgsl over the same bytes and copy count; GB/s counts bytes read + written");
+    println!("order:     each copy writes its own output, so a GPU may overlap the dispatches; chained: all");
+    println!("           write one (wgpu puts a barrier between them, as between a decode step's kernels),");
+    println!("           the matvec and the copy alike");
     println!();
     println!(
-        "{:<6} {:>13} {:>9} {:>7} {:>10} {:>9} {:>10} {:>7}",
-        "type", "cols -> rows", "MiB", "copies", "us/matvec", "GB/s", "copy GB/s", "ratio"
+        "{:<6} {:>13} {:>9} {:>7} {:>10} {:>9} {:>10} {:>7} {:>11} {:>8}",
+        "type", "cols -> rows", "MiB", "copies", "us/matvec", "GB/s", "copy GB/s", "ratio", "chained us", "ratio"
     );
 
     let matvec = Matvec::new(ctx);
@@ -351,26 +368,38 @@ fn kernels(
             }
             // 64 KiB at least, as the model's activations: a CPU adapter's kernel reads x as a uniform.
             let x = storage_zeroed(ctx, "x", (cols as usize).max(16 << 10));
-            let y = storage_zeroed(ctx, "y", rows as usize);
-            let bound = weights
-                .iter()
-                .map(|w| matvec.bind(ctx, w, &x, &y, None, None))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| e.to_string())?;
-            let t = timer.median(ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass)))?;
-            drop((bound, weights));
-            let copy = CopyKernel::new(ctx, weight_bytes, copies);
-            let t_copy = timer.median(ctx, runs, copies, &|pass| copy.record(pass))?;
-            drop(copy);
-            matvec_times.push((ty, (cols, rows), t));
+            let shared_y = storage_zeroed(ctx, "y", rows as usize);
+            let own_ys: Vec<_> = weights.iter().map(|_| storage_zeroed(ctx, "y", rows as usize)).collect();
+            // Seconds per matvec and per copy, in `order`.
+            let time = |order| -> Result<(f64, f64), String> {
+                let bound = weights
+                    .iter()
+                    .zip(&own_ys)
+                    .map(|(w, own_y)| {
+                        let y = if order == Order::Chained { &shared_y } else { own_y };
+                        matvec.bind(ctx, w, &x, y, None, None)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string())?;
+                let t = timer.median(ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass)))?;
+                let copy = CopyKernel::new(ctx, weight_bytes, copies, order);
+                Ok((t, timer.median(ctx, runs, copies, &|pass| copy.record(pass))?))
+            };
+            let (t, t_copy) = time(Order::Independent)?;
+            let (t_chained, t_copy_chained) = time(Order::Chained)?;
+            drop((weights, own_ys));
+            matvec_times.push((ty, (cols, rows), t_chained));
             let gbps = weight_bytes as f64 / t * 1e-9;
             let copy_gbps = 2.0 * weight_bytes as f64 / t_copy * 1e-9;
+            // Bytes per second over copy bytes per second, the same bytes: a ratio of times.
+            let chained_ratio = 2.0 * t_copy_chained / t_chained;
             println!(
-                "{:<6} {shape:>13} {:>9.2} {copies:>7} {:>10.1} {gbps:>9.2} {copy_gbps:>10.2} {:>7.2}",
+                "{:<6} {shape:>13} {:>9.2} {copies:>7} {:>10.1} {gbps:>9.2} {copy_gbps:>10.2} {:>7.2} {:>11.1} {chained_ratio:>8.2}",
                 ty.name(),
                 weight_bytes as f64 / (1 << 20) as f64,
                 t * 1e6,
-                gbps / copy_gbps
+                gbps / copy_gbps,
+                t_chained * 1e6,
             );
         }
     }
