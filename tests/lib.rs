@@ -17,8 +17,8 @@ pub fn golden() -> PathBuf {
 }
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
-/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes): the model tests generate one
-/// module of tests per fixture from it.
+/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, and qwen2 in Q5_0): the model
+/// tests generate one module of tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
     ($callback:ident) => {
@@ -29,6 +29,7 @@ macro_rules! model_fixtures {
             qwen2_q8_0 => "qwen2-q8_0",
             qwen2_q4_0 => "qwen2-q4_0",
             qwen2_q4_k_m => "qwen2-q4_k_m",
+            qwen2_q5_0 => "qwen2-q5_0",
             gemma2_q8_0 => "gemma2-q8_0",
             gemma2_q4_0 => "gemma2-q4_0",
             gemma2_q4_k_m => "gemma2-q4_k_m",

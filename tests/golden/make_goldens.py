@@ -11,7 +11,7 @@ Oracles (the versions these files were made with):
     llama-cpp-python 0.3.36, which bundles llama.cpp 0c1e570 (ggml 0.25.3; `ggml_commit()` says
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
-For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m it writes:
+For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0 for qwen2) it writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -92,7 +92,11 @@ QUANTS = {  # llama.cpp's file type for each
     "q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0",
     "q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0",
     "q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M",
+    "q5_0": "LLAMA_FTYPE_MOSTLY_Q5_0",
 }
+# Quants made for some architectures only: Q5_0 is what llama.cpp's K-quant mixes fall back to for
+# rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's 896-column matrices).
+QUANT_ARCHS = {"q5_0": {"qwen2"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),
@@ -142,7 +146,7 @@ BENCH_MODELS = {
     # name: (arch, family, shape, quants, vocab rows as the real model's embedding)
     "qwen2.5-0.5b-shape": ("qwen2", "qwen2",
                            dict(n_embd=896, n_layer=24, n_head=14, n_head_kv=2, head_dim=64, n_ff=4864, n_ctx=32768),
-                           ["q4_0", "q8_0"], 151936),  # tied, as ARCHS["qwen2"]
+                           ["q4_0", "q8_0", "q4_k_m"], 151936),  # tied, as ARCHS["qwen2"]
     "llama-3.2-1b-shape": ("llama", "llama",
                            dict(n_embd=2048, n_layer=16, n_head=32, n_head_kv=8, head_dim=64, n_ff=8192, n_ctx=131072,
                                 tied=True),
@@ -626,7 +630,7 @@ def make_fixtures(tokenizers, out, only):
         chat_prompt = render_chat(template, family)
         for qi, quant in enumerate(QUANTS):
             stem = f"{arch}-{quant}"
-            if only and stem not in only:
+            if (only and stem not in only) or arch not in QUANT_ARCHS.get(quant, {arch}):
                 continue
             for attempt in range(1000):
                 seed = SEED_BASE[arch] + 1000 * qi + attempt

@@ -10,7 +10,8 @@ use crate::quant::Type;
 const STAGE_BYTES: usize = 4 << 20;
 
 /// The weight types the matvec, matmul and embedding kernels read.
-pub const SUPPORTED_TYPES: &[Type] = &[Type::F32, Type::F16, Type::Q8_0, Type::Q4_0, Type::Q4_K, Type::Q6_K];
+pub const SUPPORTED_TYPES: &[Type] =
+    &[Type::F32, Type::F16, Type::Q8_0, Type::Q5_0, Type::Q4_0, Type::Q4_K, Type::Q6_K];
 
 /// The WGSL library that reads `ty`, and the column multiple it needs (a 32-element unit, or a
 /// 256-element super-block for K-quants).
@@ -19,6 +20,7 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::F32 => (include_str!("../../../shaders/weights_f32.wgsl"), 32),
         Type::F16 => (include_str!("../../../shaders/weights_f16.wgsl"), 32),
         Type::Q8_0 => (include_str!("../../../shaders/weights_q8_0.wgsl"), 32),
+        Type::Q5_0 => (include_str!("../../../shaders/weights_q5_0.wgsl"), 32),
         Type::Q4_0 => (include_str!("../../../shaders/weights_q4_0.wgsl"), 32),
         Type::Q4_K => (include_str!("../../../shaders/weights_q4_k.wgsl"), 256),
         Type::Q6_K => (include_str!("../../../shaders/weights_q6_k.wgsl"), 256),
@@ -35,7 +37,8 @@ pub(crate) fn row_steps(ty: Type) -> &'static str {
     }
 }
 
-/// Blocks per group in the Q4_0 and Q8_0 layouts: one vec4 of their scales, then their quants.
+/// Blocks per group in the Q4_0, Q5_0 and Q8_0 layouts: one vec4 of their scales (and for Q5_0 two
+/// of their high bits), then their quants.
 const GROUP_BLOCKS: usize = 8;
 
 /// u32 words per row in the GPU layout (see the weights_*.wgsl headers): whole vec4s for every
@@ -46,6 +49,7 @@ fn row_words(ty: Type, cols: u32) -> u32 {
     match ty {
         Type::F16 => cols / 2,
         Type::Q8_0 => groups * 4 + blocks * 8,
+        Type::Q5_0 => groups * 12 + blocks * 4,
         Type::Q4_0 => groups * 4 + blocks * 4,
         Type::Q4_K => cols / 256 * 36,
         Type::Q6_K => cols / 256 * 56,
@@ -68,6 +72,23 @@ fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
                 out.resize(scales + 16, 0);
                 for b in group.chunks(block) {
                     out.extend_from_slice(&b[2..]);
+                }
+            }
+        }
+        // The same with the blocks' 4-byte qh words after the scales, in two vec4s.
+        Type::Q5_0 => {
+            for group in raw.chunks(GROUP_BLOCKS * 22) {
+                let header = out.len();
+                for b in group.chunks(22) {
+                    out.extend_from_slice(&b[..2]);
+                }
+                out.resize(header + 16, 0);
+                for b in group.chunks(22) {
+                    out.extend_from_slice(&b[2..6]);
+                }
+                out.resize(header + 48, 0);
+                for b in group.chunks(22) {
+                    out.extend_from_slice(&b[6..]);
                 }
             }
         }
@@ -141,9 +162,8 @@ impl Weight {
         cols: u32,
     ) -> Result<Vec<WeightUpload<'a>>, GpuError> {
         let Some((_, multiple)) = format(ty) else {
-            return Err(GpuError::Unsupported(format!(
-                "{ty} weights ({label}); supported: F32, F16, Q8_0, Q4_0, Q4_K, Q6_K"
-            )));
+            let supported: Vec<&str> = SUPPORTED_TYPES.iter().map(|t| t.name()).collect();
+            return Err(GpuError::Unsupported(format!("{ty} weights ({label}); supported: {}", supported.join(", "))));
         };
         let rows = parts.iter().try_fold(0u32, |sum, &n| sum.checked_add(n));
         let rows = rows.ok_or_else(|| GpuError::Shape(format!("{label}: more than 2^32 rows")))?;
@@ -362,6 +382,28 @@ mod tests {
         assert_eq!(&out[last..last + 2], &raw[8 * 18..8 * 18 + 2]);
         assert!(out[last + 2..last + 16].iter().all(|&b| b == 0));
         assert_eq!(&out[last + 16..], &raw[8 * 18 + 2..]);
+    }
+
+    #[test]
+    fn q5_0_blocks_group_by_eight_behind_their_scales_and_high_bits() {
+        let raw: Vec<u8> = (0..9 * 22).map(|i| i as u8).collect(); // nine 22-byte blocks
+        let mut out = Vec::new();
+        repack_row(Type::Q5_0, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::Q5_0, 9 * 32) * 4);
+        assert_eq!(out.len(), 8 * 22 + 48 + 16, "a full group is as long as its GGUF blocks; the last, 48 + 16");
+        // First group: eight scales, eight qh words, then eight blocks of nibbles.
+        for b in 0..8 {
+            assert_eq!(&out[2 * b..2 * b + 2], &raw[22 * b..22 * b + 2]);
+            assert_eq!(&out[16 + 4 * b..20 + 4 * b], &raw[22 * b + 2..22 * b + 6]);
+            assert_eq!(&out[48 + 16 * b..64 + 16 * b], &raw[22 * b + 6..22 * b + 22]);
+        }
+        // The last group holds one block; the rest of its scales and qh vec4s are zero.
+        let last = 48 + 8 * 16;
+        assert_eq!(&out[last..last + 2], &raw[8 * 22..8 * 22 + 2]);
+        assert!(out[last + 2..last + 16].iter().all(|&b| b == 0));
+        assert_eq!(&out[last + 16..last + 20], &raw[8 * 22 + 2..8 * 22 + 6]);
+        assert!(out[last + 20..last + 48].iter().all(|&b| b == 0));
+        assert_eq!(&out[last + 48..], &raw[8 * 22 + 6..]);
     }
 
     #[test]

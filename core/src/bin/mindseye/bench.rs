@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     .iter()
                     .map(|name| {
                         TYPES.into_iter().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
-                            format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q4_K, Q6_K, F16, F32")
+                            format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q5_0, Q4_K, Q6_K, F16, F32")
                         })
                     })
                     .collect::<Result<_, _>>()?
@@ -107,7 +107,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// (cols, rows): Qwen2.5-0.5B's ffn_up (896 -> 4864) and ffn_down (4864 -> 896), Llama 3.2 1B's
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
-const TYPES: [Type; 6] = [Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
+const TYPES: [Type; 7] = [Type::Q4_0, Type::Q8_0, Type::Q5_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
 const WARMUP: usize = 2;
 /// Tokens per matmul figure: the model's prefill batch.
 const MATMUL_TOKENS: u32 = 64;
@@ -222,6 +222,13 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             let values: Vec<f32> = (0..n).map(|_| unit()).collect();
             let mut out = vec![0u8; ty.n_bytes(n as u64).unwrap_or(0) as usize];
             quant::quantize(ty, &values, &mut out).map_err(|e| e.to_string())?;
+            out
+        }
+        Type::Q5_0 => {
+            let mut out: Vec<u8> = (0..n / 32 * 22).map(|_| (unit().to_bits() >> 3) as u8).collect();
+            for b in out.chunks_exact_mut(22) {
+                b[..2].copy_from_slice(&half::f16::from_f32(0.01).to_le_bytes());
+            }
             out
         }
         _ => {
