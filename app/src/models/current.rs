@@ -119,7 +119,7 @@ fn CurrentFacts(models: Models, current: Current) -> impl IntoView {
                 <dt>"Architecture"</dt>
                 <dd data-testid="fact-arch">{arch}</dd>
                 <dt>"Quantization"</dt>
-                <dd data-testid="fact-quant">{s.quant.clone()}</dd>
+                <dd data-testid="fact-quant">{s.quant_text()}</dd>
                 <dt>"File"</dt>
                 <dd data-testid="fact-file">
                     {format!("{} · {} · {origin}", current.file_name, format::bytes(s.file_size))}

@@ -4,6 +4,7 @@
 use super::fit::{Needs, Shape};
 use super::format;
 use crate::gguf::File;
+use crate::gpu::SUPPORTED_TYPES;
 use std::collections::BTreeMap;
 
 /// Architectures the engine is being written for.
@@ -41,6 +42,29 @@ pub struct ModelSummary {
 impl ModelSummary {
     pub fn supported(&self) -> bool {
         SUPPORTED_ARCHITECTURES.contains(&self.architecture.as_str())
+    }
+
+    /// Tensor types of the file that the GPU engine cannot read, most bytes first: loading would
+    /// stop at the first tensor of one.
+    pub fn unreadable_types(&self) -> Vec<&str> {
+        let readable = |ty: &str| SUPPORTED_TYPES.iter().any(|t| t.name() == ty);
+        self.tensor_types.iter().map(|(ty, _)| ty.as_str()).filter(|ty| !readable(ty)).collect()
+    }
+
+    /// The quantization, and which of its tensor types the GPU engine cannot read, if any:
+    /// "Q5_K_M (the GPU engine cannot read its Q5_K tensors; it reads F32, F16, ...)".
+    pub fn quant_text(&self) -> String {
+        let unreadable = self.unreadable_types();
+        if unreadable.is_empty() {
+            return self.quant.clone();
+        }
+        let readable: Vec<&str> = SUPPORTED_TYPES.iter().map(|t| t.name()).collect();
+        format!(
+            "{} (the GPU engine cannot read its {} tensors; it reads {})",
+            self.quant,
+            unreadable.join(", "),
+            readable.join(", ")
+        )
     }
 
     /// "SentencePiece (llama), 32,000 tokens" / "byte-level BPE (gpt2, pre-tokenizer smollm), 49,152 tokens".
@@ -222,6 +246,24 @@ mod tests {
         assert_eq!(s.vocab, Some(3));
         assert!(s.supported());
         assert!(s.missing.is_empty(), "{:?}", s.missing);
+    }
+
+    #[test]
+    fn a_file_the_gpu_engine_reads_shows_its_quantization_alone() {
+        let s = summarize(&tiny(|w| w), 5000, "tiny.gguf");
+        assert!(s.unreadable_types().is_empty());
+        assert_eq!(s.quant_text(), "Q8_0");
+    }
+
+    #[test]
+    fn tensor_types_the_gpu_engine_cannot_read_are_named_with_those_it_can() {
+        let w = |w: Writer| w.tensor("blk.0.ffn_down.weight", &[256, 1], Type::Q5_K, &[0; 176]).unwrap();
+        let s = summarize(&tiny(w), 5000, "tiny.gguf");
+        assert_eq!(s.unreadable_types(), ["Q5_K"]);
+        assert_eq!(
+            s.quant_text(),
+            "Q8_0 (the GPU engine cannot read its Q5_K tensors; it reads F32, F16, Q8_0, Q5_0, Q4_0, Q4_K, Q6_K)"
+        );
     }
 
     #[test]
