@@ -5,7 +5,8 @@
 // super-block u / 8; its values are the low (j even) or high (j odd) nibbles of bytes
 // 32 * (j / 2) .. + 32, and value = d * scale_j * nibble - dmin * min_j (ggml's
 // dequantize_row_q4_K).
-// Prepended to the matrix kernels and embedding.wgsl; interface as in weights_f32.wgsl.
+// Prepended to the matrix kernels and embedding.wgsl, after weights_k_scales.wgsl (scale_min);
+// interface as in weights_f32.wgsl.
 
 @group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
@@ -19,26 +20,6 @@ struct Part {
 
 fn nibbles(w: u32, shift: u32) -> vec4<f32> {
     return vec4<f32>((vec4<u32>(w) >> (vec4<u32>(0u, 8u, 16u, 24u) + shift)) & vec4<u32>(15u));
-}
-
-// Byte b (0..12) of the packed scales in a super-block's header vec4.
-fn scale_byte(h: vec4<u32>, b: u32) -> u32 {
-    return (h[1u + (b >> 2u)] >> (8u * (b & 3u))) & 0xFFu;
-}
-
-// (d * scale_j, dmin * min_j) for sub-block j: ggml's get_scale_min_k4.
-fn scale_min(h: vec4<u32>, j: u32) -> vec2<f32> {
-    var sc: u32;
-    var m: u32;
-    if (j < 4u) {
-        sc = scale_byte(h, j) & 63u;
-        m = scale_byte(h, j + 4u) & 63u;
-    } else {
-        sc = (scale_byte(h, j + 4u) & 0xFu) | ((scale_byte(h, j - 4u) >> 6u) << 4u);
-        m = (scale_byte(h, j + 4u) >> 4u) | ((scale_byte(h, j) >> 6u) << 4u);
-    }
-    let dm = unpack2x16float(h.x);
-    return vec2<f32>(dm.x * f32(sc), dm.y * f32(m));
 }
 
 // The vec4 index of unit u's super-block (its header; its nibbles follow).

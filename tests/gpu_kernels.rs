@@ -82,9 +82,11 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             quant::quantize(ty, &rng.f32s(n, 1.0), &mut out).unwrap();
             out
         }
-        Type::Q4_K => {
-            let mut out = rng.bytes(n / 256 * 144);
-            for block in out.chunks_exact_mut(144) {
+        // Random quants, scales and mins behind realistic d and dmin.
+        Type::Q4_K | Type::Q5_K => {
+            let block_bytes = ty.block_bytes();
+            let mut out = rng.bytes(n / 256 * block_bytes);
+            for block in out.chunks_exact_mut(block_bytes) {
                 let (d, dmin) = (0.002 + 0.01 * rng.unit().abs(), 0.002 + 0.01 * rng.unit().abs());
                 block[..2].copy_from_slice(&f16_bytes(d));
                 block[2..4].copy_from_slice(&f16_bytes(dmin));
@@ -202,7 +204,7 @@ fn assert_dots(label: &str, got: &[f32], want: &[(f64, f64)], bias: Option<&[f32
 /// rows of up to 96 units, then rows of more than 96 units (the 128-thread shape), not a multiple
 /// of 128.
 fn shapes(ty: Type) -> [(usize, usize); 3] {
-    if matches!(ty, Type::Q4_K | Type::Q6_K) {
+    if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) {
         [(37, 768), (301, 2304), (45, 3328)]
     } else {
         [(37, 96), (301, 2144), (45, 3104)]
@@ -278,6 +280,11 @@ fn matvec_q5_0_matches_the_cpu() {
 #[test]
 fn matvec_q4_k_matches_the_cpu() {
     check_matvec(Type::Q4_K, 5);
+}
+
+#[test]
+fn matvec_q5_k_matches_the_cpu() {
+    check_matvec(Type::Q5_K, 8);
 }
 
 #[test]
@@ -452,9 +459,9 @@ fn weight_upload_rejects_wrong_sizes_and_types() {
         matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))),
         "K-quants need 256 columns"
     );
-    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::Q5_K, 2, 256).err().unwrap();
+    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::Q5_1, 2, 256).err().unwrap();
     assert!(matches!(err, GpuError::Unsupported(_)));
-    assert!(err.to_string().contains("Q5_K weights (blk.0.ffn_up); supported: F32, F16, Q8_0, Q5_0, Q4_0"), "{err}");
+    assert!(err.to_string().contains("Q5_1 weights (blk.0.ffn_up); supported: F32, F16, Q8_0, Q5_0, Q4_0"), "{err}");
     let small = context().with_storage_binding_cap(64);
     let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
     assert!(matches!(err, GpuError::TooLarge { needed: 128, limit: 64, .. }));
@@ -512,7 +519,7 @@ fn matmul_matches_the_cpu_for_every_weight_type() {
     // 70 rows and 67 tokens: two 64-tiles each, the second mostly empty; for the CPU kernel two
     // 64-row workgroups and 9 groups of 8 tokens, the last of 3.
     for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
-        let cols = if matches!(ty, Type::Q4_K | Type::Q6_K) { 512 } else { 160 };
+        let cols = if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) { 512 } else { 160 };
         check_matmul(context, ty, (70, cols), 67, 20 + i as u64);
     }
 }
@@ -658,7 +665,7 @@ fn embedding_matches_the_cpu_for_every_weight_type() {
     let ctx = context();
     let ids = [3, 0, 40, 3, 17, 41];
     for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
-        let cols = if matches!(ty, Type::Q4_K | Type::Q6_K) { 512 } else { 96 };
+        let cols = if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) { 512 } else { 96 };
         check_embedding(&ctx, ty, 42, cols, &ids, 40 + i as u64);
     }
 }

@@ -17,8 +17,8 @@ pub fn golden() -> PathBuf {
 }
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
-/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, and qwen2 in Q5_0): the model
-/// tests generate one module of tests per fixture from it.
+/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M and qwen2 in
+/// Q5_0): the model tests generate one module of tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
     ($callback:ident) => {
@@ -26,6 +26,7 @@ macro_rules! model_fixtures {
             llama_q8_0 => "llama-q8_0",
             llama_q4_0 => "llama-q4_0",
             llama_q4_k_m => "llama-q4_k_m",
+            llama_q5_k_m => "llama-q5_k_m",
             qwen2_q8_0 => "qwen2-q8_0",
             qwen2_q4_0 => "qwen2-q4_0",
             qwen2_q4_k_m => "qwen2-q4_k_m",

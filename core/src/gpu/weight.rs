@@ -11,7 +11,7 @@ const STAGE_BYTES: usize = 4 << 20;
 
 /// The weight types the matvec, matmul and embedding kernels read.
 pub const SUPPORTED_TYPES: &[Type] =
-    &[Type::F32, Type::F16, Type::Q8_0, Type::Q5_0, Type::Q4_0, Type::Q4_K, Type::Q6_K];
+    &[Type::F32, Type::F16, Type::Q8_0, Type::Q5_0, Type::Q4_0, Type::Q4_K, Type::Q5_K, Type::Q6_K];
 
 /// The WGSL library that reads `ty`, and the column multiple it needs (a 32-element unit, or a
 /// 256-element super-block for K-quants).
@@ -22,7 +22,20 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::Q8_0 => (include_str!("../../../shaders/weights_q8_0.wgsl"), 32),
         Type::Q5_0 => (include_str!("../../../shaders/weights_q5_0.wgsl"), 32),
         Type::Q4_0 => (include_str!("../../../shaders/weights_q4_0.wgsl"), 32),
-        Type::Q4_K => (include_str!("../../../shaders/weights_q4_k.wgsl"), 256),
+        Type::Q4_K => (
+            concat!(
+                include_str!("../../../shaders/weights_k_scales.wgsl"),
+                include_str!("../../../shaders/weights_q4_k.wgsl")
+            ),
+            256,
+        ),
+        Type::Q5_K => (
+            concat!(
+                include_str!("../../../shaders/weights_k_scales.wgsl"),
+                include_str!("../../../shaders/weights_q5_k.wgsl")
+            ),
+            256,
+        ),
         Type::Q6_K => (include_str!("../../../shaders/weights_q6_k.wgsl"), 256),
         _ => return None,
     })
@@ -32,7 +45,7 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
 /// whose libraries step through the units that share words, one unit a step for the others.
 pub(crate) fn row_steps(ty: Type) -> &'static str {
     match ty {
-        Type::Q4_K | Type::Q6_K => "",
+        Type::Q4_K | Type::Q5_K | Type::Q6_K => "",
         _ => include_str!("../../../shaders/weights_unit_step.wgsl"),
     }
 }
@@ -52,6 +65,7 @@ fn row_words(ty: Type, cols: u32) -> u32 {
         Type::Q5_0 => groups * 12 + blocks * 4,
         Type::Q4_0 => groups * 4 + blocks * 4,
         Type::Q4_K => cols / 256 * 36,
+        Type::Q5_K => cols / 256 * 44,
         Type::Q6_K => cols / 256 * 56,
         _ => cols, // F32
     }

@@ -80,7 +80,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     .iter()
                     .map(|name| {
                         TYPES.into_iter().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
-                            format!("unknown weight type {name}; choose from Q4_0, Q8_0, Q5_0, Q4_K, Q6_K, F16, F32")
+                            format!(
+                                "unknown weight type {name}; choose from Q4_0, Q8_0, Q5_0, Q4_K, Q5_K, Q6_K, F16, F32"
+                            )
                         })
                     })
                     .collect::<Result<_, _>>()?
@@ -107,7 +109,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// (cols, rows): Qwen2.5-0.5B's ffn_up (896 -> 4864) and ffn_down (4864 -> 896), Llama 3.2 1B's
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
-const TYPES: [Type; 7] = [Type::Q4_0, Type::Q8_0, Type::Q5_0, Type::Q4_K, Type::Q6_K, Type::F16, Type::F32];
+const TYPES: [Type; 8] = [Type::Q4_0, Type::Q8_0, Type::Q5_0, Type::Q4_K, Type::Q5_K, Type::Q6_K, Type::F16, Type::F32];
 const WARMUP: usize = 2;
 /// Tokens per matmul figure: the model's prefill batch.
 const MATMUL_TOKENS: u32 = 64;
@@ -232,11 +234,15 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             out
         }
         _ => {
-            let (block, scale_at) = if ty == Type::Q4_K { (144, 0) } else { (210, 208) };
+            let (block, scale_at) = match ty {
+                Type::Q4_K => (144, 0),
+                Type::Q5_K => (176, 0),
+                _ => (210, 208),
+            };
             let mut out: Vec<u8> = (0..n / 256 * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
             for b in out.chunks_exact_mut(block) {
                 b[scale_at..scale_at + 2].copy_from_slice(&half::f16::from_f32(0.003).to_le_bytes());
-                if ty == Type::Q4_K {
+                if matches!(ty, Type::Q4_K | Type::Q5_K) {
                     b[2..4].copy_from_slice(&half::f16::from_f32(0.001).to_le_bytes());
                 }
             }
@@ -357,7 +363,7 @@ fn kernels(
     for &ty in types {
         for &(cols, rows) in shapes {
             let shape = format!("{cols} -> {rows}");
-            let multiple = if matches!(ty, Type::Q4_K | Type::Q6_K) { 256 } else { 32 };
+            let multiple = if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) { 256 } else { 32 };
             if cols % multiple != 0 {
                 println!(
                     "{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks",
