@@ -93,10 +93,15 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             }
             out
         }
-        Type::Q5_0 => {
-            let mut out = rng.bytes(n / 32 * 22);
-            for block in out.chunks_exact_mut(22) {
+        // Random quants and high bits behind realistic scales (and Q5_1's mins).
+        Type::Q5_0 | Type::Q5_1 => {
+            let block_bytes = ty.block_bytes();
+            let mut out = rng.bytes(n / 32 * block_bytes);
+            for block in out.chunks_exact_mut(block_bytes) {
                 block[..2].copy_from_slice(&f16_bytes(0.01 + 0.05 * rng.unit().abs()));
+                if ty == Type::Q5_1 {
+                    block[2..4].copy_from_slice(&f16_bytes(-0.5 * rng.unit().abs()));
+                }
             }
             out
         }
@@ -275,6 +280,11 @@ fn matvec_q4_0_matches_the_cpu() {
 #[test]
 fn matvec_q5_0_matches_the_cpu() {
     check_matvec(Type::Q5_0, 7);
+}
+
+#[test]
+fn matvec_q5_1_matches_the_cpu() {
+    check_matvec(Type::Q5_1, 9);
 }
 
 #[test]
@@ -459,9 +469,9 @@ fn weight_upload_rejects_wrong_sizes_and_types() {
         matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))),
         "K-quants need 256 columns"
     );
-    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::Q5_1, 2, 256).err().unwrap();
+    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::Q4_1, 2, 256).err().unwrap();
     assert!(matches!(err, GpuError::Unsupported(_)));
-    assert!(err.to_string().contains("Q5_1 weights (blk.0.ffn_up); supported: F32, F16, Q8_0, Q5_0, Q4_0"), "{err}");
+    assert!(err.to_string().contains("Q4_1 weights (blk.0.ffn_up); supported: F32, F16, Q8_0, Q5_1, Q5_0"), "{err}");
     let small = context().with_storage_binding_cap(64);
     let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
     assert!(matches!(err, GpuError::TooLarge { needed: 128, limit: 64, .. }));

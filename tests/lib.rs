@@ -17,8 +17,8 @@ pub fn golden() -> PathBuf {
 }
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
-/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M and qwen2 in
-/// Q5_0): the model tests generate one module of tests per fixture from it.
+/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, qwen2 in Q5_0
+/// and gemma2 in Q5_1): the model tests generate one module of tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
     ($callback:ident) => {
@@ -34,6 +34,7 @@ macro_rules! model_fixtures {
             gemma2_q8_0 => "gemma2-q8_0",
             gemma2_q4_0 => "gemma2-q4_0",
             gemma2_q4_k_m => "gemma2-q4_k_m",
+            gemma2_q5_1 => "gemma2-q5_1",
         }
     };
 }

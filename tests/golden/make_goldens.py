@@ -12,7 +12,7 @@ Oracles (the versions these files were made with):
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
 For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0 for qwen2, q5_k_m for
-llama) it writes:
+llama, q5_1 for gemma2) it writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -95,11 +95,12 @@ QUANTS = {  # llama.cpp's file type for each
     "q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M",
     "q5_0": "LLAMA_FTYPE_MOSTLY_Q5_0",
     "q5_k_m": "LLAMA_FTYPE_MOSTLY_Q5_K_M",
+    "q5_1": "LLAMA_FTYPE_MOSTLY_Q5_1",
 }
-# Quants made for some architectures only: Q5_0 is what llama.cpp's K-quant mixes fall back to for
-# rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's 896-column matrices);
-# Q5_K_M, the other common K-quant mix, mostly Q5_K.
-QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}}
+# Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
+# fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
+# 896-column matrices); Q5_K_M, the other common K-quant mix, is mostly Q5_K.
+QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),

@@ -11,7 +11,7 @@ const STAGE_BYTES: usize = 4 << 20;
 
 /// The weight types the matvec, matmul and embedding kernels read.
 pub const SUPPORTED_TYPES: &[Type] =
-    &[Type::F32, Type::F16, Type::Q8_0, Type::Q5_0, Type::Q4_0, Type::Q4_K, Type::Q5_K, Type::Q6_K];
+    &[Type::F32, Type::F16, Type::Q8_0, Type::Q5_1, Type::Q5_0, Type::Q4_0, Type::Q4_K, Type::Q5_K, Type::Q6_K];
 
 /// The WGSL library that reads `ty`, and the column multiple it needs (a 32-element unit, or a
 /// 256-element super-block for K-quants).
@@ -20,7 +20,20 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::F32 => (include_str!("../../../shaders/weights_f32.wgsl"), 32),
         Type::F16 => (include_str!("../../../shaders/weights_f16.wgsl"), 32),
         Type::Q8_0 => (include_str!("../../../shaders/weights_q8_0.wgsl"), 32),
-        Type::Q5_0 => (include_str!("../../../shaders/weights_q5_0.wgsl"), 32),
+        Type::Q5_0 => (
+            concat!(
+                include_str!("../../../shaders/weights_q5_0.wgsl"),
+                include_str!("../../../shaders/weights_q5.wgsl")
+            ),
+            32,
+        ),
+        Type::Q5_1 => (
+            concat!(
+                include_str!("../../../shaders/weights_q5_1.wgsl"),
+                include_str!("../../../shaders/weights_q5.wgsl")
+            ),
+            32,
+        ),
         Type::Q4_0 => (include_str!("../../../shaders/weights_q4_0.wgsl"), 32),
         Type::Q4_K => (
             concat!(
@@ -50,8 +63,8 @@ pub(crate) fn row_steps(ty: Type) -> &'static str {
     }
 }
 
-/// Blocks per group in the Q4_0, Q5_0 and Q8_0 layouts: one vec4 of their scales (and for Q5_0 two
-/// of their high bits), then their quants.
+/// Blocks per group in the Q4_0, Q5_0, Q5_1 and Q8_0 layouts: one vec4 of their scales (and for the
+/// Q5 types, of their mins and two of their high bits), then their quants.
 const GROUP_BLOCKS: usize = 8;
 
 /// u32 words per row in the GPU layout (see the weights_*.wgsl headers): whole vec4s for every
@@ -63,6 +76,7 @@ fn row_words(ty: Type, cols: u32) -> u32 {
         Type::F16 => cols / 2,
         Type::Q8_0 => groups * 4 + blocks * 8,
         Type::Q5_0 => groups * 12 + blocks * 4,
+        Type::Q5_1 => groups * 16 + blocks * 4,
         Type::Q4_0 => groups * 4 + blocks * 4,
         Type::Q4_K => cols / 256 * 36,
         Type::Q5_K => cols / 256 * 44,
@@ -89,20 +103,23 @@ fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
                 }
             }
         }
-        // The same with the blocks' 4-byte qh words after the scales, in two vec4s.
-        Type::Q5_0 => {
-            for group in raw.chunks(GROUP_BLOCKS * 22) {
-                let header = out.len();
-                for b in group.chunks(22) {
-                    out.extend_from_slice(&b[..2]);
+        // The same with the blocks' other f16 field (Q5_1's m) and their 4-byte qh words after the
+        // scales, each field in vec4s of its own.
+        Type::Q5_0 | Type::Q5_1 => {
+            let block = ty.block_bytes();
+            // The byte ranges of a block's fields ahead of its nibbles, each gathered over the group.
+            let fields: &[(usize, usize, usize)] =
+                if ty == Type::Q5_0 { &[(0, 2, 16), (2, 6, 32)] } else { &[(0, 2, 16), (2, 4, 16), (4, 8, 32)] };
+            for group in raw.chunks(GROUP_BLOCKS * block) {
+                for &(from, to, vec4_bytes) in fields {
+                    let start = out.len();
+                    for b in group.chunks(block) {
+                        out.extend_from_slice(&b[from..to]);
+                    }
+                    out.resize(start + vec4_bytes, 0);
                 }
-                out.resize(header + 16, 0);
-                for b in group.chunks(22) {
-                    out.extend_from_slice(&b[2..6]);
-                }
-                out.resize(header + 48, 0);
-                for b in group.chunks(22) {
-                    out.extend_from_slice(&b[6..]);
+                for b in group.chunks(block) {
+                    out.extend_from_slice(&b[block - 16..]);
                 }
             }
         }
@@ -418,6 +435,21 @@ mod tests {
         assert_eq!(&out[last + 16..last + 20], &raw[8 * 22 + 2..8 * 22 + 6]);
         assert!(out[last + 20..last + 48].iter().all(|&b| b == 0));
         assert_eq!(&out[last + 48..], &raw[8 * 22 + 6..]);
+    }
+
+    #[test]
+    fn q5_1_groups_hold_scales_mins_and_high_bits_ahead_of_the_nibbles() {
+        let raw: Vec<u8> = (0..3 * 24).map(|i| i as u8).collect(); // three 24-byte blocks
+        let mut out = Vec::new();
+        repack_row(Type::Q5_1, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::Q5_1, 3 * 32) * 4);
+        for b in 0..3 {
+            assert_eq!(&out[2 * b..2 * b + 2], &raw[24 * b..24 * b + 2], "d");
+            assert_eq!(&out[16 + 2 * b..18 + 2 * b], &raw[24 * b + 2..24 * b + 4], "m");
+            assert_eq!(&out[32 + 4 * b..36 + 4 * b], &raw[24 * b + 4..24 * b + 8], "qh");
+            assert_eq!(&out[64 + 16 * b..80 + 16 * b], &raw[24 * b + 8..24 * b + 24], "nibbles");
+        }
+        assert!(out[6..16].iter().chain(&out[22..32]).chain(&out[44..64]).all(|&b| b == 0));
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     .map(|name| {
                         TYPES.into_iter().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
                             format!(
-                                "unknown weight type {name}; choose from Q4_0, Q8_0, Q5_0, Q4_K, Q5_K, Q6_K, F16, F32"
+                                "unknown weight type {name}; choose from Q4_0, Q8_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F16, F32"
                             )
                         })
                     })
@@ -109,7 +109,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// (cols, rows): Qwen2.5-0.5B's ffn_up (896 -> 4864) and ffn_down (4864 -> 896), Llama 3.2 1B's
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
-const TYPES: [Type; 8] = [Type::Q4_0, Type::Q8_0, Type::Q5_0, Type::Q4_K, Type::Q5_K, Type::Q6_K, Type::F16, Type::F32];
+const TYPES: [Type; 9] =
+    [Type::Q4_0, Type::Q8_0, Type::Q5_0, Type::Q5_1, Type::Q4_K, Type::Q5_K, Type::Q6_K, Type::F16, Type::F32];
 const WARMUP: usize = 2;
 /// Tokens per matmul figure: the model's prefill batch.
 const MATMUL_TOKENS: u32 = 64;
@@ -226,10 +227,14 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             quant::quantize(ty, &values, &mut out).map_err(|e| e.to_string())?;
             out
         }
-        Type::Q5_0 => {
-            let mut out: Vec<u8> = (0..n / 32 * 22).map(|_| (unit().to_bits() >> 3) as u8).collect();
-            for b in out.chunks_exact_mut(22) {
+        Type::Q5_0 | Type::Q5_1 => {
+            let block = ty.block_bytes();
+            let mut out: Vec<u8> = (0..n / 32 * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
+            for b in out.chunks_exact_mut(block) {
                 b[..2].copy_from_slice(&half::f16::from_f32(0.01).to_le_bytes());
+                if ty == Type::Q5_1 {
+                    b[2..4].copy_from_slice(&half::f16::from_f32(-0.16).to_le_bytes());
+                }
             }
             out
         }
