@@ -21,9 +21,40 @@ async fn every_kernel_compiles_on_webgpu() {
     use mindseye_core::gpu::*;
     let ctx = Context::new().await.expect("WebGPU adapter");
     let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let _ = (Attention::new(&ctx), Matvec::new(&ctx), Matmul::new(&ctx), Embedding::new(&ctx), RmsNorm::new(&ctx));
-    let _ = (RopeKv::new(&ctx), Glu::new(&ctx), MatvecGlu::new(&ctx), Softcap::new(&ctx));
+    let _ = (Attention::new(&ctx), RmsNorm::new(&ctx), RopeKv::new(&ctx), Glu::new(&ctx), Softcap::new(&ctx));
     let _ = (TopK::new(&ctx), ResidualAdd::new(&ctx));
+    // The weight kernels compile per weight type when a weight is first bound: bind one of each
+    // type, through the CPU-adapter kernels (which Chromium's software adapter gets) and the GPU ones.
+    let gpu_layout = Context::new().await.expect("WebGPU adapter").without_cpu_kernels();
+    for ctx in [&ctx, &gpu_layout] {
+        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let step = Step::new(ctx);
+        let (rows, cols) = (8u32, 256u32);
+        let x = storage_zeroed(ctx, "x", (cols as usize * 4).max(32 << 10));
+        let y = storage_zeroed(ctx, "y", rows as usize * 4);
+        let ids = storage_u32(ctx, "ids", &[0, 1, 2, 3]);
+        let embedded = storage_zeroed(ctx, "embedded", cols as usize * 4);
+        for &ty in SUPPORTED_TYPES {
+            let bytes = vec![0u8; ty.n_bytes(u64::from(rows * cols)).expect("whole blocks") as usize];
+            let weight = Weight::from_bytes(ctx, "w", ty, rows, cols, &bytes).expect("uploads");
+            Matvec::new(ctx).bind(ctx, &weight, &x, &y, None, None).expect("matvec binds");
+            Matmul::new(ctx).bind(ctx, &step, &weight, &x, &y, None, None, 4).expect("matmul binds");
+            Embedding::new(ctx).bind(ctx, &step, &weight, &ids, &embedded, 1.0).expect("embedding binds");
+            let parts = Weight::upload_stacked(ctx, "gate_up", ty, &[rows / 2, rows / 2], cols).expect("stack");
+            let mut stacks: Vec<Weight> = parts
+                .into_iter()
+                .map(|mut part| {
+                    part.push(&bytes[..bytes.len() / 2]).expect("half the bytes");
+                    part.finish().expect("a whole part")
+                })
+                .collect();
+            let stack = stacks.pop().expect("every part returns the whole stack");
+            MatvecGlu::new(ctx).bind(ctx, &stack, &x, &y, Activation::Silu).expect("fused gate and up bind");
+        }
+        if let Some(e) = scope.pop().await {
+            panic!("{ty_path}: {e}", ty_path = if ctx.uses_cpu_kernels() { "CPU kernels" } else { "GPU kernels" });
+        }
+    }
     if let Some(e) = scope.pop().await {
         panic!("{e}");
     }

@@ -1,9 +1,8 @@
 //! Token embedding lookup from a (possibly row-split) `token_embd` weight of any supported type.
 
 use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, uniform};
-use super::weight::{SUPPORTED_TYPES, format};
+use super::weight::format;
 use super::{Context, ELEMENTWISE_WORKGROUP, GpuError, Step, Weight};
-use crate::quant::Type;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -20,9 +19,7 @@ struct EmbeddingParams {
 
 /// `out[t] = W[ids[t]] * scale` for `n_tokens` token ids (shaders/embedding.wgsl); ids past the
 /// vocabulary give zero rows.
-pub struct Embedding {
-    pipelines: Vec<(Type, wgpu::ComputePipeline)>,
-}
+pub struct Embedding;
 
 /// An [`Embedding`] bound to its table, ids and output.
 #[derive(Clone, Debug)]
@@ -32,16 +29,8 @@ pub struct BoundEmbedding {
 }
 
 impl Embedding {
-    pub fn new(ctx: &Context) -> Self {
-        let kernel = include_str!("../../../shaders/embedding.wgsl");
-        let pipelines = SUPPORTED_TYPES
-            .iter()
-            .map(|&ty| {
-                let library = format(ty).map(|(lib, _)| lib).unwrap_or_default();
-                (ty, pipeline(ctx, &format!("embedding.{ty}"), &format!("{library}{kernel}"), "main"))
-            })
-            .collect();
-        Self { pipelines }
+    pub fn new(_ctx: &Context) -> Self {
+        Embedding
     }
 
     /// `ids` holds `n_tokens` u32 token ids and `out` `[n_tokens][table.cols()]` floats. `scale`
@@ -55,12 +44,11 @@ impl Embedding {
         out: &wgpu::Buffer,
         scale: f32,
     ) -> Result<BoundEmbedding, GpuError> {
-        let pipeline = self
-            .pipelines
-            .iter()
-            .find(|(t, _)| *t == table.ty())
-            .map(|(_, p)| p)
-            .ok_or_else(|| GpuError::Unsupported(format!("{} embeddings", table.ty())))?;
+        let ty = table.ty();
+        let (library, _) = format(ty).ok_or_else(|| GpuError::Unsupported(format!("{ty} embeddings")))?;
+        // Compiled when a table of this type is first bound (the context caches it).
+        let kernel = include_str!("../../../shaders/embedding.wgsl");
+        let pipeline = &pipeline(ctx, &format!("embedding.{ty}"), &format!("{library}{kernel}"), "main");
         check_storage(ctx, "embedding ids", ids, 4)?;
         check_storage(ctx, "embedding out", out, f32_bytes(table.cols()))?;
         let dispatches = table

@@ -4,7 +4,7 @@
 //! the kernel; a split weight records one dispatch per chunk, each writing its own rows of y.
 
 use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, placeholder, storage_params, uniform};
-use super::weight::{SUPPORTED_TYPES, WeightChunk, format, row_steps};
+use super::weight::{WeightChunk, format, row_steps};
 use super::{Activation, Context, GpuError, Step, Weight};
 use crate::quant::Type;
 
@@ -28,16 +28,6 @@ fn source(ty: Type, before: &[&str], kernel: &[&str], subgroups: bool) -> String
     s.push_str(format(ty).map(|(lib, _)| lib).unwrap_or_default());
     s.push_str(&kernel.concat());
     s
-}
-
-/// A pipeline per supported weight type.
-fn pipelines(
-    ctx: &Context,
-    label: &str,
-    entry: &str,
-    source: impl Fn(Type) -> String,
-) -> Vec<(Type, wgpu::ComputePipeline)> {
-    SUPPORTED_TYPES.iter().map(|&ty| (ty, pipeline(ctx, &format!("{label}.{ty}"), &source(ty), entry))).collect()
 }
 
 /// Where a projection's rows land in its output buffer: row r of token t at
@@ -67,14 +57,6 @@ impl OutputRows {
     }
 }
 
-fn pipeline_for(pipelines: &[(Type, wgpu::ComputePipeline)], ty: Type) -> Result<&wgpu::ComputePipeline, GpuError> {
-    pipelines
-        .iter()
-        .find(|(t, _)| *t == ty)
-        .map(|(_, p)| p)
-        .ok_or_else(|| GpuError::Unsupported(format!("{ty} weights")))
-}
-
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MatvecParams {
@@ -91,6 +73,7 @@ struct MatvecParams {
 const MATVEC_COMMON: &str = include_str!("../../../shaders/matvec_common.wgsl");
 const MATVEC: &str = include_str!("../../../shaders/matvec.wgsl");
 const MATVEC_ROWS: &str = include_str!("../../../shaders/matvec_rows.wgsl");
+const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
 const MATMUL_ROWS: &str = include_str!("../../../shaders/matmul_rows.wgsl");
 
 /// The reduction library matvec.wgsl's kernels end with.
@@ -111,15 +94,17 @@ fn gpu_shape(units: u32) -> (u32, u32) {
     if units <= 96 { (32, 8) } else { (128, 2) }
 }
 
-/// A matrix-vector kernel's pipelines: the GPU layout (matvec.wgsl, compiled per workgroup shape
-/// when first bound, through the context's cache), and on CPU adapters the row-per-invocation
-/// layout (matvec_rows.wgsl) as well.
+/// A matrix-vector kernel's pipelines, each compiled when a weight first needs it (through the
+/// context's cache, so a model compiles only its own weight types): the GPU layout (matvec.wgsl)
+/// per weight type and workgroup shape, and on CPU adapters the row-per-invocation layout
+/// (matvec_rows.wgsl) per weight type.
 struct MatvecPipelines {
     label: &'static str,
     entry: &'static str,
     before: &'static [&'static str],
     gpu_extra: &'static str,
-    cpu: Option<Vec<(Type, wgpu::ComputePipeline)>>,
+    /// The file after matvec_rows.wgsl, on a context that uses the CPU kernels.
+    cpu_extra: Option<&'static str>,
     /// Output rows per workgroup are the shape's ROWS divided by this (the fused kernel pairs rows).
     rows_divisor: u32,
     cpu_rows: u32,
@@ -143,12 +128,8 @@ impl MatvecPipelines {
         [gpu_extra, cpu_extra]: [&'static str; 2],
         [rows_divisor, cpu_rows]: [u32; 2],
     ) -> Self {
-        let cpu = ctx.uses_cpu_kernels().then(|| {
-            pipelines(ctx, &format!("{label}.cpu"), entry, |ty| {
-                source(ty, before, &[row_steps(ty), MATVEC_COMMON, MATVEC_ROWS, cpu_extra], false)
-            })
-        });
-        Self { label, entry, before, gpu_extra, cpu, rows_divisor, cpu_rows }
+        let cpu_extra = ctx.uses_cpu_kernels().then_some(cpu_extra);
+        Self { label, entry, before, gpu_extra, cpu_extra, rows_divisor, cpu_rows }
     }
 
     /// The CPU layout when the context has it and x can be bound as its 64 KiB uniform window
@@ -165,13 +146,14 @@ impl MatvecPipelines {
         let window = x.usage().contains(wgpu::BufferUsages::UNIFORM)
             && x.size() >= X_WINDOW_BYTES
             && f32_bytes(cols) <= X_WINDOW_BYTES;
-        if let (Some(cpu), true) = (&self.cpu, window) {
-            let x = wgpu::BufferBinding { buffer: x, offset: 0, size: wgpu::BufferSize::new(X_WINDOW_BYTES) };
-            let pipeline = pipeline_for(cpu, ty)?.clone();
-            return Ok(Chosen { pipeline, x, rows_per_group: self.cpu_rows, cpu: true });
-        }
         if format(ty).is_none() {
             return Err(GpuError::Unsupported(format!("{ty} weights")));
+        }
+        if let (Some(cpu_extra), true) = (self.cpu_extra, window) {
+            let x = wgpu::BufferBinding { buffer: x, offset: 0, size: wgpu::BufferSize::new(X_WINDOW_BYTES) };
+            let source = source(ty, self.before, &[row_steps(ty), MATVEC_COMMON, MATVEC_ROWS, cpu_extra], false);
+            let pipeline = pipeline(ctx, &format!("{}.cpu.{ty}", self.label), &source, self.entry);
+            return Ok(Chosen { pipeline, x, rows_per_group: self.cpu_rows, cpu: true });
         }
         let (wg, rows) = ctx.matvec_shape().unwrap_or(gpu_shape(units));
         let shape = format!("const WG: u32 = {wg}u;\nconst ROWS: u32 = {rows}u;\n");
@@ -460,7 +442,6 @@ fn matmul_rows_plan(cols: u32, max_tokens: u32, align: u64) -> Option<RowsPlan> 
 /// reading each weight tile once per 64 tokens through workgroup memory; on CPU adapters
 /// shaders/matmul_rows.wgsl, loading each weight unit once per 8 tokens into registers.
 pub struct Matmul {
-    pipelines: Vec<(Type, wgpu::ComputePipeline)>,
     no_bias: wgpu::Buffer,
 }
 
@@ -482,9 +463,7 @@ enum MatmulDispatches {
 
 impl Matmul {
     pub fn new(ctx: &Context) -> Self {
-        let kernel = [include_str!("../../../shaders/matmul.wgsl")];
-        let pipelines = pipelines(ctx, "matmul", "main", |ty| source(ty, &[], &kernel, false));
-        Self { pipelines, no_bias: placeholder(ctx, "matmul.no_bias") }
+        Self { no_bias: placeholder(ctx, "matmul.no_bias") }
     }
 
     /// For up to `max_tokens` tokens an encode: `x` holds `[max_tokens][weight.cols()]` floats and
@@ -517,7 +496,12 @@ impl Matmul {
         }
         let has_bias = u32::from(bias.is_some());
         let bias = bias.unwrap_or(&self.no_bias);
-        let pipeline = pipeline_for(&self.pipelines, weight.ty())?;
+        let ty = weight.ty();
+        if format(ty).is_none() {
+            return Err(GpuError::Unsupported(format!("{ty} weights")));
+        }
+        // Compiled when a weight of this type is first bound (the context caches it).
+        let pipeline = &pipeline(ctx, &format!("matmul.{ty}"), &source(ty, &[], &[MATMUL], false), "main");
         let mut dispatches = Vec::new();
         for chunk in weight.chunks() {
             let row_tiles = chunk.rows.div_ceil(MATMUL_TILE);
