@@ -2,6 +2,7 @@
 
 use mindseye_core::chat::Template;
 use mindseye_core::gguf::{Array, File, Value};
+use mindseye_core::gpu::SUPPORTED_TYPES;
 use mindseye_core::model::Config;
 use mindseye_core::quant::Type;
 use mindseye_core::tokenizer::Tokenizer;
@@ -44,7 +45,8 @@ pub fn run(path: &Path, list_tensors: bool) -> Result<ExitCode, String> {
     let mut by_type: Vec<_> = by_type.into_iter().collect();
     by_type.sort_by_key(|&(_, (_, bytes))| std::cmp::Reverse(bytes));
     for (ty, (count, bytes)) in by_type {
-        println!("  {ty}: {count} tensors, {}", size(bytes));
+        let unreadable = if SUPPORTED_TYPES.contains(&ty) { "" } else { " (the GPU engine cannot read these)" };
+        println!("  {ty}: {count} tensors, {}{unreadable}", size(bytes));
     }
     print_model(&file);
     if list_tensors {
