@@ -10,8 +10,8 @@
 //
 // Prepended by one weights_*.wgsl library and matvec_common.wgsl (Params, the other bindings,
 // store). Rows are walked a step of the format's STEP_UNITS units at a time (its step_dot), so the
-// K-quant words that several units share are loaded once. A workgroup of WG = 16 invocations computes WG * ROWS = 64 rows: invocation i
-// takes rows row0 + i + k * WG for k < ROWS.
+// K-quant words that several units share are loaded once. A workgroup of WG = 16 invocations
+// computes WG * ROWS = 64 rows: invocation i takes rows row0 + i + k * WG for k < ROWS.
 //
 // Bindings (group 0): as matvec_common.wgsl, with
 //   1: x       uniform              array<vec4<f32>, 4096>  the buffer's first 64 KiB; cols <= 16384

@@ -37,15 +37,15 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::Q4_0 => (include_str!("../../../shaders/weights_q4_0.wgsl"), 32),
         Type::Q4_K => (
             concat!(
-                include_str!("../../../shaders/weights_k_scales.wgsl"),
-                include_str!("../../../shaders/weights_q4_k.wgsl")
+                include_str!("../../../shaders/weights_q4_k.wgsl"),
+                include_str!("../../../shaders/weights_k.wgsl")
             ),
             256,
         ),
         Type::Q5_K => (
             concat!(
-                include_str!("../../../shaders/weights_k_scales.wgsl"),
-                include_str!("../../../shaders/weights_q5_k.wgsl")
+                include_str!("../../../shaders/weights_q5_k.wgsl"),
+                include_str!("../../../shaders/weights_k.wgsl")
             ),
             256,
         ),

@@ -1,0 +1,129 @@
+// Library of the Q4_K and Q5_K weight formats (weights_q4_k.wgsl, weights_q5_k.wgsl), put after
+// either: super-blocks of 256 elements read in place, vec4 0 their header (word 0 = d | dmin << 16,
+// words 1-3 = 12 bytes of packed 6-bit scales and mins), then 128 bytes of nibbles. The format
+// library before it gives the layout, K_BLOCK (vec4s per super-block) and K_NIBBLES (where the
+// nibbles start), and k_high_bits(sb, h): the fifth bits of nibble vec4 h of a sub-block pair
+// (Q5_K's qh; zero for Q4_K). A 32-element unit is sub-block j = u % 8 of super-block u / 8;
+// element l (0..32) is the low (j even) or high (j odd) nibble of nibble byte 32 * (j / 2) + l,
+// with bit j of high-bit byte l above it, and value = d * scale_j * q - dmin * min_j (ggml's
+// dequantize_row_q4_K and _q5_K). Interface as in weights_f32.wgsl.
+
+@group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
+
+// The min is applied once per unit as -dmin * min * sum(x).
+const NEEDS_XSUM: bool = true;
+
+struct Part {
+    lo: vec4<f32>,
+    hi: vec4<f32>,
+}
+
+// The four values of one word of nibbles: the nibbles at bit `shift` of each byte, with bit `bit`
+// of each byte of the matching high-bit word above them.
+fn k_values(w: u32, shift: u32, high: u32, bit: u32) -> vec4<f32> {
+    let bytes = vec4<u32>(0u, 8u, 16u, 24u);
+    let lo = (vec4<u32>(w) >> (bytes + shift)) & vec4<u32>(15u);
+    let hi = (vec4<u32>(high) >> (bytes + bit)) & vec4<u32>(1u);
+    return vec4<f32>(lo | (hi << vec4<u32>(4u)));
+}
+
+// Byte b (0..12) of the packed scales in a super-block's header vec4.
+fn scale_byte(h: vec4<u32>, b: u32) -> u32 {
+    return (h[1u + (b >> 2u)] >> (8u * (b & 3u))) & 0xFFu;
+}
+
+// (d * scale_j, dmin * min_j) for sub-block j: ggml's get_scale_min_k4.
+fn scale_min(h: vec4<u32>, j: u32) -> vec2<f32> {
+    var sc: u32;
+    var m: u32;
+    if (j < 4u) {
+        sc = scale_byte(h, j) & 63u;
+        m = scale_byte(h, j + 4u) & 63u;
+    } else {
+        sc = (scale_byte(h, j + 4u) & 0xFu) | ((scale_byte(h, j - 4u) >> 6u) << 4u);
+        m = (scale_byte(h, j + 4u) >> 4u) | ((scale_byte(h, j) >> 6u) << 4u);
+    }
+    let dm = unpack2x16float(h.x);
+    return vec2<f32>(dm.x * f32(sc), dm.y * f32(m));
+}
+
+// The vec4 index of unit u's super-block (its header).
+fn k_block(base: u32, u: u32) -> u32 {
+    return (base >> 2u) + (u >> 3u) * K_BLOCK;
+}
+
+fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32) -> f32 {
+    let sb = k_block(base, u);
+    let j = u & 7u;
+    let qs = sb + K_NIBBLES + 2u * (j >> 1u);
+    let shift = 4u * (j & 1u);
+    var s = 0.0;
+    for (var h = 0u; h < 2u; h++) {
+        let w = weights[qs + h];
+        let high = k_high_bits(sb, h);
+        for (var i = 0u; i < 4u; i++) {
+            s += dot(k_values(w[i], shift, high[i], j), (*x)[4u * h + i]);
+        }
+    }
+    let sm = scale_min(weights[sb], j);
+    return sm.x * s - sm.y * xsum;
+}
+
+// A whole-row walk (matvec_rows.wgsl) takes sub-blocks in pairs: the pair's nibble bytes hold the
+// first's values in their low nibbles and the second's in their high ones, and both take their
+// fifth bits from the same high-bit bytes, so each word and the header are loaded once per pair
+// instead of once per unit.
+const STEP_UNITS: u32 = 2u;
+
+fn step_unit(s: u32, k: u32) -> u32 {
+    return 2u * s + k;
+}
+
+fn step_dot(base: u32, s: u32, x: ptr<function, array<array<vec4<f32>, 8>, STEP_UNITS>>,
+            xsum: ptr<function, array<f32, STEP_UNITS>>) -> f32 {
+    let sb = k_block(base, 2u * s);
+    let j = (2u * s) & 7u;
+    let qs = sb + K_NIBBLES + j;
+    var lo = 0.0;
+    var hi = 0.0;
+    for (var h = 0u; h < 2u; h++) {
+        let w = weights[qs + h];
+        let high = k_high_bits(sb, h);
+        for (var i = 0u; i < 4u; i++) {
+            lo += dot(k_values(w[i], 0u, high[i], j), (*x)[0][4u * h + i]);
+            hi += dot(k_values(w[i], 4u, high[i], j + 1u), (*x)[1][4u * h + i]);
+        }
+    }
+    let header = weights[sb];
+    let a = scale_min(header, j);
+    let b = scale_min(header, j + 1u);
+    return a.x * lo - a.y * (*xsum)[0] + b.x * hi - b.y * (*xsum)[1];
+}
+
+fn part_load(base: u32, u: u32, p: u32) -> Part {
+    let sb = k_block(base, u);
+    let j = u & 7u;
+    let w = weights[sb + K_NIBBLES + 2u * (j >> 1u) + (p >> 1u)];
+    let high = k_high_bits(sb, p >> 1u);
+    let i = 2u * (p & 1u);
+    let shift = 4u * (j & 1u);
+    let sm = scale_min(weights[sb], j);
+    return Part(sm.x * k_values(w[i], shift, high[i], j) - sm.y, sm.x * k_values(w[i + 1u], shift, high[i + 1u], j) - sm.y);
+}
+
+fn unit_load(base: u32, u: u32) -> array<vec4<f32>, 8> {
+    let sb = k_block(base, u);
+    let j = u & 7u;
+    let qs = sb + K_NIBBLES + 2u * (j >> 1u);
+    let shift = 4u * (j & 1u);
+    let sm = scale_min(weights[sb], j);
+    var w: array<vec4<f32>, 8>;
+    for (var h = 0u; h < 2u; h++) {
+        let b = weights[qs + h];
+        let high = k_high_bits(sb, h);
+        for (var i = 0u; i < 4u; i++) {
+            w[4u * h + i] = sm.x * k_values(b[i], shift, high[i], j) - sm.y;
+        }
+    }
+    return w;
+}
