@@ -63,21 +63,39 @@ pub(crate) fn row_steps(ty: Type) -> &'static str {
     }
 }
 
-/// Blocks per group in the Q4_0, Q5_0, Q5_1 and Q8_0 layouts: one vec4 of their scales (and for the
-/// Q5 types, of their mins and two of their high bits), then their quants.
+/// Blocks per group in the grouped layouts (Q8_0, Q5_1, Q5_0, Q4_0): each group is its blocks'
+/// small fields, gathered one field at a time into whole vec4s ([`group_fields`]), then their
+/// quants, so every quant block starts on a vec4.
 const GROUP_BLOCKS: usize = 8;
+
+/// The fields ahead of the quants in a block of a grouped layout, as byte ranges of the GGUF
+/// block, each gathered over a group into a field of its own: f16 scales (two per word, zero past
+/// the row's last block), Q5_1's f16 mins, the Q5 types' 4-byte qh words. `None`: not grouped.
+fn group_fields(ty: Type) -> Option<&'static [(usize, usize)]> {
+    match ty {
+        Type::Q8_0 | Type::Q4_0 => Some(&[(0, 2)]),
+        Type::Q5_0 => Some(&[(0, 2), (2, 6)]),
+        Type::Q5_1 => Some(&[(0, 2), (2, 4), (4, 8)]),
+        _ => None,
+    }
+}
+
+/// Bytes a group gives the field of GGUF bytes `from..to`: its 8 blocks' values, in whole vec4s.
+fn field_bytes(&(from, to): &(usize, usize)) -> usize {
+    (GROUP_BLOCKS * (to - from)).next_multiple_of(16)
+}
 
 /// u32 words per row in the GPU layout (see the weights_*.wgsl headers): whole vec4s for every
 /// type, which the libraries read in one load each.
 fn row_words(ty: Type, cols: u32) -> u32 {
-    let blocks = cols / 32;
-    let groups = blocks.div_ceil(GROUP_BLOCKS as u32);
+    if let Some(fields) = group_fields(ty) {
+        let blocks = cols as usize / 32;
+        let quant_bytes = ty.block_bytes() - fields.iter().map(|(from, to)| to - from).sum::<usize>();
+        let header_bytes: usize = fields.iter().map(field_bytes).sum();
+        return ((blocks.div_ceil(GROUP_BLOCKS) * header_bytes + blocks * quant_bytes) / 4) as u32;
+    }
     match ty {
         Type::F16 => cols / 2,
-        Type::Q8_0 => groups * 4 + blocks * 8,
-        Type::Q5_0 => groups * 12 + blocks * 4,
-        Type::Q5_1 => groups * 16 + blocks * 4,
-        Type::Q4_0 => groups * 4 + blocks * 4,
         Type::Q4_K => cols / 256 * 36,
         Type::Q5_K => cols / 256 * 44,
         Type::Q6_K => cols / 256 * 56,
@@ -87,42 +105,24 @@ fn row_words(ty: Type, cols: u32) -> u32 {
 
 /// Appends one GGUF row of `ty` to `out` in the GPU layout.
 fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
+    if let Some(fields) = group_fields(ty) {
+        let block = ty.block_bytes();
+        let quants = fields.iter().map(|&(_, to)| to).max().unwrap_or(0);
+        for group in raw.chunks(GROUP_BLOCKS * block) {
+            for field @ &(from, to) in fields {
+                let start = out.len();
+                for b in group.chunks(block) {
+                    out.extend_from_slice(&b[from..to]);
+                }
+                out.resize(start + field_bytes(field), 0);
+            }
+            for b in group.chunks(block) {
+                out.extend_from_slice(&b[quants..]);
+            }
+        }
+        return;
+    }
     match ty {
-        // Groups of up to 8 blocks: their f16 scales in one 16-byte vec4 (zero-padded), then
-        // their quants, so every quant block starts on a vec4.
-        Type::Q8_0 | Type::Q4_0 => {
-            let block = ty.block_bytes();
-            for group in raw.chunks(GROUP_BLOCKS * block) {
-                let scales = out.len();
-                for b in group.chunks(block) {
-                    out.extend_from_slice(&b[..2]);
-                }
-                out.resize(scales + 16, 0);
-                for b in group.chunks(block) {
-                    out.extend_from_slice(&b[2..]);
-                }
-            }
-        }
-        // The same with the blocks' other f16 field (Q5_1's m) and their 4-byte qh words after the
-        // scales, each field in vec4s of its own.
-        Type::Q5_0 | Type::Q5_1 => {
-            let block = ty.block_bytes();
-            // The byte ranges of a block's fields ahead of its nibbles, each gathered over the group.
-            let fields: &[(usize, usize, usize)] =
-                if ty == Type::Q5_0 { &[(0, 2, 16), (2, 6, 32)] } else { &[(0, 2, 16), (2, 4, 16), (4, 8, 32)] };
-            for group in raw.chunks(GROUP_BLOCKS * block) {
-                for &(from, to, vec4_bytes) in fields {
-                    let start = out.len();
-                    for b in group.chunks(block) {
-                        out.extend_from_slice(&b[from..to]);
-                    }
-                    out.resize(start + vec4_bytes, 0);
-                }
-                for b in group.chunks(block) {
-                    out.extend_from_slice(&b[block - 16..]);
-                }
-            }
-        }
         // 210 -> 224 bytes so every field is vec4-aligned in every super-block.
         Type::Q6_K => {
             for block in raw.chunks(210) {

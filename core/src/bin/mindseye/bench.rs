@@ -80,9 +80,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     .iter()
                     .map(|name| {
                         TYPES.into_iter().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
-                            format!(
-                                "unknown weight type {name}; choose from Q4_0, Q8_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F16, F32"
-                            )
+                            let names: Vec<&str> = TYPES.iter().map(|t| t.name()).collect();
+                            format!("unknown weight type {name}; choose from {}", names.join(", "))
                         })
                     })
                     .collect::<Result<_, _>>()?
@@ -239,11 +238,9 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             out
         }
         _ => {
-            let (block, scale_at) = match ty {
-                Type::Q4_K => (144, 0),
-                Type::Q5_K => (176, 0),
-                _ => (210, 208),
-            };
+            // K-quants: d (and dmin) lead the super-block, except Q6_K's d, which ends it.
+            let block = ty.block_bytes();
+            let scale_at = if ty == Type::Q6_K { block - 2 } else { 0 };
             let mut out: Vec<u8> = (0..n / 256 * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
             for b in out.chunks_exact_mut(block) {
                 b[scale_at..scale_at + 2].copy_from_slice(&half::f16::from_f32(0.003).to_le_bytes());
@@ -368,8 +365,9 @@ fn kernels(
     for &ty in types {
         for &(cols, rows) in shapes {
             let shape = format!("{cols} -> {rows}");
-            let multiple = if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) { 256 } else { 32 };
-            if cols % multiple != 0 {
+            // Whole 32-element units, and for K-quants whole super-blocks.
+            let multiple = ty.block_size().max(32);
+            if !(cols as usize).is_multiple_of(multiple) {
                 println!(
                     "{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks",
                     ty.name()
