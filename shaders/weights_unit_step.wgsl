@@ -1,5 +1,5 @@
 // Whole-row walk in steps of one unit, for the weight formats whose units share no loaded words
-// (F32, F16, Q8_0, Q5_1, Q5_0, Q4_0): the step interface of the format libraries (see
+// (F32, F16, Q8_0, the Q5 and Q4 formats): the step interface of the format libraries (see
 // weights_f32.wgsl) over their unit_dot. Appended after such a library in matvec_rows.wgsl's
 // kernels only; the K-quant libraries define their own steps. No bindings, no entry point.
 

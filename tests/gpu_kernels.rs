@@ -93,14 +93,29 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             }
             out
         }
-        // Random quants and high bits behind realistic scales (and Q5_1's mins).
-        Type::Q5_0 | Type::Q5_1 => {
+        // Random quants (and high bits) behind realistic scales (and Q4_1 and Q5_1's mins).
+        Type::Q5_0 | Type::Q5_1 | Type::Q4_1 | Type::IQ4_NL => {
             let block_bytes = ty.block_bytes();
             let mut out = rng.bytes(n / 32 * block_bytes);
             for block in out.chunks_exact_mut(block_bytes) {
                 block[..2].copy_from_slice(&f16_bytes(0.01 + 0.05 * rng.unit().abs()));
-                if ty == Type::Q5_1 {
+                if matches!(ty, Type::Q4_1 | Type::Q5_1) {
                     block[2..4].copy_from_slice(&f16_bytes(-0.5 * rng.unit().abs()));
+                }
+            }
+            out
+        }
+        // Random quants and packed scales behind realistic d (and Q2_K's dmin), which end the block.
+        Type::Q2_K | Type::Q3_K => {
+            let block_bytes = ty.block_bytes();
+            let mut out = rng.bytes(n / 256 * block_bytes);
+            for block in out.chunks_exact_mut(block_bytes) {
+                let d = 0.0005 + 0.002 * rng.unit().abs();
+                if ty == Type::Q2_K {
+                    block[80..82].copy_from_slice(&f16_bytes(d));
+                    block[82..84].copy_from_slice(&f16_bytes(d));
+                } else {
+                    block[108..110].copy_from_slice(&f16_bytes(d));
                 }
             }
             out
@@ -209,11 +224,7 @@ fn assert_dots(label: &str, got: &[f32], want: &[(f64, f64)], bias: Option<&[f32
 /// rows of up to 96 units, then rows of more than 96 units (the 128-thread shape), not a multiple
 /// of 128.
 fn shapes(ty: Type) -> [(usize, usize); 3] {
-    if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) {
-        [(37, 768), (301, 2304), (45, 3328)]
-    } else {
-        [(37, 96), (301, 2144), (45, 3104)]
-    }
+    if ty.block_size() == 256 { [(37, 768), (301, 2304), (45, 3328)] } else { [(37, 96), (301, 2144), (45, 3104)] }
 }
 
 fn check_matvec(ty: Type, seed: u64) {
@@ -288,6 +299,26 @@ fn matvec_q5_1_matches_the_cpu() {
 }
 
 #[test]
+fn matvec_q4_1_matches_the_cpu() {
+    check_matvec(Type::Q4_1, 10);
+}
+
+#[test]
+fn matvec_iq4_nl_matches_the_cpu() {
+    check_matvec(Type::IQ4_NL, 11);
+}
+
+#[test]
+fn matvec_q3_k_matches_the_cpu() {
+    check_matvec(Type::Q3_K, 12);
+}
+
+#[test]
+fn matvec_q2_k_matches_the_cpu() {
+    check_matvec(Type::Q2_K, 13);
+}
+
+#[test]
 fn matvec_q4_k_matches_the_cpu() {
     check_matvec(Type::Q4_K, 5);
 }
@@ -348,8 +379,9 @@ fn capped(ty: Type, cols: usize, rows_per_chunk: usize) -> Context {
 
 #[test]
 fn matvec_splits_weights_larger_than_a_binding() {
-    // Q4_0 rows of 3 blocks (54 GGUF bytes, not a whole number of words) and Q6_K super-blocks.
-    for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512)] {
+    // Q4_0 rows of 3 blocks (54 GGUF bytes, not a whole number of words), Q6_K super-blocks and
+    // Q2_K rows of 3 super-blocks (one partial group of 4).
+    for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512), (Type::Q2_K, 768)] {
         let rows = 23;
         let ctx = capped(ty, cols, 5);
         let mut rng = Rng::new(8);
@@ -469,9 +501,9 @@ fn weight_upload_rejects_wrong_sizes_and_types() {
         matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))),
         "K-quants need 256 columns"
     );
-    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::Q4_1, 2, 256).err().unwrap();
+    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::IQ2_XS, 2, 256).err().unwrap();
     assert!(matches!(err, GpuError::Unsupported(_)));
-    assert!(err.to_string().contains("Q4_1 weights (blk.0.ffn_up); supported: F32, F16, Q8_0, Q5_1, Q5_0"), "{err}");
+    assert!(err.to_string().contains("IQ2_XS weights (blk.0.ffn_up); supported: F32, F16, Q8_0, Q5_1"), "{err}");
     let small = context().with_storage_binding_cap(64);
     let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
     assert!(matches!(err, GpuError::TooLarge { needed: 128, limit: 64, .. }));
@@ -529,7 +561,7 @@ fn matmul_matches_the_cpu_for_every_weight_type() {
     // 70 rows and 67 tokens: two 64-tiles each, the second mostly empty; for the CPU kernel two
     // 64-row workgroups and 9 groups of 8 tokens, the last of 3.
     for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
-        let cols = if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) { 512 } else { 160 };
+        let cols = if ty.block_size() == 256 { 512 } else { 160 };
         check_matmul(context, ty, (70, cols), 67, 20 + i as u64);
     }
 }
@@ -675,7 +707,7 @@ fn embedding_matches_the_cpu_for_every_weight_type() {
     let ctx = context();
     let ids = [3, 0, 40, 3, 17, 41];
     for (i, &ty) in SUPPORTED_TYPES.iter().enumerate() {
-        let cols = if matches!(ty, Type::Q4_K | Type::Q5_K | Type::Q6_K) { 512 } else { 96 };
+        let cols = if ty.block_size() == 256 { 512 } else { 96 };
         check_embedding(&ctx, ty, 42, cols, &ids, 40 + i as u64);
     }
 }

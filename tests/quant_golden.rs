@@ -99,6 +99,21 @@ fn q6_k_dequantizes_like_the_oracle() {
     dequantizes_like_the_oracle(Type::Q6_K);
 }
 
+#[test]
+fn q2_k_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::Q2_K);
+}
+
+#[test]
+fn q3_k_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::Q3_K);
+}
+
+#[test]
+fn iq4_nl_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ4_NL);
+}
+
 fn quantizes_like_the_oracle(ty: Type) {
     let (bytes, file) = oracle_file();
     let input = f32s(file.tensor_data(&bytes, file.tensor("quantize.input").unwrap()).unwrap());

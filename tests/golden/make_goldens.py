@@ -11,8 +11,8 @@ Oracles (the versions these files were made with):
     llama-cpp-python 0.3.36, which bundles llama.cpp 0c1e570 (ggml 0.25.3; `ggml_commit()` says
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
-For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0 for qwen2, q5_k_m for
-llama, q5_1 for gemma2) it writes:
+For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0 and q2_k for qwen2,
+q5_k_m, q3_k_m and q4_1 for llama, q5_1 and iq4_nl for gemma2) it writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -96,11 +96,17 @@ QUANTS = {  # llama.cpp's file type for each
     "q5_0": "LLAMA_FTYPE_MOSTLY_Q5_0",
     "q5_k_m": "LLAMA_FTYPE_MOSTLY_Q5_K_M",
     "q5_1": "LLAMA_FTYPE_MOSTLY_Q5_1",
+    "q3_k_m": "LLAMA_FTYPE_MOSTLY_Q3_K_M",
+    "q2_k": "LLAMA_FTYPE_MOSTLY_Q2_K",
+    "iq4_nl": "LLAMA_FTYPE_MOSTLY_IQ4_NL",
+    "q4_1": "LLAMA_FTYPE_MOSTLY_Q4_1",
 }
-# Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
-# fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
-# 896-column matrices); Q5_K_M, the other common K-quant mix, is mostly Q5_K.
-QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}}
+# Quants made for some architectures only: Q5_0, Q5_1 and IQ4_NL are what llama.cpp's Q4_K_M,
+# Q5_K_M and Q2_K/Q3_K mixes fall back to for rows that are not whole 256-element super-blocks
+# (all of Qwen2.5-0.5B's 896-column matrices); Q5_K_M and Q3_K_M, other common K-quant mixes, are
+# mostly Q5_K and Q3_K; Q2_K, the smallest, mixes Q2_K with Q3_K and Q4_K; Q4_1 is an older type.
+QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}, "q3_k_m": {"llama"},
+               "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),

@@ -36,6 +36,9 @@ SCALE_OFFSETS = {
     T.Q4_K: [0, 2],
     T.Q5_K: [0, 2],
     T.Q6_K: [208],
+    T.Q2_K: [80, 82],
+    T.Q3_K: [108],
+    T.IQ4_NL: [0],
 }
 FLOAT_TYPES = [T.F32, T.F16, T.BF16]
 

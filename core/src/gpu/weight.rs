@@ -10,46 +10,44 @@ use crate::quant::Type;
 const STAGE_BYTES: usize = 4 << 20;
 
 /// The weight types the matvec, matmul and embedding kernels read.
-pub const SUPPORTED_TYPES: &[Type] =
-    &[Type::F32, Type::F16, Type::Q8_0, Type::Q5_1, Type::Q5_0, Type::Q4_0, Type::Q4_K, Type::Q5_K, Type::Q6_K];
+pub const SUPPORTED_TYPES: &[Type] = &[
+    Type::F32,
+    Type::F16,
+    Type::Q8_0,
+    Type::Q5_1,
+    Type::Q5_0,
+    Type::Q4_1,
+    Type::Q4_0,
+    Type::IQ4_NL,
+    Type::Q6_K,
+    Type::Q5_K,
+    Type::Q4_K,
+    Type::Q3_K,
+    Type::Q2_K,
+];
 
 /// The WGSL library that reads `ty`, and the column multiple it needs (a 32-element unit, or a
 /// 256-element super-block for K-quants).
 pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
+    macro_rules! library {
+        ($($file:literal),*) => {
+            concat!($(include_str!(concat!("../../../shaders/", $file))),*)
+        };
+    }
     Some(match ty {
-        Type::F32 => (include_str!("../../../shaders/weights_f32.wgsl"), 32),
-        Type::F16 => (include_str!("../../../shaders/weights_f16.wgsl"), 32),
-        Type::Q8_0 => (include_str!("../../../shaders/weights_q8_0.wgsl"), 32),
-        Type::Q5_0 => (
-            concat!(
-                include_str!("../../../shaders/weights_q5_0.wgsl"),
-                include_str!("../../../shaders/weights_q5.wgsl")
-            ),
-            32,
-        ),
-        Type::Q5_1 => (
-            concat!(
-                include_str!("../../../shaders/weights_q5_1.wgsl"),
-                include_str!("../../../shaders/weights_q5.wgsl")
-            ),
-            32,
-        ),
-        Type::Q4_0 => (include_str!("../../../shaders/weights_q4_0.wgsl"), 32),
-        Type::Q4_K => (
-            concat!(
-                include_str!("../../../shaders/weights_q4_k.wgsl"),
-                include_str!("../../../shaders/weights_k.wgsl")
-            ),
-            256,
-        ),
-        Type::Q5_K => (
-            concat!(
-                include_str!("../../../shaders/weights_q5_k.wgsl"),
-                include_str!("../../../shaders/weights_k.wgsl")
-            ),
-            256,
-        ),
-        Type::Q6_K => (include_str!("../../../shaders/weights_q6_k.wgsl"), 256),
+        Type::F32 => (library!("weights_f32.wgsl"), 32),
+        Type::F16 => (library!("weights_f16.wgsl"), 32),
+        Type::Q8_0 => (library!("weights_q8_0.wgsl"), 32),
+        Type::Q5_0 => (library!("weights_q5_0.wgsl", "weights_q5.wgsl"), 32),
+        Type::Q5_1 => (library!("weights_q5_1.wgsl", "weights_q5.wgsl"), 32),
+        Type::Q4_0 => (library!("weights_q4_0.wgsl", "weights_q4.wgsl"), 32),
+        Type::Q4_1 => (library!("weights_q4_1.wgsl", "weights_q4.wgsl"), 32),
+        Type::IQ4_NL => (library!("weights_iq4_nl.wgsl", "weights_q4.wgsl"), 32),
+        Type::Q6_K => (library!("weights_q6_k.wgsl"), 256),
+        Type::Q5_K => (library!("weights_q5_k.wgsl", "weights_k.wgsl"), 256),
+        Type::Q4_K => (library!("weights_q4_k.wgsl", "weights_k.wgsl"), 256),
+        Type::Q3_K => (library!("weights_q3_k.wgsl"), 256),
+        Type::Q2_K => (library!("weights_q2_k.wgsl"), 256),
         _ => return None,
     })
 }
@@ -57,45 +55,54 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
 /// What matvec_rows.wgsl needs after `ty`'s library to walk rows in steps: nothing for the K-quants,
 /// whose libraries step through the units that share words, one unit a step for the others.
 pub(crate) fn row_steps(ty: Type) -> &'static str {
-    match ty {
-        Type::Q4_K | Type::Q5_K | Type::Q6_K => "",
-        _ => include_str!("../../../shaders/weights_unit_step.wgsl"),
-    }
+    if ty.block_size() == 256 { "" } else { include_str!("../../../shaders/weights_unit_step.wgsl") }
 }
 
-/// Blocks per group in the grouped layouts (Q8_0, Q5_1, Q5_0, Q4_0): each group is its blocks'
-/// small fields, gathered one field at a time into whole vec4s ([`group_fields`]), then their
-/// quants, so every quant block starts on a vec4.
-const GROUP_BLOCKS: usize = 8;
-
-/// The fields ahead of the quants in a block of a grouped layout, as byte ranges of the GGUF
-/// block, each gathered over a group into a field of its own: f16 scales (two per word, zero past
-/// the row's last block), Q5_1's f16 mins, the Q5 types' 4-byte qh words. `None`: not grouped.
-fn group_fields(ty: Type) -> Option<&'static [(usize, usize)]> {
-    match ty {
-        Type::Q8_0 | Type::Q4_0 => Some(&[(0, 2)]),
-        Type::Q5_0 => Some(&[(0, 2), (2, 6)]),
-        Type::Q5_1 => Some(&[(0, 2), (2, 4), (4, 8)]),
-        _ => None,
-    }
+/// How a grouped layout gathers a row's blocks (see the weights_*.wgsl headers): each group of
+/// up to `blocks` blocks is their small `fields` (byte ranges of the GGUF block), each gathered
+/// over the group into whole vec4s of its own, zero past the row's last block, then every
+/// block's `quants` bytes (a whole number of vec4s), so every quant block starts on a vec4. A
+/// whole group takes as many bytes as its GGUF blocks.
+struct Grouping {
+    blocks: usize,
+    fields: &'static [(usize, usize)],
+    quants: (usize, usize),
 }
 
-/// Bytes a group gives the field of GGUF bytes `from..to`: its 8 blocks' values, in whole vec4s.
-fn field_bytes(&(from, to): &(usize, usize)) -> usize {
-    (GROUP_BLOCKS * (to - from)).next_multiple_of(16)
+/// The grouped layouts: f16 scales (two per word), Q4_1 and Q5_1's f16 mins, the Q5 types'
+/// 4-byte qh words, Q2_K's (d, dmin) words; `None` for the layouts read as GGUF writes them.
+fn grouping(ty: Type) -> Option<Grouping> {
+    let (blocks, fields, quants): (usize, &'static [(usize, usize)], (usize, usize)) = match ty {
+        Type::Q8_0 => (8, &[(0, 2)], (2, 34)),
+        Type::Q4_0 | Type::IQ4_NL => (8, &[(0, 2)], (2, 18)),
+        Type::Q4_1 => (8, &[(0, 2), (2, 4)], (4, 20)),
+        Type::Q5_0 => (8, &[(0, 2), (2, 6)], (6, 22)),
+        Type::Q5_1 => (8, &[(0, 2), (2, 4), (4, 8)], (8, 24)),
+        Type::Q2_K => (4, &[(80, 84)], (0, 80)),
+        _ => return None,
+    };
+    Some(Grouping { blocks, fields, quants })
+}
+
+impl Grouping {
+    /// Bytes a group gives the field of GGUF bytes `from..to`: its blocks' values, in whole vec4s.
+    fn field_bytes(&self, (from, to): (usize, usize)) -> usize {
+        (self.blocks * (to - from)).next_multiple_of(16)
+    }
 }
 
 /// u32 words per row in the GPU layout (see the weights_*.wgsl headers): whole vec4s for every
 /// type, which the libraries read in one load each.
 fn row_words(ty: Type, cols: u32) -> u32 {
-    if let Some(fields) = group_fields(ty) {
-        let blocks = cols as usize / 32;
-        let quant_bytes = ty.block_bytes() - fields.iter().map(|(from, to)| to - from).sum::<usize>();
-        let header_bytes: usize = fields.iter().map(field_bytes).sum();
-        return ((blocks.div_ceil(GROUP_BLOCKS) * header_bytes + blocks * quant_bytes) / 4) as u32;
+    if let Some(g) = grouping(ty) {
+        let blocks = cols as usize / ty.block_size();
+        let header_bytes: usize = g.fields.iter().map(|&f| g.field_bytes(f)).sum();
+        let quant_bytes = g.quants.1 - g.quants.0;
+        return ((blocks.div_ceil(g.blocks) * header_bytes + blocks * quant_bytes) / 4) as u32;
     }
     match ty {
         Type::F16 => cols / 2,
+        Type::Q3_K => cols / 256 * 28,
         Type::Q4_K => cols / 256 * 36,
         Type::Q5_K => cols / 256 * 44,
         Type::Q6_K => cols / 256 * 56,
@@ -105,31 +112,32 @@ fn row_words(ty: Type, cols: u32) -> u32 {
 
 /// Appends one GGUF row of `ty` to `out` in the GPU layout.
 fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
-    if let Some(fields) = group_fields(ty) {
+    if let Some(g) = grouping(ty) {
         let block = ty.block_bytes();
-        let quants = fields.iter().map(|&(_, to)| to).max().unwrap_or(0);
-        for group in raw.chunks(GROUP_BLOCKS * block) {
-            for field @ &(from, to) in fields {
+        for group in raw.chunks(g.blocks * block) {
+            for &field @ (from, to) in g.fields {
                 let start = out.len();
                 for b in group.chunks(block) {
                     out.extend_from_slice(&b[from..to]);
                 }
-                out.resize(start + field_bytes(field), 0);
+                out.resize(start + g.field_bytes(field), 0);
             }
             for b in group.chunks(block) {
-                out.extend_from_slice(&b[quants..]);
+                out.extend_from_slice(&b[g.quants.0..g.quants.1]);
             }
         }
         return;
     }
-    match ty {
-        // 210 -> 224 bytes so every field is vec4-aligned in every super-block.
-        Type::Q6_K => {
-            for block in raw.chunks(210) {
-                out.extend_from_slice(block);
-                out.extend_from_slice(&[0; 14]);
-            }
+    // Padded to whole vec4s so every field is vec4-aligned in every super-block.
+    let padded = |block: usize, to: usize, out: &mut Vec<u8>| {
+        for b in raw.chunks(block) {
+            out.extend_from_slice(b);
+            out.resize(out.len() + to - block, 0);
         }
+    };
+    match ty {
+        Type::Q3_K => padded(110, 112, out),
+        Type::Q6_K => padded(210, 224, out),
         _ => out.extend_from_slice(raw),
     }
 }
@@ -450,6 +458,34 @@ mod tests {
             assert_eq!(&out[64 + 16 * b..80 + 16 * b], &raw[24 * b + 8..24 * b + 24], "nibbles");
         }
         assert!(out[6..16].iter().chain(&out[22..32]).chain(&out[44..64]).all(|&b| b == 0));
+    }
+
+    #[test]
+    fn q2_k_super_blocks_group_by_four_behind_a_vec4_of_their_d_and_dmin() {
+        let raw: Vec<u8> = (0..5 * 84).map(|i| i as u8).collect(); // five 84-byte super-blocks
+        let mut out = Vec::new();
+        repack_row(Type::Q2_K, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::Q2_K, 5 * 256) * 4);
+        assert_eq!(out.len(), 4 * 84 + 16 + 80, "a full group is as long as its GGUF super-blocks");
+        for b in 0..4 {
+            assert_eq!(&out[4 * b..4 * b + 4], &raw[84 * b + 80..84 * b + 84], "d, dmin");
+            assert_eq!(&out[16 + 80 * b..96 + 80 * b], &raw[84 * b..84 * b + 80], "scales, qs");
+        }
+        // The last group holds one super-block; the rest of its (d, dmin) vec4 is zero.
+        assert_eq!(&out[336..340], &raw[4 * 84 + 80..]);
+        assert!(out[340..352].iter().all(|&b| b == 0));
+        assert_eq!(&out[352..], &raw[4 * 84..4 * 84 + 80]);
+    }
+
+    #[test]
+    fn q3_k_super_blocks_are_padded_to_whole_vec4s() {
+        let raw = vec![7u8; 220];
+        let mut out = Vec::new();
+        repack_row(Type::Q3_K, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::Q3_K, 512) * 4);
+        assert_eq!(out.len(), 2 * 112);
+        assert!(out[110..112].iter().all(|&b| b == 0));
+        assert_eq!(out[112], 7);
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub enum Rounding {
 /// (`quantize_row_q8_0_ref`, `quantize_row_q8_K_ref`).
 fn round_like_ggml(ty: Type, x: &[f32]) -> Vec<f32> {
     match ty {
-        Type::Q4_0 | Type::Q4_1 | Type::Q5_0 | Type::Q5_1 | Type::Q8_0 => x
+        Type::Q4_0 | Type::Q4_1 | Type::IQ4_NL | Type::Q5_0 | Type::Q5_1 | Type::Q8_0 => x
             .chunks(32)
             .flat_map(|block| {
                 let amax = block.iter().fold(0.0f32, |m, v| m.max(v.abs()));

@@ -18,6 +18,9 @@ pub fn dequantize(ty: Type, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> 
         Type::Q4_1 => q4_1,
         Type::Q5_0 => q5_0,
         Type::Q5_1 => q5_1,
+        Type::IQ4_NL => iq4_nl,
+        Type::Q2_K => q2_k,
+        Type::Q3_K => q3_k,
         Type::Q4_K => q4_k,
         Type::Q5_K => q5_k,
         Type::Q6_K => q6_k,
@@ -60,6 +63,18 @@ fn q4_1(b: &[u8], y: &mut [f32]) {
     }
 }
 
+/// IQ4_NL's 16 levels, denser near zero than Q4_0's evenly spaced ones (ggml's `kvalues_iq4nl`).
+pub(crate) const IQ4_NL_LEVELS: [i8; 16] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+
+/// d: f16, qs: 16 bytes of nibbles in Q4_0's order, each an index into [`IQ4_NL_LEVELS`].
+fn iq4_nl(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    for (j, &q) in b[2..18].iter().enumerate() {
+        y[j] = d * IQ4_NL_LEVELS[(q & 0x0F) as usize] as f32;
+        y[j + 16] = d * IQ4_NL_LEVELS[(q >> 4) as usize] as f32;
+    }
+}
+
 /// Bit j of the 32-bit `qh` is the fifth bit of element j.
 fn fifth_bits(qh: &[u8], j: usize) -> (u8, u8) {
     let qh = u32::from_le_bytes([qh[0], qh[1], qh[2], qh[3]]);
@@ -83,6 +98,47 @@ fn q5_1(b: &[u8], y: &mut [f32]) {
         let (h0, h1) = fifth_bits(&b[4..8], j);
         y[j] = ((q & 0x0F) | h0) as f32 * d + m;
         y[j + 16] = ((q >> 4) | h1) as f32 * d + m;
+    }
+}
+
+/// scales: 16 bytes (a 4-bit scale and a 4-bit min per 16 elements), qs: 64 bytes, d: f16, dmin: f16;
+/// 2-bit values. Each 128-element half takes 32 bytes of qs four times over, two bits further up
+/// each time: element l (0..32) of 32-element unit u is bits 2(u % 4) of qs[32(u / 4) + l], with
+/// scale byte 2u + l / 16.
+fn q2_k(b: &[u8], y: &mut [f32]) {
+    let (d, min) = (f16_at(b, 80), f16_at(b, 82));
+    let scales = &b[..16];
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let (q, shift) = (&b[16 + 32 * (u / 4)..48 + 32 * (u / 4)], 2 * (u % 4));
+        for (l, y) in y.iter_mut().enumerate() {
+            let sc = scales[2 * u + l / 16];
+            let (dl, ml) = (d * (sc & 0x0F) as f32, min * (sc >> 4) as f32);
+            *y = dl * ((q[l] >> shift) & 3) as f32 - ml;
+        }
+    }
+}
+
+/// The 6-bit signed scale `i` (0..16) of Q3_K's 12 packed bytes: its low four bits are a nibble of
+/// bytes 0..8, its high two bits a pair from bytes 8..12 (ggml unpacks them with kmask1/kmask2).
+fn scale_k3(i: usize, q: &[u8]) -> f32 {
+    let low = (q[i % 8] >> (4 * (i / 8))) & 0x0F;
+    let high = (q[8 + i % 4] >> (2 * (i / 4))) & 3;
+    ((low | high << 4) as i32 - 32) as f32
+}
+
+/// hmask: 32 bytes, qs: 64 bytes, scales: 12 bytes, d: f16; 3-bit values, offset by 4 unless the
+/// high bit is set. The low two bits are laid out as Q2_K's; the high bit of element l of unit u is
+/// bit u of hmask[l].
+fn q3_k(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 108);
+    let (hmask, scales) = (&b[..32], &b[96..108]);
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let (q, shift) = (&b[32 + 32 * (u / 4)..64 + 32 * (u / 4)], 2 * (u % 4));
+        for (l, y) in y.iter_mut().enumerate() {
+            let dl = d * scale_k3(2 * u + l / 16, scales);
+            let high = if hmask[l] & (1 << u) != 0 { 0 } else { 4 };
+            *y = dl * (((q[l] >> shift) & 3) as i32 - high) as f32;
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use clap::Subcommand;
 use mindseye_core::gpu::{
-    Attention, AttentionConfig, Context, KvCache, Matmul, Matvec, Step, Weight, storage_zeroed, wgpu,
+    Attention, AttentionConfig, Context, KvCache, Matmul, Matvec, SUPPORTED_TYPES, Step, Weight, storage_zeroed, wgpu,
 };
 use mindseye_core::quant::{self, Type};
 use mindseye_core::random::SplitMix64;
@@ -74,13 +74,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             matvec_shape,
         } => {
             let types = if types.is_empty() {
-                TYPES.to_vec()
+                SUPPORTED_TYPES.to_vec()
             } else {
                 types
                     .iter()
                     .map(|name| {
-                        TYPES.into_iter().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
-                            let names: Vec<&str> = TYPES.iter().map(|t| t.name()).collect();
+                        SUPPORTED_TYPES.iter().copied().find(|t| t.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+                            let names: Vec<&str> = SUPPORTED_TYPES.iter().map(|t| t.name()).collect();
                             format!("unknown weight type {name}; choose from {}", names.join(", "))
                         })
                     })
@@ -108,8 +108,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// (cols, rows): Qwen2.5-0.5B's ffn_up (896 -> 4864) and ffn_down (4864 -> 896), Llama 3.2 1B's
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
-const TYPES: [Type; 9] =
-    [Type::Q4_0, Type::Q8_0, Type::Q5_0, Type::Q5_1, Type::Q4_K, Type::Q5_K, Type::Q6_K, Type::F16, Type::F32];
 const WARMUP: usize = 2;
 /// Tokens per matmul figure: the model's prefill batch.
 const MATMUL_TOKENS: u32 = 64;
@@ -226,26 +224,24 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             quant::quantize(ty, &values, &mut out).map_err(|e| e.to_string())?;
             out
         }
-        Type::Q5_0 | Type::Q5_1 => {
-            let block = ty.block_bytes();
-            let mut out: Vec<u8> = (0..n / 32 * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
-            for b in out.chunks_exact_mut(block) {
-                b[..2].copy_from_slice(&half::f16::from_f32(0.01).to_le_bytes());
-                if ty == Type::Q5_1 {
-                    b[2..4].copy_from_slice(&half::f16::from_f32(-0.16).to_le_bytes());
-                }
-            }
-            out
-        }
         _ => {
-            // K-quants: d (and dmin) lead the super-block, except Q6_K's d, which ends it.
+            // Random quants behind fixed f16 scales (and mins) at the offsets the block layout
+            // gives them (ggml-common.h).
+            let scales: &[(usize, f32)] = match ty {
+                Type::Q5_0 | Type::IQ4_NL => &[(0, 0.01)],
+                Type::Q5_1 | Type::Q4_1 => &[(0, 0.01), (2, -0.16)],
+                Type::Q4_K | Type::Q5_K => &[(0, 0.003), (2, 0.001)],
+                Type::Q6_K => &[(208, 0.003)],
+                Type::Q3_K => &[(108, 0.003)],
+                Type::Q2_K => &[(80, 0.003), (82, 0.001)],
+                _ => return Err(format!("no random {ty} weights")),
+            };
             let block = ty.block_bytes();
-            let scale_at = if ty == Type::Q6_K { block - 2 } else { 0 };
-            let mut out: Vec<u8> = (0..n / 256 * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
+            let blocks = n / ty.block_size();
+            let mut out: Vec<u8> = (0..blocks * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
             for b in out.chunks_exact_mut(block) {
-                b[scale_at..scale_at + 2].copy_from_slice(&half::f16::from_f32(0.003).to_le_bytes());
-                if matches!(ty, Type::Q4_K | Type::Q5_K) {
-                    b[2..4].copy_from_slice(&half::f16::from_f32(0.001).to_le_bytes());
+                for &(at, value) in scales {
+                    b[at..at + 2].copy_from_slice(&half::f16::from_f32(value).to_le_bytes());
                 }
             }
             out
