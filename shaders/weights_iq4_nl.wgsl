@@ -1,8 +1,8 @@
 // Weight format library: IQ4_NL, laid out as Q4_0 (see weights_q4_0.wgsl: groups of up to 8
 // blocks, one vec4 of their f16 scales, then their nibbles), but each nibble indexes 16
 // non-uniform levels, denser near zero (ggml's kvalues_iq4nl): value = levels[nibble] * d.
-// Llama.cpp's Q2_K and Q3_K mixes use IQ4_NL for matrices whose rows are not whole 256-element
-// super-blocks (all of Qwen2.5-0.5B's 896-column ones).
+// Besides IQ4_NL files, some llama.cpp versions put it in Q2_K and Q3_K files for matrices whose
+// rows are not whole 256-element super-blocks (the version our goldens use falls back to Q4_0).
 // Prepended to the matrix kernels and embedding.wgsl, with weights_q4.wgsl after it (the rest of
 // the interface of weights_f32.wgsl).
 

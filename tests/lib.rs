@@ -17,8 +17,9 @@ pub fn golden() -> PathBuf {
 }
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
-/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, qwen2 in Q5_0
-/// and gemma2 in Q5_1): the model tests generate one module of tests per fixture from it.
+/// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, Q3_K_M and
+/// Q4_1, qwen2 in Q5_0 and Q2_K, gemma2 in Q5_1 and IQ4_NL): the model tests generate one module of
+/// tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
     ($callback:ident) => {
@@ -27,14 +28,18 @@ macro_rules! model_fixtures {
             llama_q4_0 => "llama-q4_0",
             llama_q4_k_m => "llama-q4_k_m",
             llama_q5_k_m => "llama-q5_k_m",
+            llama_q3_k_m => "llama-q3_k_m",
+            llama_q4_1 => "llama-q4_1",
             qwen2_q8_0 => "qwen2-q8_0",
             qwen2_q4_0 => "qwen2-q4_0",
             qwen2_q4_k_m => "qwen2-q4_k_m",
             qwen2_q5_0 => "qwen2-q5_0",
+            qwen2_q2_k => "qwen2-q2_k",
             gemma2_q8_0 => "gemma2-q8_0",
             gemma2_q4_0 => "gemma2-q4_0",
             gemma2_q4_k_m => "gemma2-q4_k_m",
             gemma2_q5_1 => "gemma2-q5_1",
+            gemma2_iq4_nl => "gemma2-iq4_nl",
         }
     };
 }

@@ -1,6 +1,7 @@
 //! The CPU reference forward pass against llama.cpp (PyPI `llama-cpp-python`, version in each golden's
 //! `oracle` field) on the random-weight fixtures of `golden/models`, written by
-//! `golden/make_goldens.py`: llama, qwen2 and gemma2, each in llama.cpp's own Q8_0, Q4_0 and Q4_K_M mixes.
+//! `golden/make_goldens.py`: llama, qwen2 and gemma2, each in llama.cpp's own Q8_0, Q4_0 and Q4_K_M
+//! mixes, and one architecture each in Q5_K_M, Q5_0, Q5_1, Q3_K_M, Q2_K, IQ4_NL and Q4_1.
 //!
 //! Per fixture and prompt: our tokenizer gives llama.cpp's ids; our logits match the script's exact
 //! float64 numpy forward pass within 2e-4 of the logits' std, and llama.cpp's within the tolerances
@@ -34,9 +35,17 @@ fn tolerance_f32(name: &str) -> f64 {
 /// moves the logits by about 0.005 of their std.
 /// Q5_1 is the exception: llama.cpp multiplies it with Q8_1 activations, and its logits differ from
 /// this mode's by 0.16 of their std (0.18 to 0.31 with f32 activations), so the rounding is not all
-/// of that difference there; what else llama.cpp's Q5_1 path does is not reproduced.
+/// of that difference there; what else llama.cpp's Q5_1 path does is not reproduced (Q4_1, also
+/// with Q8_1, measures 0.07 but no position within 1e-4). Q2_K, the coarsest mix, gets 0.1: its chat
+/// prompt measures 0.081 at worst, 0.02 on average, with half the positions within 1e-4.
 fn tolerance_like_ggml(name: &str) -> f64 {
-    if name.ends_with("q5_1") { 0.2 } else { 0.08 }
+    if name.ends_with("q5_1") {
+        0.2
+    } else if name.ends_with("q2_k") {
+        0.1
+    } else {
+        0.08
+    }
 }
 
 struct Fixture {

@@ -50,8 +50,8 @@ implementation with exact arithmetic as well as for one that rounds like llama.c
 ten passes (one in thirty for gemma2); the seed is in the json ("weights_seed").
 
 --bench-models DIR instead writes random-weight models with the real shapes and full vocabularies of
-Qwen2.5-0.5B (Q4_0, Q8_0; Qwen3 tokenizer, 151936 rows) and Llama-3.2-1B (Q4_0; tied, rope_freqs;
-Llama 3 tokenizer) into DIR, for speed measurements (large, not committed): F16 intermediates,
+Qwen2.5-0.5B (Q4_0, Q8_0, Q4_K_M, Q3_K_M; Qwen3 tokenizer, 151936 rows) and Llama-3.2-1B (Q4_0,
+Q4_K_M, Q3_K_M, Q2_K; tied, rope_freqs; Llama 3 tokenizer) into DIR, for speed measurements (large, not committed): F16 intermediates,
 quantized by llama.cpp, loaded and run on a short prompt as a check, intermediates deleted. With --pure
 (no llama-cpp-python needed) every matrix is written in the one type by gguf.quants instead, as
 `llama-quantize --pure` would, to NAME-QUANT-pure.gguf: the same weights up to rounding.
@@ -101,10 +101,11 @@ QUANTS = {  # llama.cpp's file type for each
     "iq4_nl": "LLAMA_FTYPE_MOSTLY_IQ4_NL",
     "q4_1": "LLAMA_FTYPE_MOSTLY_Q4_1",
 }
-# Quants made for some architectures only: Q5_0, Q5_1 and IQ4_NL are what llama.cpp's Q4_K_M,
-# Q5_K_M and Q2_K/Q3_K mixes fall back to for rows that are not whole 256-element super-blocks
-# (all of Qwen2.5-0.5B's 896-column matrices); Q5_K_M and Q3_K_M, other common K-quant mixes, are
-# mostly Q5_K and Q3_K; Q2_K, the smallest, mixes Q2_K with Q3_K and Q4_K; Q4_1 is an older type.
+# Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
+# mixes fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
+# 896-column matrices; its Q3_K_M falls back to Q4_0 and Q5_0); Q5_K_M and Q3_K_M, other common
+# K-quant mixes, are mostly Q5_K and Q3_K; Q2_K, the smallest, mixes Q2_K with Q3_K; IQ4_NL and
+# Q4_1 are the 4-bit types with 32-element blocks besides Q4_0.
 QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}, "q3_k_m": {"llama"},
                "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
@@ -156,11 +157,11 @@ BENCH_MODELS = {
     # name: (arch, family, shape, quants, vocab rows as the real model's embedding)
     "qwen2.5-0.5b-shape": ("qwen2", "qwen2",
                            dict(n_embd=896, n_layer=24, n_head=14, n_head_kv=2, head_dim=64, n_ff=4864, n_ctx=32768),
-                           ["q4_0", "q8_0", "q4_k_m"], 151936),  # tied, as ARCHS["qwen2"]
+                           ["q4_0", "q8_0", "q4_k_m", "q3_k_m"], 151936),  # tied, as ARCHS["qwen2"]
     "llama-3.2-1b-shape": ("llama", "llama",
                            dict(n_embd=2048, n_layer=16, n_head=32, n_head_kv=8, head_dim=64, n_ff=8192, n_ctx=131072,
                                 tied=True),
-                           ["q4_0", "q4_k_m"], 128256),
+                           ["q4_0", "q4_k_m", "q3_k_m", "q2_k"], 128256),
 }
 
 
