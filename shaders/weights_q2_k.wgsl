@@ -7,12 +7,14 @@
 //   q = (qs[32(u / 4) + l] >> 2(u % 4)) & 3
 //   value = d * (scales[2u + l / 16] & 15) * q - dmin * (scales[2u + l / 16] >> 4)
 // (ggml's dequantize_row_q2_K).
-// Prepended to the matrix kernels and embedding.wgsl; interface as in weights_f32.wgsl.
+// Prepended to the matrix kernels and embedding.wgsl, with weights_k_halves.wgsl after it;
+// interface as in weights_f32.wgsl.
 
 @group(0) @binding(0) var<storage, read> weights: array<vec4<u32>>;
 
-// Each 16 elements have their own min, so the sums of x they need are taken here, by halves.
-const NEEDS_XSUM: bool = false;
+// Each 16 elements have their own min: the sum of x over a unit's second half is the unit's sum
+// less its first half's.
+const NEEDS_XSUM: bool = true;
 
 struct Part {
     lo: vec4<f32>,
@@ -49,24 +51,25 @@ fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32)
     let qs = blk + 1u + 2u * (j >> 2u);
     let shift = 2u * (j & 3u);
     let scales = weights[blk];
+    let sums = unit_half_sums(x, xsum);
     var total = 0.0;
     for (var h = 0u; h < 2u; h++) {
         let q = weights[qs + h];
         var s = 0.0;
-        var xs = 0.0;
         for (var i = 0u; i < 4u; i++) {
             s += dot(q2x4(q[i], shift), (*x)[4u * h + i]);
-            xs += dot((*x)[4u * h + i], vec4<f32>(1.0));
         }
         let sm = q2_scale_min(scales, 2u * j + h, dm);
-        total += sm.x * s - sm.y * xs;
+        total += sm.x * s - sm.y * sums[h];
     }
     return total;
 }
 
 // A whole-row walk (matvec_rows.wgsl) takes the four units of a 128-element half together (step
 // s: units 4s .. 4s + 3): they share every qs byte (2 bits each), so each word is loaded once per
-// four units instead of once per unit.
+// four units instead of once per unit. The four units' sums ride in the lanes of a vec4, written
+// out so that every index is a constant once the loops unroll: a CPU adapter keeps x in registers
+// then, not in memory.
 const STEP_UNITS: u32 = 4u;
 
 fn step_unit(s: u32, k: u32) -> u32 {
@@ -77,22 +80,28 @@ fn step_dot(base: u32, s: u32, x: ptr<function, array<array<vec4<f32>, 8>, STEP_
             xsum: ptr<function, array<f32, STEP_UNITS>>) -> f32 {
     let blk = q2k_block(base, 4u * s);
     let dm = q2k_dm(base, 4u * s);
-    let j0 = (4u * s) & 7u;
     let qs = blk + 1u + 2u * (s & 1u);
-    let scales = weights[blk];
+    // Unit 4(s % 2) + k's scale for half h is byte 2k + h of words 2(s % 2) (k < 2) and + 1.
+    let lo = weights[blk][2u * (s & 1u)];
+    let hi = weights[blk][2u * (s & 1u) + 1u];
+    let sums = step_half_sums(x, xsum);
     var total = 0.0;
     for (var h = 0u; h < 2u; h++) {
         let q = weights[qs + h];
-        for (var k = 0u; k < 4u; k++) {
-            var sum = 0.0;
-            var xs = 0.0;
-            for (var i = 0u; i < 4u; i++) {
-                sum += dot(q2x4(q[i], 2u * k), (*x)[k][4u * h + i]);
-                xs += dot((*x)[k][4u * h + i], vec4<f32>(1.0));
-            }
-            let sm = q2_scale_min(scales, 2u * (j0 + k) + h, dm);
-            total += sm.x * sum - sm.y * xs;
+        var dots = vec4<f32>(0.0);
+        for (var i = 0u; i < 4u; i++) {
+            let e = 4u * h + i;
+            dots += vec4<f32>(
+                dot(q2x4(q[i], 0u), (*x)[0][e]),
+                dot(q2x4(q[i], 2u), (*x)[1][e]),
+                dot(q2x4(q[i], 4u), (*x)[2][e]),
+                dot(q2x4(q[i], 6u), (*x)[3][e]),
+            );
         }
+        let b = vec4<u32>(lo >> (8u * h), lo >> (8u * h + 16u), hi >> (8u * h), hi >> (8u * h + 16u));
+        let scale = dm.x * vec4<f32>(b & vec4<u32>(15u));
+        let min = dm.y * vec4<f32>((b >> vec4<u32>(4u)) & vec4<u32>(15u));
+        total += dot(scale, dots) - dot(min, sums[h]);
     }
     return total;
 }

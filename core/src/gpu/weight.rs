@@ -46,8 +46,8 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::Q6_K => (library!("weights_q6_k.wgsl"), 256),
         Type::Q5_K => (library!("weights_q5_k.wgsl", "weights_k.wgsl"), 256),
         Type::Q4_K => (library!("weights_q4_k.wgsl", "weights_k.wgsl"), 256),
-        Type::Q3_K => (library!("weights_q3_k.wgsl"), 256),
-        Type::Q2_K => (library!("weights_q2_k.wgsl"), 256),
+        Type::Q3_K => (library!("weights_q3_k.wgsl", "weights_k_halves.wgsl"), 256),
+        Type::Q2_K => (library!("weights_q2_k.wgsl", "weights_k_halves.wgsl"), 256),
         _ => return None,
     })
 }
