@@ -8,6 +8,8 @@
 
 const Q4_SCALES: u32 = 1u;
 
+const Q4_GROUP_UNITS: u32 = 8u;
+
 // The -8 offset is applied once per unit as -8 d * sum(x) instead of once per weight.
 const NEEDS_XSUM: bool = true;
 

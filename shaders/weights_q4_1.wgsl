@@ -8,6 +8,8 @@
 
 const Q4_SCALES: u32 = 2u;
 
+const Q4_GROUP_UNITS: u32 = 8u;
+
 // The min is applied once per unit as m * sum(x).
 const NEEDS_XSUM: bool = true;
 

@@ -120,6 +120,14 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             }
             out
         }
+        // Random nibbles and 6-bit scales behind a realistic d.
+        Type::IQ4_XS => {
+            let mut out = rng.bytes(n / 256 * 136);
+            for block in out.chunks_exact_mut(136) {
+                block[..2].copy_from_slice(&f16_bytes(0.0002 + 0.001 * rng.unit().abs()));
+            }
+            out
+        }
         Type::Q6_K => {
             let mut out = rng.bytes(n / 256 * 210);
             for block in out.chunks_exact_mut(210) {
@@ -306,6 +314,11 @@ fn matvec_q4_1_matches_the_cpu() {
 #[test]
 fn matvec_iq4_nl_matches_the_cpu() {
     check_matvec(Type::IQ4_NL, 11);
+}
+
+#[test]
+fn matvec_iq4_xs_matches_the_cpu() {
+    check_matvec(Type::IQ4_XS, 14);
 }
 
 #[test]

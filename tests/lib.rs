@@ -18,7 +18,7 @@ pub fn golden() -> PathBuf {
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
 /// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, Q3_K_M and
-/// Q4_1, qwen2 in Q5_0 and Q2_K, gemma2 in Q5_1 and IQ4_NL): the model tests generate one module of
+/// Q4_1, qwen2 in Q5_0, Q2_K and IQ4_XS, gemma2 in Q5_1 and IQ4_NL): the model tests generate one module of
 /// tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
@@ -35,6 +35,7 @@ macro_rules! model_fixtures {
             qwen2_q4_k_m => "qwen2-q4_k_m",
             qwen2_q5_0 => "qwen2-q5_0",
             qwen2_q2_k => "qwen2-q2_k",
+            qwen2_iq4_xs => "qwen2-iq4_xs",
             gemma2_q8_0 => "gemma2-q8_0",
             gemma2_q4_0 => "gemma2-q4_0",
             gemma2_q4_k_m => "gemma2-q4_k_m",

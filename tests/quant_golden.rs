@@ -114,6 +114,11 @@ fn iq4_nl_dequantizes_like_the_oracle() {
     dequantizes_like_the_oracle(Type::IQ4_NL);
 }
 
+#[test]
+fn iq4_xs_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ4_XS);
+}
+
 fn quantizes_like_the_oracle(ty: Type) {
     let (bytes, file) = oracle_file();
     let input = f32s(file.tensor_data(&bytes, file.tensor("quantize.input").unwrap()).unwrap());

@@ -11,8 +11,8 @@ Oracles (the versions these files were made with):
     llama-cpp-python 0.3.36, which bundles llama.cpp 0c1e570 (ggml 0.25.3; `ggml_commit()` says
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
-For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0 and q2_k for qwen2,
-q5_k_m, q3_k_m and q4_1 for llama, q5_1 and iq4_nl for gemma2) it writes:
+For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0, q2_k and iq4_xs for
+qwen2, q5_k_m, q3_k_m and q4_1 for llama, q5_1 and iq4_nl for gemma2) it writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -51,7 +51,7 @@ ten passes (one in thirty for gemma2); the seed is in the json ("weights_seed").
 
 --bench-models DIR instead writes random-weight models with the real shapes and full vocabularies of
 Qwen2.5-0.5B (Q4_0, Q8_0, Q4_K_M, Q3_K_M; Qwen3 tokenizer, 151936 rows) and Llama-3.2-1B (Q4_0,
-Q4_K_M, Q3_K_M, Q2_K; tied, rope_freqs; Llama 3 tokenizer) into DIR, for speed measurements (large, not committed): F16 intermediates,
+Q4_K_M, Q3_K_M, Q2_K, IQ4_XS; tied, rope_freqs; Llama 3 tokenizer) into DIR, for speed measurements (large, not committed): F16 intermediates,
 quantized by llama.cpp, loaded and run on a short prompt as a check, intermediates deleted. With --pure
 (no llama-cpp-python needed) every matrix is written in the one type by gguf.quants instead, as
 `llama-quantize --pure` would, to NAME-QUANT-pure.gguf: the same weights up to rounding.
@@ -100,14 +100,16 @@ QUANTS = {  # llama.cpp's file type for each
     "q2_k": "LLAMA_FTYPE_MOSTLY_Q2_K",
     "iq4_nl": "LLAMA_FTYPE_MOSTLY_IQ4_NL",
     "q4_1": "LLAMA_FTYPE_MOSTLY_Q4_1",
+    "iq4_xs": "LLAMA_FTYPE_MOSTLY_IQ4_XS",
 }
 # Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
 # mixes fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
 # 896-column matrices; its Q3_K_M falls back to Q4_0 and Q5_0); Q5_K_M and Q3_K_M, other common
 # K-quant mixes, are mostly Q5_K and Q3_K; Q2_K, the smallest, mixes Q2_K with Q3_K; IQ4_NL and
-# Q4_1 are the 4-bit types with 32-element blocks besides Q4_0.
+# Q4_1 are the 4-bit types with 32-element blocks besides Q4_0; IQ4_XS is IQ4_NL's levels in
+# 256-element super-blocks with 6-bit scales per 32 elements.
 QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}, "q3_k_m": {"llama"},
-               "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}}
+               "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}, "iq4_xs": {"qwen2"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),
@@ -161,7 +163,7 @@ BENCH_MODELS = {
     "llama-3.2-1b-shape": ("llama", "llama",
                            dict(n_embd=2048, n_layer=16, n_head=32, n_head_kv=8, head_dim=64, n_ff=8192, n_ctx=131072,
                                 tied=True),
-                           ["q4_0", "q4_k_m", "q3_k_m", "q2_k"], 128256),
+                           ["q4_0", "q4_k_m", "q3_k_m", "q2_k", "iq4_xs"], 128256),
 }
 
 

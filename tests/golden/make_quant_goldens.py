@@ -39,6 +39,7 @@ SCALE_OFFSETS = {
     T.Q2_K: [80, 82],
     T.Q3_K: [108],
     T.IQ4_NL: [0],
+    T.IQ4_XS: [0],
 }
 FLOAT_TYPES = [T.F32, T.F16, T.BF16]
 

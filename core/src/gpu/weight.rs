@@ -19,6 +19,7 @@ pub const SUPPORTED_TYPES: &[Type] = &[
     Type::Q4_1,
     Type::Q4_0,
     Type::IQ4_NL,
+    Type::IQ4_XS,
     Type::Q6_K,
     Type::Q5_K,
     Type::Q4_K,
@@ -42,7 +43,8 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::Q5_1 => (library!("weights_q5_1.wgsl", "weights_q5.wgsl"), 32),
         Type::Q4_0 => (library!("weights_q4_0.wgsl", "weights_q4.wgsl"), 32),
         Type::Q4_1 => (library!("weights_q4_1.wgsl", "weights_q4.wgsl"), 32),
-        Type::IQ4_NL => (library!("weights_iq4_nl.wgsl", "weights_q4.wgsl"), 32),
+        Type::IQ4_NL => (library!("weights_iq4_nl.wgsl", "weights_iq4_levels.wgsl", "weights_q4.wgsl"), 32),
+        Type::IQ4_XS => (library!("weights_iq4_xs.wgsl", "weights_iq4_levels.wgsl", "weights_q4.wgsl"), 256),
         Type::Q6_K => (library!("weights_q6_k.wgsl"), 256),
         Type::Q5_K => (library!("weights_q5_k.wgsl", "weights_k.wgsl"), 256),
         Type::Q4_K => (library!("weights_q4_k.wgsl", "weights_k.wgsl"), 256),
@@ -53,9 +55,13 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
 }
 
 /// What matvec_rows.wgsl needs after `ty`'s library to walk rows in steps: nothing for the K-quants,
-/// whose libraries step through the units that share words, one unit a step for the others.
+/// whose libraries step through the units that share words, one unit a step for the others
+/// (IQ4_XS too: a step of two units sharing a header ran 1.5x slower on lavapipe).
 pub(crate) fn row_steps(ty: Type) -> &'static str {
-    if ty.block_size() == 256 { "" } else { include_str!("../../../shaders/weights_unit_step.wgsl") }
+    match ty {
+        Type::Q2_K | Type::Q3_K | Type::Q4_K | Type::Q5_K | Type::Q6_K => "",
+        _ => include_str!("../../../shaders/weights_unit_step.wgsl"),
+    }
 }
 
 /// How a grouped layout gathers a row's blocks (see the weights_*.wgsl headers): each group of
@@ -70,7 +76,8 @@ struct Grouping {
 }
 
 /// The grouped layouts: f16 scales (two per word), Q4_1 and Q5_1's f16 mins, the Q5 types'
-/// 4-byte qh words, Q2_K's (d, dmin) words; `None` for the layouts read as GGUF writes them.
+/// 4-byte qh words, Q2_K's (d, dmin) words, IQ4_XS's 8-byte headers; `None` for the layouts read
+/// as GGUF writes them.
 fn grouping(ty: Type) -> Option<Grouping> {
     let (blocks, fields, quants): (usize, &'static [(usize, usize)], (usize, usize)) = match ty {
         Type::Q8_0 => (8, &[(0, 2)], (2, 34)),
@@ -79,6 +86,7 @@ fn grouping(ty: Type) -> Option<Grouping> {
         Type::Q5_0 => (8, &[(0, 2), (2, 6)], (6, 22)),
         Type::Q5_1 => (8, &[(0, 2), (2, 4), (4, 8)], (8, 24)),
         Type::Q2_K => (4, &[(80, 84)], (0, 80)),
+        Type::IQ4_XS => (2, &[(0, 8)], (8, 136)),
         _ => return None,
     };
     Some(Grouping { blocks, fields, quants })
@@ -475,6 +483,23 @@ mod tests {
         assert_eq!(&out[336..340], &raw[4 * 84 + 80..]);
         assert!(out[340..352].iter().all(|&b| b == 0));
         assert_eq!(&out[352..], &raw[4 * 84..4 * 84 + 80]);
+    }
+
+    #[test]
+    fn iq4_xs_super_blocks_pair_up_behind_a_vec4_of_their_headers() {
+        let raw: Vec<u8> = (0..3 * 136).map(|i| i as u8).collect(); // three 136-byte super-blocks
+        let mut out = Vec::new();
+        repack_row(Type::IQ4_XS, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::IQ4_XS, 3 * 256) * 4);
+        assert_eq!(out.len(), 2 * 136 + 16 + 128, "a full pair is as long as its GGUF super-blocks");
+        for b in 0..2 {
+            assert_eq!(&out[8 * b..8 * b + 8], &raw[136 * b..136 * b + 8], "d, scales_h, scales_l");
+            assert_eq!(&out[16 + 128 * b..144 + 128 * b], &raw[136 * b + 8..136 * b + 136], "qs");
+        }
+        // The last pair holds one super-block; the rest of its header vec4 is zero.
+        assert_eq!(&out[272..280], &raw[272..280]);
+        assert!(out[280..288].iter().all(|&b| b == 0));
+        assert_eq!(&out[288..], &raw[280..]);
     }
 
     #[test]

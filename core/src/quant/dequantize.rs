@@ -19,6 +19,7 @@ pub fn dequantize(ty: Type, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> 
         Type::Q5_0 => q5_0,
         Type::Q5_1 => q5_1,
         Type::IQ4_NL => iq4_nl,
+        Type::IQ4_XS => iq4_xs,
         Type::Q2_K => q2_k,
         Type::Q3_K => q3_k,
         Type::Q4_K => q4_k,
@@ -72,6 +73,23 @@ fn iq4_nl(b: &[u8], y: &mut [f32]) {
     for (j, &q) in b[2..18].iter().enumerate() {
         y[j] = d * IQ4_NL_LEVELS[(q & 0x0F) as usize] as f32;
         y[j + 16] = d * IQ4_NL_LEVELS[(q >> 4) as usize] as f32;
+    }
+}
+
+/// d: f16, scales_h: u16, scales_l: 4 bytes, qs: 128 bytes; eight 32-element units laid out as
+/// IQ4_NL blocks without their scales: unit u's nibbles are qs[16u..16u + 16] in Q4_0's order and
+/// its 6-bit scale, offset by 32, is nibble u of scales_l (low four bits) and bits 2u of scales_h.
+fn iq4_xs(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    let scales_h = u16::from_le_bytes([b[2], b[3]]);
+    for (u, (q, y)) in b[8..136].chunks_exact(16).zip(y.chunks_exact_mut(32)).enumerate() {
+        let low = (b[4 + u / 2] >> (4 * (u % 2))) & 0x0F;
+        let high = ((scales_h >> (2 * u)) & 3) as u8;
+        let dl = d * ((low | high << 4) as i32 - 32) as f32;
+        for (j, &q) in q.iter().enumerate() {
+            y[j] = dl * IQ4_NL_LEVELS[(q & 0x0F) as usize] as f32;
+            y[j + 16] = dl * IQ4_NL_LEVELS[(q >> 4) as usize] as f32;
+        }
     }
 }
 
