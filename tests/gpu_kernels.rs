@@ -77,6 +77,7 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
     match ty {
         Type::F32 => rng.f32s(n, 1.0).iter().flat_map(|v| v.to_le_bytes()).collect(),
         Type::F16 => rng.f32s(n, 1.0).iter().flat_map(|&v| f16_bytes(v)).collect(),
+        Type::BF16 => rng.f32s(n, 1.0).iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect(),
         Type::Q8_0 | Type::Q4_0 => {
             let mut out = vec![0u8; ty.n_bytes(n as u64).unwrap() as usize];
             quant::quantize(ty, &rng.f32s(n, 1.0), &mut out).unwrap();
@@ -284,6 +285,11 @@ fn matvec_f32_matches_the_cpu() {
 #[test]
 fn matvec_f16_matches_the_cpu() {
     check_matvec(Type::F16, 2);
+}
+
+#[test]
+fn matvec_bf16_matches_the_cpu() {
+    check_matvec(Type::BF16, 15);
 }
 
 #[test]
@@ -516,7 +522,7 @@ fn weight_upload_rejects_wrong_sizes_and_types() {
     );
     let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::IQ2_XS, 2, 256).err().unwrap();
     assert!(matches!(err, GpuError::Unsupported(_)));
-    assert!(err.to_string().contains("IQ2_XS weights (blk.0.ffn_up); supported: F32, F16, Q8_0, Q5_1"), "{err}");
+    assert!(err.to_string().contains("IQ2_XS weights (blk.0.ffn_up); supported: F32, F16, BF16, Q8_0, Q5_1"), "{err}");
     let small = context().with_storage_binding_cap(64);
     let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
     assert!(matches!(err, GpuError::TooLarge { needed: 128, limit: 64, .. }));

@@ -13,6 +13,7 @@ const STAGE_BYTES: usize = 4 << 20;
 pub const SUPPORTED_TYPES: &[Type] = &[
     Type::F32,
     Type::F16,
+    Type::BF16,
     Type::Q8_0,
     Type::Q5_1,
     Type::Q5_0,
@@ -37,7 +38,8 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
     }
     Some(match ty {
         Type::F32 => (library!("weights_f32.wgsl"), 32),
-        Type::F16 => (library!("weights_f16.wgsl"), 32),
+        Type::F16 => (library!("weights_f16.wgsl", "weights_half.wgsl"), 32),
+        Type::BF16 => (library!("weights_bf16.wgsl", "weights_half.wgsl"), 32),
         Type::Q8_0 => (library!("weights_q8_0.wgsl"), 32),
         Type::Q5_0 => (library!("weights_q5_0.wgsl", "weights_q5.wgsl"), 32),
         Type::Q5_1 => (library!("weights_q5_1.wgsl", "weights_q5.wgsl"), 32),
@@ -109,7 +111,7 @@ fn row_words(ty: Type, cols: u32) -> u32 {
         return ((blocks.div_ceil(g.blocks) * header_bytes + blocks * quant_bytes) / 4) as u32;
     }
     match ty {
-        Type::F16 => cols / 2,
+        Type::F16 | Type::BF16 => cols / 2,
         Type::Q3_K => cols / 256 * 28,
         Type::Q4_K => cols / 256 * 36,
         Type::Q5_K => cols / 256 * 44,

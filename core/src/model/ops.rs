@@ -120,6 +120,7 @@ fn round_like_ggml(ty: Type, x: &[f32]) -> Vec<f32> {
             })
             .collect(),
         Type::F16 => x.iter().map(|&v| half::f16::from_f32(v).to_f32()).collect(),
+        Type::BF16 => x.iter().map(|&v| half::bf16::from_f32(v).to_f32()).collect(),
         _ => x.to_vec(),
     }
 }

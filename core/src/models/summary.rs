@@ -262,8 +262,8 @@ mod tests {
         assert_eq!(s.unreadable_types(), ["IQ3_S"]);
         assert_eq!(
             s.quant_text(),
-            "Q8_0 (the GPU engine cannot read its IQ3_S tensors; it reads F32, F16, Q8_0, Q5_1, Q5_0, Q4_1, Q4_0, \
-             IQ4_NL, IQ4_XS, Q6_K, Q5_K, Q4_K, Q3_K, Q2_K)"
+            "Q8_0 (the GPU engine cannot read its IQ3_S tensors; it reads F32, F16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, \
+             Q4_0, IQ4_NL, IQ4_XS, Q6_K, Q5_K, Q4_K, Q3_K, Q2_K)"
         );
     }
 

@@ -218,6 +218,7 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
     let bytes = match ty {
         Type::F32 => (0..n).flat_map(|_| unit().to_le_bytes()).collect(),
         Type::F16 => (0..n).flat_map(|_| half::f16::from_f32(unit()).to_le_bytes()).collect(),
+        Type::BF16 => (0..n).flat_map(|_| half::bf16::from_f32(unit()).to_le_bytes()).collect(),
         Type::Q8_0 | Type::Q4_0 => {
             let values: Vec<f32> = (0..n).map(|_| unit()).collect();
             let mut out = vec![0u8; ty.n_bytes(n as u64).unwrap_or(0) as usize];
