@@ -18,7 +18,7 @@
 //   2: v_cache storage, read        array<kv>         [n_ctx][n_kv_heads][head_dim]
 //   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
 //   4: params  storage, read        Params  (not a uniform: see core::gpu::kernels::storage_params)
-//   5: step    uniform              Step
+//   5: step    uniform              Step (step.wgsl)
 // (Params, Step, LOWEST and tanh_safe: attention_common.wgsl, which core::gpu::attention puts
 // ahead of this file.)
 // Dispatch: one workgroup of 64 threads per (token, head), n_tokens * n_heads workgroups folded

@@ -2,7 +2,7 @@
 // core::gpu::attention puts it ahead of each kernel's source so the two cannot drift apart from
 // each other or from the Rust struct AttentionParams that fills Params.
 //   Params:    the layer's shape, fixed when the kernel is bound (see attention.wgsl for each field)
-//   Step:      the call's first position and token count, written before each dispatch
+//   (Step, the call's first position and token count, comes from step.wgsl, put ahead of this.)
 //   LOWEST:    the running maximum before any key
 //   tanh_safe: tanh for Gemma 2's soft-capping, computed from exp in a form that cannot overflow
 
@@ -15,13 +15,6 @@ struct Params {
     softcap: f32,
     window: u32,
     q_stride: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
-    _pad0: u32,
-    _pad1: u32,
 }
 
 const LOWEST: f32 = -3.4028234e38;

@@ -11,7 +11,7 @@
 //   1: ids     storage, read        array<u32>        [n_tokens]
 //   2: out     storage, read_write  array<vec4<f32>>  [n_tokens][cols]
 //   3: params  uniform              Params
-//   4: step    uniform              Step
+//   4: step    uniform              Step (step.wgsl)
 // Dispatch: ceil(n_tokens * cols / 8 / 256) workgroups of 256 threads, folded into (x, y) when that
 // exceeds 65,535 per dimension.
 
@@ -24,13 +24,6 @@ struct Params {
     first_chunk: u32,
     scale: f32,
     _pad0: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
-    _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(1) var<storage, read> ids: array<u32>;

@@ -7,19 +7,12 @@
 //   0: gu     storage, read        array<f32>  [n_tokens][2 * width]  gate then up
 //   1: out    storage, read_write  array<f32>  [n_tokens][width]
 //   2: params uniform              { width: u32, act: u32 }
-//   3: step   uniform              Step
+//   3: step   uniform              Step (step.wgsl)
 // Dispatch: ceil(n_tokens * width / 256) workgroups of 256 threads, folded into (x, y) past 65,535.
 
 struct Params {
     width: u32,
     act: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
     _pad0: u32,
     _pad1: u32,
 }

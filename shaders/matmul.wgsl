@@ -17,7 +17,7 @@
 //   2: y       storage, read_write  array<f32>        [n_tokens][stride]
 //   3: bias    storage, read        array<f32>        read only when has_bias != 0
 //   4: params  uniform              Params
-//   5: step    uniform              Step              n_tokens of this call
+//   5: step    uniform              Step (step.wgsl)  n_tokens of this call
 // Dispatch: (ceil(rows / 64), ceil(n_tokens / 64)) workgroups of 256 threads.
 
 struct Params {
@@ -29,13 +29,6 @@ struct Params {
     has_bias: u32,
     out_offset: u32,
     _pad0: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
-    _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;

@@ -29,7 +29,7 @@
 //                                                     specialises shaders on the uniform values
 //                                                     their control flow reads, and tok0 differs
 //                                                     per token group)
-//   5: step    storage, read        Step              n_tokens of this call
+//   5: step    storage, read        Step (step.wgsl)  n_tokens of this call
 // Dispatch: ceil(rows / 64) workgroups of WG invocations, folded into (x, y) past 65,535; one
 // dispatch per group of TOK tokens below n_tokens.
 
@@ -47,13 +47,6 @@ struct Params {
     _pad2: u32,
     _pad3: u32,
     x_first: vec4<u32>,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
-    _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(1) var<uniform> x0: array<vec4<f32>, 4096>;

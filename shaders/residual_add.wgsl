@@ -4,7 +4,7 @@
 //   0: x      storage, read_write  array<f32>  (updated in place)
 //   1: y      storage, read        array<f32>
 //   2: params uniform              { width: u32 }
-//   3: step   uniform              Step        n_tokens of this call
+//   3: step   uniform              Step (step.wgsl)  n_tokens of this call
 // Dispatch: ceil(n / 256) workgroups of 256 threads, folded into (x, y) when that exceeds the
 // 65,535 workgroups allowed per dimension; the flat index is rebuilt from num_workgroups.
 
@@ -13,13 +13,6 @@ struct Params {
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
-    _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;

@@ -12,7 +12,7 @@
 //   2: w      storage, read        array<f32>  [n]
 //   3: y      storage, read_write  array<f32>  [n_tokens][n]
 //   4: params uniform              { n: u32, eps: f32, add: u32 }
-//   5: step   uniform              Step
+//   5: step   uniform              Step (step.wgsl)
 // Dispatch: one workgroup of 256 threads per token, folded into (x, y) past 65,535.
 
 struct Params {
@@ -20,13 +20,6 @@ struct Params {
     eps: f32,
     add: u32,
     _pad0: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
-    _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;

@@ -21,7 +21,7 @@
 //   2: k_cache storage, read_write  array<kv>   [n_ctx][n_kv_heads][head_dim]
 //   3: v_cache storage, read_write  array<kv>   [n_ctx][n_kv_heads][head_dim]
 //   4: params  uniform              Params
-//   5: step    uniform              Step
+//   5: step    uniform              Step (step.wgsl)
 // Dispatch: one thread per pair of values, n_tokens * (n_heads + 2 n_kv_heads) * head_dim / 2
 // threads in workgroups of 256, folded into (x, y) past 65,535.
 
@@ -36,13 +36,6 @@ struct Params {
     has_factors: u32,
     stride: u32,
     n_ctx: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-struct Step {
-    pos0: u32,
-    n_tokens: u32,
     _pad0: u32,
     _pad1: u32,
 }

@@ -3,6 +3,7 @@
 use super::kernels::{
     Dispatch, check_storage, elementwise_grid, f32_bytes, grid, pipeline, placeholder, storage_params, uniform,
 };
+use super::step::STEP_WGSL;
 use super::{Context, GpuError, Step};
 
 /// Largest head_dim attention.wgsl handles (4 output dimensions per thread, 64 threads).
@@ -151,7 +152,7 @@ pub struct BoundRopeKv {
 impl RopeKv {
     pub fn new(ctx: &Context) -> Self {
         let f16 = ctx.uses_f16();
-        let source = with_kv_type(f16, include_str!("../../../shaders/rope_kv.wgsl"));
+        let source = with_kv_type(f16, &[STEP_WGSL, include_str!("../../../shaders/rope_kv.wgsl")].concat());
         Self {
             pipeline: pipeline(ctx, "rope_kv", &source, "main"),
             no_factors: placeholder(ctx, "rope_kv.no_factors"),
@@ -224,8 +225,8 @@ pub struct AttentionConfig {
     pub q_stride: Option<u32>,
 }
 
-/// What both attention kernels share (the WGSL twin of [`AttentionParams`], Step, soft-capping's
-/// tanh), put ahead of each kernel.
+/// What both attention kernels share (the WGSL twin of [`AttentionParams`], soft-capping's tanh),
+/// put ahead of each kernel after the step's struct.
 const ATTENTION_COMMON: &str = include_str!("../../../shaders/attention_common.wgsl");
 
 #[repr(C)]
@@ -262,7 +263,7 @@ impl Attention {
     pub fn new(ctx: &Context) -> Self {
         let f16 = ctx.uses_f16();
         let kernel = include_str!("../../../shaders/attention.wgsl");
-        let source = with_kv_type(f16, &format!("{ATTENTION_COMMON}{kernel}"));
+        let source = with_kv_type(f16, &format!("{STEP_WGSL}{ATTENTION_COMMON}{kernel}"));
         Self { pipeline: pipeline(ctx, "attention", &source, "main"), f16, cpu: ctx.uses_cpu_kernels() }
     }
 
@@ -275,7 +276,7 @@ impl Attention {
             include_str!("../../../shaders/attention_rows_f32.wgsl")
         };
         let kernel = include_str!("../../../shaders/attention_rows.wgsl");
-        let source = format!("const HEAD_DIM: u32 = {head_dim}u;\n{ATTENTION_COMMON}{reader}{kernel}");
+        let source = format!("const HEAD_DIM: u32 = {head_dim}u;\n{STEP_WGSL}{ATTENTION_COMMON}{reader}{kernel}");
         pipeline(ctx, &format!("attention_rows.{head_dim}"), &source, "main")
     }
 

@@ -1,6 +1,7 @@
 //! Token embedding lookup from a (possibly row-split) `token_embd` weight of any supported type.
 
 use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, uniform};
+use super::step::STEP_WGSL;
 use super::weight::format;
 use super::{Context, ELEMENTWISE_WORKGROUP, GpuError, Step, Weight};
 
@@ -48,7 +49,7 @@ impl Embedding {
         let (library, _) = format(ty).ok_or_else(|| GpuError::Unsupported(format!("{ty} embeddings")))?;
         // Compiled when a table of this type is first bound (the context caches it).
         let kernel = include_str!("../../../shaders/embedding.wgsl");
-        let pipeline = &pipeline(ctx, &format!("embedding.{ty}"), &format!("{library}{kernel}"), "main");
+        let pipeline = &pipeline(ctx, &format!("embedding.{ty}"), &format!("{STEP_WGSL}{library}{kernel}"), "main");
         check_storage(ctx, "embedding ids", ids, 4)?;
         check_storage(ctx, "embedding out", out, f32_bytes(table.cols()))?;
         let dispatches = table

@@ -5,6 +5,7 @@
 //!
 //! This file holds the shared plumbing and the element-wise and per-row kernels.
 
+use super::step::STEP_WGSL;
 use super::{Context, ELEMENTWISE_WORKGROUP, GpuError, Step};
 use wgpu::util::DeviceExt;
 
@@ -172,8 +173,8 @@ pub struct BoundResidualAdd {
 
 impl ResidualAdd {
     pub fn new(ctx: &Context) -> Self {
-        let source = include_str!("../../../shaders/residual_add.wgsl");
-        Self { pipeline: pipeline(ctx, "residual_add", source, "main") }
+        let source = [STEP_WGSL, include_str!("../../../shaders/residual_add.wgsl")].concat();
+        Self { pipeline: pipeline(ctx, "residual_add", &source, "main") }
     }
 
     /// `x` and `y` hold `[n_tokens][width]` floats for the largest `n_tokens` you will encode.
@@ -233,7 +234,8 @@ pub struct BoundGlu {
 
 impl Glu {
     pub fn new(ctx: &Context) -> Self {
-        let source = [include_str!("../../../shaders/activation.wgsl"), include_str!("../../../shaders/glu.wgsl")];
+        let source =
+            [STEP_WGSL, include_str!("../../../shaders/activation.wgsl"), include_str!("../../../shaders/glu.wgsl")];
         Self { pipeline: pipeline(ctx, "glu", &source.concat(), "main") }
     }
 
@@ -331,7 +333,12 @@ pub struct BoundRmsNorm {
 impl RmsNorm {
     pub fn new(ctx: &Context) -> Self {
         Self {
-            pipeline: pipeline(ctx, "rms_norm", include_str!("../../../shaders/rms_norm.wgsl"), "main"),
+            pipeline: pipeline(
+                ctx,
+                "rms_norm",
+                &[STEP_WGSL, include_str!("../../../shaders/rms_norm.wgsl")].concat(),
+                "main",
+            ),
             no_residual: placeholder(ctx, "rms_norm.no_residual"),
         }
     }

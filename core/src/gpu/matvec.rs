@@ -4,6 +4,7 @@
 //! the kernel; a split weight records one dispatch per chunk, each writing its own rows of y.
 
 use super::kernels::{Dispatch, check_storage, f32_bytes, grid, pipeline, placeholder, storage_params, uniform};
+use super::step::STEP_WGSL;
 use super::weight::{WeightChunk, format, row_steps};
 use super::{Activation, Context, GpuError, Step, Weight};
 use crate::quant::Type;
@@ -501,7 +502,7 @@ impl Matmul {
             return Err(GpuError::Unsupported(format!("{ty} weights")));
         }
         // Compiled when a weight of this type is first bound (the context caches it).
-        let pipeline = &pipeline(ctx, &format!("matmul.{ty}"), &source(ty, &[], &[MATMUL], false), "main");
+        let pipeline = &pipeline(ctx, &format!("matmul.{ty}"), &source(ty, &[STEP_WGSL], &[MATMUL], false), "main");
         let mut dispatches = Vec::new();
         for chunk in weight.chunks() {
             let row_tiles = chunk.rows.div_ceil(MATMUL_TILE);
@@ -542,7 +543,7 @@ impl Matmul {
             return Err(GpuError::Unsupported(format!("{} weights", weight.ty())));
         };
         let consts = format!("const TOK: u32 = {tokens}u;\nconst TPW: u32 = {per_window}u;\n");
-        let source = [&consts, lib, MATMUL_ROWS].concat();
+        let source = [&consts, STEP_WGSL, lib, MATMUL_ROWS].concat();
         let label = format!("matmul_rows.{}.{tokens}.{per_window}", weight.ty());
         let pipeline = pipeline(ctx, &label, &source, "main");
         let has_bias = u32::from(bias.is_some());

@@ -3,6 +3,10 @@
 
 use super::Context;
 
+/// `struct Step`, the WGSL twin of [`StepValues`], put ahead of every kernel that binds the step
+/// buffer.
+pub(crate) const STEP_WGSL: &str = include_str!("../../../shaders/step.wgsl");
+
 /// `pos0`: position of the first token of this call; `n_tokens`: how many tokens it processes
 /// (1 when decoding). Matches `struct Step` in the shaders.
 #[repr(C)]
