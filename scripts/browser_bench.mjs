@@ -137,22 +137,6 @@ export function table(ours, theirs) {
   ].join("\n");
 }
 
-/** One profiled call (mindseye_core::gpu::Profile) as the CLI prints it: a row per kernel kind. */
-export function profileTable(what, profile) {
-  const total = profile.kinds.reduce((t, k) => t + k.seconds, 0);
-  const dispatches = profile.kinds.reduce((t, k) => t + k.dispatches, 0);
-  const row = (kind, n, ms, us, share) =>
-    `  ${kind.padEnd(14)} ${String(n).padStart(10)} ${ms.padStart(10)} ${us.padStart(12)} ${share.padStart(7)}`;
-  return [
-    `${what}:`,
-    row("kernel", "dispatches", "ms", "us/dispatch", "share"),
-    ...profile.kinds.map((k) =>
-      row(k.kind, k.dispatches, (k.seconds * 1e3).toFixed(2), ((k.seconds * 1e6) / Math.max(k.dispatches, 1)).toFixed(1),
-        `${((100 * k.seconds) / Math.max(total, Number.MIN_VALUE)).toFixed(1)}%`)),
-    row("total", dispatches, (total * 1e3).toFixed(2), "", ""),
-  ].join("\n");
-}
-
 function parseArgs(argv) {
   const opts = { promptTokens: 16, decodeSteps: 8, dist: join(repo, "dist"), json: false, profile: false };
   const value = (i) => {
@@ -210,11 +194,9 @@ async function main() {
     console.log(`wllama:   ${theirs.multithread ? "multi" : "single"}-thread build, ${theirs.threads} thread(s), crossOriginIsolated ${theirs.cross_origin_isolated}`);
     console.log(`prompt:   ${ours.prompt_tokens} tokens, ${opts.decodeSteps} decode steps after the first token\n`);
     console.log(table(ours, theirs));
-    if (ours.profile) {
-      const { prefill, decode } = ours.profile;
+    if (ours.profile_text) {
       console.log(`\nprofile of ours: GPU timestamp queries (one compute pass per kernel, timed at its start and end)\n`);
-      console.log(profileTable(`prefill of ${prefill.n_tokens} tokens at position 0`, prefill));
-      console.log(`\n${profileTable(`one decoded token at position ${prefill.n_tokens}`, decode)}`);
+      console.log(ours.profile_text);
     }
   } finally {
     await browser.close();

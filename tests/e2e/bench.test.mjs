@@ -70,4 +70,8 @@ test("our profile times every kernel kind of the prompt batch and the next token
     }
     assert.ok(profile.kinds.reduce((t, k) => t + k.seconds, 0) > 0, `${call}: no time at all`);
   }
+  // The tables as the CLI prints them, for scripts/browser_bench.mjs.
+  assert.match(ours.profile_text, new RegExp(`^prefill of ${prefill.n_tokens} tokens at position 0:\n  kernel`));
+  assert.match(ours.profile_text, new RegExp(`\n\none decoded token at position ${prefill.n_tokens}:\n  kernel`));
+  assert.ok(ours.profile_text.includes("matvec Q8_0"), ours.profile_text);
 });

@@ -9,6 +9,7 @@
 
 use super::{AdapterSummary, GpuError, GpuModel, MAX_BATCH, Output, Profile, Timing, Want};
 use crate::tokenizer::Tokenizer;
+use std::fmt;
 
 /// Prompts longer than this are refused (the page's model has a 2,048-token context).
 pub const MAX_PROMPT_TOKENS: usize = 1024;
@@ -74,6 +75,16 @@ pub async fn measure(
 pub struct Profiles {
     pub prefill: Profile,
     pub decode: Profile,
+}
+
+/// Both tables under their headings, as `mindseye bench model --profile` and the browser
+/// benchmark print them.
+impl fmt::Display for Profiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.prefill.n_tokens;
+        writeln!(f, "prefill of {n} tokens at position 0:\n{}\n", self.prefill)?;
+        write!(f, "one decoded token at position {n}:\n{}", self.decode)
+    }
 }
 
 /// Profiles `model` (its cache is cleared first) on the start of `prompt`, then on the token that
@@ -227,9 +238,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report, with the profile's tables also as text (`profile_text`), so a script prints
+    /// what the CLI does without laying them out again.
     pub fn to_json(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct WithText<'a> {
+            #[serde(flatten)]
+            report: &'a Report,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            profile_text: Option<String>,
+        }
+        let with_text = WithText { report: self, profile_text: self.profile.as_ref().map(Profiles::to_string) };
         // Plain data with string keys: serialising it cannot fail; "{}" keeps this total anyway.
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into())
+        serde_json::to_string_pretty(&with_text).unwrap_or_else(|_| "{}".into())
     }
 }
 
@@ -242,6 +263,22 @@ mod tests {
     /// Byte-level BPE without merges: one token per byte, no BOS.
     fn bytes_tokenizer() -> Tokenizer {
         Tokenizer::from_gguf(&gguf::File::parse(&bpe_writer(&[], &[]).to_bytes()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn profiles_print_the_prefill_and_decode_tables_under_their_headings() {
+        use crate::gpu::record::KernelKind;
+        use crate::quant::Type;
+        let call = |n_tokens, kind, token| Profile::new(Timing::Timestamps, n_tokens, vec![(kind, 3, 0.002)], token);
+        let profiles = Profiles {
+            prefill: call(16, KernelKind::Matmul(Type::Q8_0), 7),
+            decode: call(1, KernelKind::Matvec(Type::Q8_0), 9),
+        };
+        let text = profiles.to_string();
+        let (prefill, decode) = text.split_once("\n\n").expect("a blank line between the tables");
+        assert_eq!(prefill, format!("prefill of 16 tokens at position 0:\n{}", profiles.prefill));
+        assert_eq!(decode, format!("one decoded token at position 16:\n{}", profiles.decode));
+        assert!(decode.contains("matvec Q8_0"), "{decode}");
     }
 
     #[test]

@@ -90,11 +90,13 @@ impl Profile {
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total = self.seconds();
-        writeln!(f, "  {:<14} {:>10} {:>10} {:>12} {:>7}", "kernel", "dispatches", "ms", "us/dispatch", "share")?;
+        // As wide as the longest kind's name ("matvec_glu IQ4_NL").
+        const KIND: usize = 17;
+        writeln!(f, "  {:<KIND$} {:>10} {:>10} {:>12} {:>7}", "kernel", "dispatches", "ms", "us/dispatch", "share")?;
         for k in &self.kinds {
             writeln!(
                 f,
-                "  {:<14} {:>10} {:>10.2} {:>12.1} {:>6.1}%",
+                "  {:<KIND$} {:>10} {:>10.2} {:>12.1} {:>6.1}%",
                 k.kind.to_string(),
                 k.dispatches,
                 k.seconds * 1e3,
@@ -102,7 +104,7 @@ impl fmt::Display for Profile {
                 100.0 * k.seconds / total.max(f64::MIN_POSITIVE)
             )?;
         }
-        write!(f, "  {:<14} {:>10} {:>10.2}", "total", self.dispatches(), total * 1e3)
+        write!(f, "  {:<KIND$} {:>10} {:>10.2}", "total", self.dispatches(), total * 1e3)
     }
 }
 

@@ -121,10 +121,8 @@ impl Figures {
 fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing) -> Result<(), String> {
     println!();
     println!("profile timing: {timing}");
-    let bench::Profiles { prefill, decode } =
-        pollster::block_on(bench::profile(model, prompt, timing)).map_err(|e| e.to_string())?;
-    println!("\nprefill of {} tokens at position 0:\n{prefill}", prefill.n_tokens);
-    println!("\none decoded token at position {}:\n{decode}", prefill.n_tokens);
+    let profiles = pollster::block_on(bench::profile(model, prompt, timing)).map_err(|e| e.to_string())?;
+    println!("\n{profiles}");
     Ok(())
 }
 
