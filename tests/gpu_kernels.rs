@@ -121,6 +121,14 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             }
             out
         }
+        // Random grid indices, signs and scales behind a realistic d.
+        Type::IQ3_S => {
+            let mut out = rng.bytes(n / 256 * 110);
+            for block in out.chunks_exact_mut(110) {
+                block[..2].copy_from_slice(&f16_bytes(0.0005 + 0.002 * rng.unit().abs()));
+            }
+            out
+        }
         // Random nibbles and 6-bit scales behind a realistic d.
         Type::IQ4_XS => {
             let mut out = rng.bytes(n / 256 * 136);
@@ -328,6 +336,11 @@ fn matvec_iq4_xs_matches_the_cpu() {
 }
 
 #[test]
+fn matvec_iq3_s_matches_the_cpu() {
+    check_matvec(Type::IQ3_S, 16);
+}
+
+#[test]
 fn matvec_q3_k_matches_the_cpu() {
     check_matvec(Type::Q3_K, 12);
 }
@@ -387,20 +400,26 @@ fn matvec_on_a_cpu_adapter_falls_back_to_the_gpu_kernel_when_x_cannot_be_a_unifo
     }
 }
 
-/// A binding cap of `rows_per_chunk` rows' worth of GPU bytes (rounded down to whole words).
+/// A binding cap of `rows_per_chunk` rows' worth of GPU bytes (rounded down to whole words), after
+/// what every buffer of the type holds ahead of its rows (IQ3_S's grid).
 fn capped(ty: Type, cols: usize, rows_per_chunk: usize) -> Context {
-    // Ask a one-row weight how many bytes a row takes on the GPU.
+    // Ask weights of one and two rows how many bytes a row and the rest take on the GPU.
     let probe = context();
-    let one_row = weight_bytes(&mut Rng::new(0), ty, 1, cols);
-    let bytes_per_row = Weight::from_bytes(&probe, "probe", ty, 1, cols as u32, &one_row).unwrap().gpu_bytes();
-    context().with_storage_binding_cap(bytes_per_row * rows_per_chunk as u64 + 3)
+    let gpu_bytes = |rows: usize| {
+        let bytes = weight_bytes(&mut Rng::new(0), ty, rows, cols);
+        Weight::from_bytes(&probe, "probe", ty, rows as u32, cols as u32, &bytes).unwrap().gpu_bytes()
+    };
+    let (one, two) = (gpu_bytes(1), gpu_bytes(2));
+    let (per_row, ahead) = (two - one, 2 * one - two);
+    context().with_storage_binding_cap(ahead + per_row * rows_per_chunk as u64 + 3)
 }
 
 #[test]
 fn matvec_splits_weights_larger_than_a_binding() {
-    // Q4_0 rows of 3 blocks (54 GGUF bytes, not a whole number of words), Q6_K super-blocks and
-    // Q2_K rows of 3 super-blocks (one partial group of 4).
-    for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512), (Type::Q2_K, 768)] {
+    // Q4_0 rows of 3 blocks (54 GGUF bytes, not a whole number of words), Q6_K super-blocks,
+    // Q2_K rows of 3 super-blocks (one partial group of 4) and IQ3_S (its grid ahead of each
+    // buffer's rows).
+    for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512), (Type::Q2_K, 768), (Type::IQ3_S, 512)] {
         let rows = 23;
         let ctx = capped(ty, cols, 5);
         let mut rng = Rng::new(8);

@@ -18,7 +18,7 @@ pub fn golden() -> PathBuf {
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
 /// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, Q3_K_M,
-/// Q4_1 and BF16, qwen2 in Q5_0, Q2_K and IQ4_XS, gemma2 in Q5_1 and IQ4_NL): the model tests generate one module of
+/// Q4_1, BF16 and IQ3_M, qwen2 in Q5_0, Q2_K and IQ4_XS, gemma2 in Q5_1 and IQ4_NL): the model tests generate one module of
 /// tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
@@ -31,6 +31,7 @@ macro_rules! model_fixtures {
             llama_q3_k_m => "llama-q3_k_m",
             llama_q4_1 => "llama-q4_1",
             llama_bf16 => "llama-bf16",
+            llama_iq3_m => "llama-iq3_m",
             qwen2_q8_0 => "qwen2-q8_0",
             qwen2_q4_0 => "qwen2-q4_0",
             qwen2_q4_k_m => "qwen2-q4_k_m",

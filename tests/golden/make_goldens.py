@@ -12,7 +12,7 @@ Oracles (the versions these files were made with):
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
 For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0, q2_k and iq4_xs for
-qwen2, q5_k_m, q3_k_m, q4_1 and bf16 for llama, q5_1 and iq4_nl for gemma2) it writes:
+qwen2, q5_k_m, q3_k_m, q4_1, bf16 and iq3_m for llama, q5_1 and iq4_nl for gemma2) it writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -102,6 +102,7 @@ QUANTS = {  # llama.cpp's file type for each
     "q4_1": "LLAMA_FTYPE_MOSTLY_Q4_1",
     "iq4_xs": "LLAMA_FTYPE_MOSTLY_IQ4_XS",
     "bf16": "LLAMA_FTYPE_MOSTLY_BF16",
+    "iq3_m": "LLAMA_FTYPE_MOSTLY_IQ3_M",
 }
 # Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
 # mixes fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
@@ -109,10 +110,10 @@ QUANTS = {  # llama.cpp's file type for each
 # K-quant mixes, are mostly Q5_K and Q3_K; Q2_K, the smallest, mixes Q2_K with Q3_K; IQ4_NL and
 # Q4_1 are the 4-bit types with 32-element blocks besides Q4_0; IQ4_XS is IQ4_NL's levels in
 # 256-element super-blocks with 6-bit scales per 32 elements; BF16 is how many small models are
-# published unquantized.
+# published unquantized; IQ3_M is mostly IQ3_S, 3-bit points of a 512-entry grid.
 QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}, "q3_k_m": {"llama"},
                "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}, "iq4_xs": {"qwen2"},
-               "bf16": {"llama"}}
+               "bf16": {"llama"}, "iq3_m": {"llama"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),

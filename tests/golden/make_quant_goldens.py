@@ -40,6 +40,7 @@ SCALE_OFFSETS = {
     T.Q3_K: [108],
     T.IQ4_NL: [0],
     T.IQ4_XS: [0],
+    T.IQ3_S: [0],
 }
 FLOAT_TYPES = [T.F32, T.F16, T.BF16]
 

@@ -3,7 +3,7 @@
 //! as the storage-binding limit requires.
 
 use super::{Context, GpuError};
-use crate::quant::Type;
+use crate::quant::{IQ3S_GRID, Type};
 
 /// Stage this many repacked bytes before handing them to the queue, so a streamed tensor costs
 /// few `write_buffer` calls without holding a second copy of it.
@@ -25,6 +25,7 @@ pub const SUPPORTED_TYPES: &[Type] = &[
     Type::Q5_K,
     Type::Q4_K,
     Type::Q3_K,
+    Type::IQ3_S,
     Type::Q2_K,
 ];
 
@@ -52,6 +53,7 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::Q4_K => (library!("weights_q4_k.wgsl", "weights_k.wgsl"), 256),
         Type::Q3_K => (library!("weights_q3_k.wgsl", "weights_k_halves.wgsl"), 256),
         Type::Q2_K => (library!("weights_q2_k.wgsl", "weights_k_halves.wgsl"), 256),
+        Type::IQ3_S => (library!("weights_iq3_s.wgsl"), 256),
         _ => return None,
     })
 }
@@ -112,7 +114,7 @@ fn row_words(ty: Type, cols: u32) -> u32 {
     }
     match ty {
         Type::F16 | Type::BF16 => cols / 2,
-        Type::Q3_K => cols / 256 * 28,
+        Type::Q3_K | Type::IQ3_S => cols / 256 * 28,
         Type::Q4_K => cols / 256 * 36,
         Type::Q5_K => cols / 256 * 44,
         Type::Q6_K => cols / 256 * 56,
@@ -148,7 +150,24 @@ fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
     match ty {
         Type::Q3_K => padded(110, 112, out),
         Type::Q6_K => padded(210, 224, out),
+        // Reordered so that each field is whole words: qs, signs, then qh, scales and d.
+        Type::IQ3_S => {
+            for b in raw.chunks(110) {
+                for field in [&b[2..66], &b[74..106], &b[66..74], &b[106..110], &b[0..2], &[0, 0]] {
+                    out.extend_from_slice(field);
+                }
+            }
+        }
         _ => out.extend_from_slice(raw),
+    }
+}
+
+/// What every buffer of a `ty` weight holds ahead of its rows: IQ3_S's grid, which its library
+/// reads from there so that the kernels need no binding more for it.
+fn prefix(ty: Type) -> Vec<u8> {
+    match ty {
+        Type::IQ3_S => IQ3S_GRID.iter().flat_map(|w| w.to_le_bytes()).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -168,6 +187,8 @@ pub struct Weight {
     rows: u32,
     cols: u32,
     row_words: u32,
+    /// Bytes ahead of the rows in every buffer ([`prefix`]).
+    prefix_bytes: u64,
     rows_per_chunk: u32,
     chunks: Vec<WeightChunk>,
 }
@@ -224,25 +245,31 @@ impl Weight {
         }
         let row_words = row_words(ty, cols);
         let row_bytes = u64::from(row_words) * 4;
+        let prefix = prefix(ty);
+        let prefix_bytes = prefix.len() as u64;
         let cap = ctx.storage_binding_cap();
-        if row_bytes > cap {
-            return Err(GpuError::TooLarge { what: format!("one row of {label}"), needed: row_bytes, limit: cap });
+        if prefix_bytes + row_bytes > cap {
+            let needed = prefix_bytes + row_bytes;
+            return Err(GpuError::TooLarge { what: format!("one row of {label}"), needed, limit: cap });
         }
-        let rows_per_chunk = u32::try_from(cap / row_bytes).unwrap_or(u32::MAX).min(rows);
+        let rows_per_chunk = u32::try_from((cap - prefix_bytes) / row_bytes).unwrap_or(u32::MAX).min(rows);
         let mut chunks = Vec::new();
         let mut first_row = 0;
         while first_row < rows {
             let n = rows_per_chunk.min(rows - first_row);
             let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: u64::from(n) * row_bytes,
+                size: prefix_bytes + u64::from(n) * row_bytes,
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
+            if !prefix.is_empty() {
+                ctx.upload(&buffer, 0, &prefix);
+            }
             chunks.push(WeightChunk { buffer, first_row, rows: n });
             first_row += n;
         }
-        let weight = Weight { ty, rows, cols, row_words, rows_per_chunk, chunks };
+        let weight = Weight { ty, rows, cols, row_words, prefix_bytes, rows_per_chunk, chunks };
         let raw_row_bytes = (u64::from(cols) / ty.block_size() as u64 * ty.block_bytes() as u64) as usize;
         let mut first_row = 0;
         Ok(parts
@@ -386,7 +413,8 @@ impl WeightUpload<'_> {
         }
         let index = (self.staged_first_row / self.weight.rows_per_chunk) as usize;
         let chunk = &self.weight.chunks[index];
-        let offset = u64::from(self.staged_first_row - chunk.first_row) * u64::from(self.weight.row_words) * 4;
+        let row = u64::from(self.staged_first_row - chunk.first_row);
+        let offset = self.weight.prefix_bytes + row * u64::from(self.weight.row_words) * 4;
         self.ctx.upload(&chunk.buffer, offset, &self.staged);
         self.staged.clear();
         self.staged_first_row = self.next_row;
@@ -502,6 +530,22 @@ mod tests {
         assert_eq!(&out[272..280], &raw[272..280]);
         assert!(out[280..288].iter().all(|&b| b == 0));
         assert_eq!(&out[288..], &raw[280..]);
+    }
+
+    #[test]
+    fn iq3_s_super_blocks_put_qs_signs_then_qh_scales_and_d_in_whole_words() {
+        let raw: Vec<u8> = (0..2 * 110).map(|i| i as u8).collect();
+        let mut out = Vec::new();
+        repack_row(Type::IQ3_S, &raw, &mut out);
+        assert_eq!(out.len() as u32, row_words(Type::IQ3_S, 512) * 4);
+        for b in 0..2 {
+            let (block, gguf) = (&out[112 * b..112 * (b + 1)], &raw[110 * b..110 * (b + 1)]);
+            assert_eq!(&block[..64], &gguf[2..66], "qs");
+            assert_eq!(&block[64..96], &gguf[74..106], "signs");
+            assert_eq!(&block[96..104], &gguf[66..74], "qh");
+            assert_eq!(&block[104..108], &gguf[106..110], "scales");
+            assert_eq!(&block[108..112], &[gguf[0], gguf[1], 0, 0], "d");
+        }
     }
 
     #[test]

@@ -105,7 +105,7 @@ fn round_like_ggml(ty: Type, x: &[f32]) -> Vec<f32> {
                 block.iter().map(move |v| (v * id).round() * d16)
             })
             .collect(),
-        Type::Q4_K | Type::Q5_K | Type::Q6_K | Type::Q2_K | Type::Q3_K | Type::IQ4_XS => x
+        Type::Q4_K | Type::Q5_K | Type::Q6_K | Type::Q2_K | Type::Q3_K | Type::IQ4_XS | Type::IQ3_S => x
             .chunks(256)
             .flat_map(|block| {
                 let (mut amax, mut max) = (0.0f32, 0.0f32);

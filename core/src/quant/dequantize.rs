@@ -1,7 +1,7 @@
 //! Dequantization, one function per block layout, each a transcription of ggml's `dequantize_row_*`
 //! (ggml-quants.c). Float operations are kept in ggml's order so results match bit for bit.
 
-use super::{Error, Type};
+use super::{Error, IQ3S_GRID, Type};
 use half::{bf16, f16};
 
 /// Converts `bytes`, holding `out.len()` elements of type `ty`, to f32.
@@ -20,6 +20,7 @@ pub fn dequantize(ty: Type, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> 
         Type::Q5_1 => q5_1,
         Type::IQ4_NL => iq4_nl,
         Type::IQ4_XS => iq4_xs,
+        Type::IQ3_S => iq3_s,
         Type::Q2_K => q2_k,
         Type::Q3_K => q3_k,
         Type::Q4_K => q4_k,
@@ -89,6 +90,30 @@ fn iq4_xs(b: &[u8], y: &mut [f32]) {
         for (j, &q) in q.iter().enumerate() {
             y[j] = dl * IQ4_NL_LEVELS[(q & 0x0F) as usize] as f32;
             y[j + 16] = dl * IQ4_NL_LEVELS[(q >> 4) as usize] as f32;
+        }
+    }
+}
+
+/// d: f16, qs: 64 bytes, qh: 8 bytes, signs: 32 bytes, scales: 4 bytes. Each 32-element unit u
+/// is four groups of 8 values, each two grid points of [`IQ3S_GRID`] with a sign per value: group
+/// l's points are entries qs[8u + 2l] and qs[8u + 2l + 1], each with a ninth index bit from bits
+/// 2l and 2l + 1 of qh[u]; signs[4u + l] bit k negates value k; the unit's scale is
+/// d * (1 + 2 * nibble u of the scales).
+fn iq3_s(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    let (qs, qh, signs, scales) = (&b[2..66], &b[66..74], &b[74..106], &b[106..110]);
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let db = d * (1 + 2 * ((scales[u / 2] >> (4 * (u % 2))) & 0x0F)) as f32;
+        for (l, y) in y.chunks_exact_mut(8).enumerate() {
+            let sign = signs[4 * u + l];
+            for (point, y) in y.chunks_exact_mut(4).enumerate() {
+                let high = ((qh[u] >> (2 * l + point)) & 1) as usize;
+                let grid = IQ3S_GRID[qs[8 * u + 2 * l + point] as usize | high << 8].to_le_bytes();
+                for (k, (y, &g)) in y.iter_mut().zip(&grid).enumerate() {
+                    let negative = sign & (1 << (4 * point + k)) != 0;
+                    *y = db * g as f32 * if negative { -1.0 } else { 1.0 };
+                }
+            }
         }
     }
 }

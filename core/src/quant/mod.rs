@@ -4,9 +4,11 @@
 //! packed without padding, so a block may start at any byte.
 
 mod dequantize;
+mod grid;
 mod quantize;
 
 pub use dequantize::dequantize;
+pub(crate) use grid::IQ3S_GRID;
 pub use quantize::quantize;
 
 use std::fmt;
