@@ -122,9 +122,10 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             out
         }
         // Random grid indices, signs and scales behind a realistic d.
-        Type::IQ3_S => {
-            let mut out = rng.bytes(n / 256 * 110);
-            for block in out.chunks_exact_mut(110) {
+        Type::IQ3_S | Type::IQ3_XXS => {
+            let block_bytes = ty.block_bytes();
+            let mut out = rng.bytes(n / 256 * block_bytes);
+            for block in out.chunks_exact_mut(block_bytes) {
                 block[..2].copy_from_slice(&f16_bytes(0.0005 + 0.002 * rng.unit().abs()));
             }
             out
@@ -341,6 +342,11 @@ fn matvec_iq3_s_matches_the_cpu() {
 }
 
 #[test]
+fn matvec_iq3_xxs_matches_the_cpu() {
+    check_matvec(Type::IQ3_XXS, 17);
+}
+
+#[test]
 fn matvec_q3_k_matches_the_cpu() {
     check_matvec(Type::Q3_K, 12);
 }
@@ -417,9 +423,10 @@ fn capped(ty: Type, cols: usize, rows_per_chunk: usize) -> Context {
 #[test]
 fn matvec_splits_weights_larger_than_a_binding() {
     // Q4_0 rows of 3 blocks (54 GGUF bytes, not a whole number of words), Q6_K super-blocks,
-    // Q2_K rows of 3 super-blocks (one partial group of 4) and IQ3_S (its grid ahead of each
-    // buffer's rows).
-    for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512), (Type::Q2_K, 768), (Type::IQ3_S, 512)] {
+    // Q2_K rows of 3 super-blocks (one partial group of 4) and the grid types (their grid ahead of
+    // each buffer's rows).
+    let grids = [(Type::IQ3_S, 512), (Type::IQ3_XXS, 768)];
+    for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512), (Type::Q2_K, 768)].into_iter().chain(grids) {
         let rows = 23;
         let ctx = capped(ty, cols, 5);
         let mut rng = Rng::new(8);

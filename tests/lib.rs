@@ -18,7 +18,7 @@ pub fn golden() -> PathBuf {
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
 /// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, Q3_K_M,
-/// Q4_1, BF16 and IQ3_M, qwen2 in Q5_0, Q2_K and IQ4_XS, gemma2 in Q5_1 and IQ4_NL): the model tests generate one module of
+/// Q4_1, BF16 and IQ3_M, qwen2 in Q5_0, Q2_K and IQ4_XS, gemma2 in Q5_1, IQ4_NL and IQ3_XXS): the model tests generate one module of
 /// tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
@@ -43,6 +43,7 @@ macro_rules! model_fixtures {
             gemma2_q4_k_m => "gemma2-q4_k_m",
             gemma2_q5_1 => "gemma2-q5_1",
             gemma2_iq4_nl => "gemma2-iq4_nl",
+            gemma2_iq3_xxs => "gemma2-iq3_xxs",
         }
     };
 }

@@ -124,6 +124,11 @@ fn iq3_s_dequantizes_like_the_oracle() {
     dequantizes_like_the_oracle(Type::IQ3_S);
 }
 
+#[test]
+fn iq3_xxs_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ3_XXS);
+}
+
 fn quantizes_like_the_oracle(ty: Type) {
     let (bytes, file) = oracle_file();
     let input = f32s(file.tensor_data(&bytes, file.tensor("quantize.input").unwrap()).unwrap());

@@ -12,7 +12,8 @@ Oracles (the versions these files were made with):
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
 For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0, q2_k and iq4_xs for
-qwen2, q5_k_m, q3_k_m, q4_1, bf16 and iq3_m for llama, q5_1 and iq4_nl for gemma2) it writes:
+qwen2, q5_k_m, q3_k_m, q4_1, bf16 and iq3_m for llama, q5_1, iq4_nl and iq3_xxs for gemma2) it
+writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -21,6 +22,8 @@ qwen2, q5_k_m, q3_k_m, q4_1, bf16 and iq3_m for llama, q5_1 and iq4_nl for gemma
                         with gguf.GGUFWriter (seeded numpy RNG), then quantized by llama.cpp itself
                         (llama_model_quantize), so the per-tensor quant mix is llama.cpp's (Q4_0 files
                         get a Q6_K output tensor, Q4_K_M mixes Q4_K and Q6_K). The F32 file is deleted.
+                        IQ3_XXS, which llama.cpp quantizes only with an importance matrix, is written
+                        by quantize_iq3_xxs here instead, every matrix in it (SCRIPT_QUANTS).
   {arch}-{quant}.json   Goldens computed by llama.cpp on that quantized file (CPU, 2 threads,
                         n_ctx 256, all logits, F32 KV cache, no flash attention) for two prompts,
                         "plain" and "chat" (the chat template rendered as transformers does): the
@@ -103,6 +106,7 @@ QUANTS = {  # llama.cpp's file type for each
     "iq4_xs": "LLAMA_FTYPE_MOSTLY_IQ4_XS",
     "bf16": "LLAMA_FTYPE_MOSTLY_BF16",
     "iq3_m": "LLAMA_FTYPE_MOSTLY_IQ3_M",
+    "iq3_xxs": "LLAMA_FTYPE_MOSTLY_IQ3_XXS",
 }
 # Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
 # mixes fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
@@ -110,15 +114,20 @@ QUANTS = {  # llama.cpp's file type for each
 # K-quant mixes, are mostly Q5_K and Q3_K; Q2_K, the smallest, mixes Q2_K with Q3_K; IQ4_NL and
 # Q4_1 are the 4-bit types with 32-element blocks besides Q4_0; IQ4_XS is IQ4_NL's levels in
 # 256-element super-blocks with 6-bit scales per 32 elements; BF16 is how many small models are
-# published unquantized; IQ3_M is mostly IQ3_S, 3-bit points of a 512-entry grid.
+# published unquantized; IQ3_M is mostly IQ3_S, 3-bit points of a 512-entry grid, and IQ3_XXS
+# those of a 256-entry grid.
 QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}, "q3_k_m": {"llama"},
                "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}, "iq4_xs": {"qwen2"},
-               "bf16": {"llama"}, "iq3_m": {"llama"}}
+               "bf16": {"llama"}, "iq3_m": {"llama"}, "iq3_xxs": {"gemma2"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),
     "q4_0": (GGMLQuantizationType.Q4_0, LlamaFileType.MOSTLY_Q4_0),
 }
+# Quants this script writes itself, every matrix in the one type, because llama.cpp's quantizer
+# refuses them without an importance matrix (which llama-cpp-python cannot compute): IQ3_XXS.
+# llama.cpp still computes the goldens on the file.
+SCRIPT_QUANTS = {"iq3_xxs": LlamaFileType.MOSTLY_IQ3_XXS}
 
 PLAIN_PROMPT = 'def run(): move() <svg r="5"/> 42'
 CHAT_MESSAGES = [
@@ -429,13 +438,18 @@ def write_model(path, arch, family, shape, vocab, template, seed, f16, name, pur
         w.add_attn_logit_softcapping(a["attn_softcap"])
         w.add_final_logit_softcapping(a["final_softcap"])
         w.add_sliding_window(a["sliding_window"])
-    qtype, ftype = PURE[pure] if pure else (None, LlamaFileType.MOSTLY_F16 if f16 else LlamaFileType.ALL_F32)
+    if pure in SCRIPT_QUANTS:
+        qtype, ftype = GGMLQuantizationType.IQ3_XXS, SCRIPT_QUANTS[pure]
+        quantizer = quantize_iq3_xxs
+    else:
+        qtype, ftype = PURE[pure] if pure else (None, LlamaFileType.MOSTLY_F16 if f16 else LlamaFileType.ALL_F32)
+        quantizer = gguf_quantize
     w.add_file_type(ftype)
     add_tokenizer(w, vocab, family, template)
     rng = np.random.default_rng(seed)
     for tname, data in tensors(arch, shape, n_vocab, rng, np.float16 if f16 and not pure else np.float32):
         if qtype is not None and data.ndim == 2:
-            w.add_tensor(tname, gguf_quantize(data, qtype), raw_dtype=qtype)
+            w.add_tensor(tname, quantizer(data, qtype), raw_dtype=qtype)
         else:
             w.add_tensor(tname, data)
     w.write_header_to_file()
@@ -443,6 +457,37 @@ def write_model(path, arch, family, shape, vocab, template, seed, f16, name, pur
     w.write_tensors_to_file()
     w.close()
     return n_vocab
+
+
+def quantize_iq3_xxs(x, qtype):
+    """A plain IQ3_XXS quantizer (llama.cpp's needs an importance matrix), to ggml's block layout
+    (f16 d, 64 bytes of grid indices, a word per 32 values: 4 x 7 sign bits and a 4-bit scale s,
+    the 32 values scaled by d * (0.5 + s) * 0.5): each 4 magnitudes the nearest grid point, each 8
+    signs with an even count of negatives (else the smallest magnitude's sign is flipped)."""
+    assert qtype == GGMLQuantizationType.IQ3_XXS
+    from gguf.quants import IQ3_XXS
+    IQ3_XXS.init_grid()
+    grid = IQ3_XXS.grid.reshape(256, 4).astype(np.float32)
+    rows, cols = x.shape
+    units = x.astype(np.float32).reshape(-1, 8, 32)  # super-blocks x units x values
+    unit_scale = np.abs(units).max(axis=-1) / grid.max()
+    d = (unit_scale.max(axis=-1) / 7.75).astype(np.float16)  # the largest s (15) gives 7.75 d
+    d32 = np.where(d == 0, np.float16(1), d).astype(np.float32)[:, None]
+    s = np.clip(np.round(unit_scale / (0.5 * d32) - 0.5), 0, 15).astype(np.uint32)
+    db = (d32 * (0.5 + s) * 0.5)[..., None]
+    mags = (np.abs(units) / db).reshape(-1, 4)
+    index = np.concatenate([((m[:, None, :] - grid[None]) ** 2).sum(-1).argmin(1)
+                            for m in np.array_split(mags, max(1, len(mags) // 4096))]).astype(np.uint8)
+    negative = (units < 0).reshape(-1, 8)
+    odd = negative.sum(1) % 2 == 1
+    smallest = np.abs(units).reshape(-1, 8).argmin(1)
+    negative[odd, smallest[odd]] ^= True
+    seven = (negative[:, :7] * (1 << np.arange(7))).sum(1).astype(np.uint32).reshape(-1, 8, 4)
+    words = (seven << (7 * np.arange(4, dtype=np.uint32))).sum(-1).astype(np.uint32) | (s << 28)
+    n_blocks = units.shape[0]
+    blocks = np.concatenate([d.reshape(n_blocks, 1).view(np.uint8), index.reshape(n_blocks, 64),
+                             words.astype("<u4").view(np.uint8).reshape(n_blocks, 32)], axis=1)
+    return blocks.reshape(rows, -1)
 
 
 def quantize(src, dst, quant):
@@ -651,10 +696,15 @@ def make_fixtures(tokenizers, out, only):
                 continue
             for attempt in range(1000):
                 seed = SEED_BASE[arch] + 1000 * qi + attempt
-                src = out / f"{stem}.f32.gguf"
-                write_model(src, arch, family, FIXTURE_SHAPE, vocab, template, seed, False, f"mindseye-fixture-{arch}")
-                quantize(src, out / f"{stem}.gguf", quant)
-                src.unlink()
+                if quant in SCRIPT_QUANTS:
+                    write_model(out / f"{stem}.gguf", arch, family, FIXTURE_SHAPE, vocab, template, seed, False,
+                                f"mindseye-fixture-{arch}", pure=quant)
+                else:
+                    src = out / f"{stem}.f32.gguf"
+                    write_model(src, arch, family, FIXTURE_SHAPE, vocab, template, seed, False,
+                                f"mindseye-fixture-{arch}")
+                    quantize(src, out / f"{stem}.gguf", quant)
+                    src.unlink()
                 results = goldens(out / f"{stem}.gguf", chat_prompt)[1]
                 margins = {c: (round(min(r["margins"]), 3), round(min(r["ref_margins"]), 3), r["ref_greedy"] == r["greedy"])
                            for c, r in results.items()}

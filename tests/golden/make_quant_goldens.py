@@ -41,6 +41,7 @@ SCALE_OFFSETS = {
     T.IQ4_NL: [0],
     T.IQ4_XS: [0],
     T.IQ3_S: [0],
+    T.IQ3_XXS: [0],
 }
 FLOAT_TYPES = [T.F32, T.F16, T.BF16]
 

@@ -3,7 +3,7 @@
 //! as the storage-binding limit requires.
 
 use super::{Context, GpuError};
-use crate::quant::{IQ3S_GRID, Type};
+use crate::quant::{IQ3S_GRID, IQ3XXS_GRID, Type};
 
 /// Stage this many repacked bytes before handing them to the queue, so a streamed tensor costs
 /// few `write_buffer` calls without holding a second copy of it.
@@ -26,6 +26,7 @@ pub const SUPPORTED_TYPES: &[Type] = &[
     Type::Q4_K,
     Type::Q3_K,
     Type::IQ3_S,
+    Type::IQ3_XXS,
     Type::Q2_K,
 ];
 
@@ -53,7 +54,8 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::Q4_K => (library!("weights_q4_k.wgsl", "weights_k.wgsl"), 256),
         Type::Q3_K => (library!("weights_q3_k.wgsl", "weights_k_halves.wgsl"), 256),
         Type::Q2_K => (library!("weights_q2_k.wgsl", "weights_k_halves.wgsl"), 256),
-        Type::IQ3_S => (library!("weights_iq3_s.wgsl"), 256),
+        Type::IQ3_S => (library!("weights_iq3_s.wgsl", "weights_grid.wgsl"), 256),
+        Type::IQ3_XXS => (library!("weights_iq3_xxs.wgsl", "weights_grid.wgsl"), 256),
         _ => return None,
     })
 }
@@ -79,9 +81,9 @@ struct Grouping {
     quants: (usize, usize),
 }
 
-/// The grouped layouts: f16 scales (two per word), Q4_1 and Q5_1's f16 mins, the Q5 types'
-/// 4-byte qh words, Q2_K's (d, dmin) words, IQ4_XS's 8-byte headers; `None` for the layouts read
-/// as GGUF writes them.
+/// The grouped layouts: f16 scales (two per word; IQ3_XXS's d), Q4_1 and Q5_1's f16 mins, the Q5
+/// types' 4-byte qh words, Q2_K's (d, dmin) words, IQ4_XS's 8-byte headers; `None` for the layouts
+/// read as GGUF writes them.
 fn grouping(ty: Type) -> Option<Grouping> {
     let (blocks, fields, quants): (usize, &'static [(usize, usize)], (usize, usize)) = match ty {
         Type::Q8_0 => (8, &[(0, 2)], (2, 34)),
@@ -91,6 +93,7 @@ fn grouping(ty: Type) -> Option<Grouping> {
         Type::Q5_1 => (8, &[(0, 2), (2, 4), (4, 8)], (8, 24)),
         Type::Q2_K => (4, &[(80, 84)], (0, 80)),
         Type::IQ4_XS => (2, &[(0, 8)], (8, 136)),
+        Type::IQ3_XXS => (8, &[(0, 2)], (2, 98)),
         _ => return None,
     };
     Some(Grouping { blocks, fields, quants })
@@ -162,13 +165,15 @@ fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// What every buffer of a `ty` weight holds ahead of its rows: IQ3_S's grid, which its library
-/// reads from there so that the kernels need no binding more for it.
+/// What every buffer of a `ty` weight holds ahead of its rows: the grid of a grid type, which its
+/// library reads from there so that the kernels need no binding more for it.
 fn prefix(ty: Type) -> Vec<u8> {
-    match ty {
-        Type::IQ3_S => IQ3S_GRID.iter().flat_map(|w| w.to_le_bytes()).collect(),
-        _ => Vec::new(),
-    }
+    let grid: &[u32] = match ty {
+        Type::IQ3_S => &IQ3S_GRID,
+        Type::IQ3_XXS => &IQ3XXS_GRID,
+        _ => &[],
+    };
+    grid.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
 /// One buffer of a split weight: rows `first_row .. first_row + rows`.

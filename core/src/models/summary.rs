@@ -263,7 +263,7 @@ mod tests {
         assert_eq!(
             s.quant_text(),
             "Q8_0 (the GPU engine cannot read its IQ2_XXS tensors; it reads F32, F16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, \
-             Q4_0, IQ4_NL, IQ4_XS, Q6_K, Q5_K, Q4_K, Q3_K, IQ3_S, Q2_K)"
+             Q4_0, IQ4_NL, IQ4_XS, Q6_K, Q5_K, Q4_K, Q3_K, IQ3_S, IQ3_XXS, Q2_K)"
         );
     }
 

@@ -1,7 +1,7 @@
 //! Dequantization, one function per block layout, each a transcription of ggml's `dequantize_row_*`
 //! (ggml-quants.c). Float operations are kept in ggml's order so results match bit for bit.
 
-use super::{Error, IQ3S_GRID, Type};
+use super::{Error, IQ3S_GRID, IQ3XXS_GRID, Type};
 use half::{bf16, f16};
 
 /// Converts `bytes`, holding `out.len()` elements of type `ty`, to f32.
@@ -21,6 +21,7 @@ pub fn dequantize(ty: Type, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> 
         Type::IQ4_NL => iq4_nl,
         Type::IQ4_XS => iq4_xs,
         Type::IQ3_S => iq3_s,
+        Type::IQ3_XXS => iq3_xxs,
         Type::Q2_K => q2_k,
         Type::Q3_K => q3_k,
         Type::Q4_K => q4_k,
@@ -111,6 +112,31 @@ fn iq3_s(b: &[u8], y: &mut [f32]) {
                 let grid = IQ3S_GRID[qs[8 * u + 2 * l + point] as usize | high << 8].to_le_bytes();
                 for (k, (y, &g)) in y.iter_mut().zip(&grid).enumerate() {
                     let negative = sign & (1 << (4 * point + k)) != 0;
+                    *y = db * g as f32 * if negative { -1.0 } else { 1.0 };
+                }
+            }
+        }
+    }
+}
+
+/// d: f16, qs: 64 bytes, then 32 bytes of scales and signs, a word per 32-element unit. Unit u is
+/// four groups of 8 values, each two points of [`IQ3XXS_GRID`] (entries qs[8u + 2l] and
+/// qs[8u + 2l + 1]); bits 7l..7l + 7 of word u give group l's signs as seven bits and an eighth
+/// that makes their count even (ggml's `ksigns_iq2xs`), bit k negating value k; the word's top four
+/// bits s scale the unit by d * (0.5 + s) * 0.5.
+fn iq3_xxs(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    let qs = &b[2..66];
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let word = u32::from_le_bytes([b[66 + 4 * u], b[67 + 4 * u], b[68 + 4 * u], b[69 + 4 * u]]);
+        let db = d * (0.5 + (word >> 28) as f32) * 0.5;
+        for (l, y) in y.chunks_exact_mut(8).enumerate() {
+            let seven = (word >> (7 * l)) & 127;
+            let signs = seven | (seven.count_ones() & 1) << 7;
+            for (point, y) in y.chunks_exact_mut(4).enumerate() {
+                let grid = IQ3XXS_GRID[qs[8 * u + 2 * l + point] as usize].to_le_bytes();
+                for (k, (y, &g)) in y.iter_mut().zip(&grid).enumerate() {
+                    let negative = signs & (1 << (4 * point + k)) != 0;
                     *y = db * g as f32 * if negative { -1.0 } else { 1.0 };
                 }
             }

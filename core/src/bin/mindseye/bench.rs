@@ -230,7 +230,7 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             // gives them (ggml-common.h).
             let scales: &[(usize, f32)] = match ty {
                 Type::Q5_0 | Type::IQ4_NL => &[(0, 0.01)],
-                Type::IQ4_XS | Type::IQ3_S => &[(0, 0.0005)],
+                Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS => &[(0, 0.0005)],
                 Type::Q5_1 | Type::Q4_1 => &[(0, 0.01), (2, -0.16)],
                 Type::Q4_K | Type::Q5_K => &[(0, 0.003), (2, 0.001)],
                 Type::Q6_K => &[(208, 0.003)],
@@ -352,7 +352,7 @@ fn kernels(
     println!("           the matvec and the copy alike");
     println!();
     println!(
-        "{:<6} {:>13} {:>9} {:>7} {:>10} {:>9} {:>10} {:>7} {:>11} {:>8}",
+        "{:<7} {:>13} {:>9} {:>7} {:>10} {:>9} {:>10} {:>7} {:>11} {:>8}",
         "type", "cols -> rows", "MiB", "copies", "us/matvec", "GB/s", "copy GB/s", "ratio", "chained us", "ratio"
     );
 
@@ -367,7 +367,7 @@ fn kernels(
             let multiple = ty.block_size().max(32);
             if !(cols as usize).is_multiple_of(multiple) {
                 println!(
-                    "{:<6} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks",
+                    "{:<7} {shape:>13}   n/a: {cols} columns are not whole {multiple}-element super-blocks",
                     ty.name()
                 );
                 continue;
@@ -408,7 +408,7 @@ fn kernels(
             // Bytes per second over copy bytes per second, the same bytes: a ratio of times.
             let chained_ratio = 2.0 * t_copy_chained / t_chained;
             println!(
-                "{:<6} {shape:>13} {:>9.2} {copies:>7} {:>10.1} {gbps:>9.2} {copy_gbps:>10.2} {:>7.2} {:>11.1} {chained_ratio:>8.2}",
+                "{:<7} {shape:>13} {:>9.2} {copies:>7} {:>10.1} {gbps:>9.2} {copy_gbps:>10.2} {:>7.2} {:>11.1} {chained_ratio:>8.2}",
                 ty.name(),
                 weight_bytes as f64 / (1 << 20) as f64,
                 t * 1e6,
@@ -427,7 +427,7 @@ fn kernels(
     let kernels = Matmul::new(ctx);
     println!();
     println!("matmul:    {n_tokens} tokens through one copy of the weight; x matvec = 64 matvecs' time / this");
-    println!("{:<6} {:>13} {:>9} {:>9} {:>9}  kernel", "type", "cols -> rows", "ms", "GFLOP/s", "x matvec");
+    println!("{:<7} {:>13} {:>9} {:>9} {:>9}  kernel", "type", "cols -> rows", "ms", "GFLOP/s", "x matvec");
     for (ty, (cols, rows), t_matvec) in matvec_times {
         let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
         let weight = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
@@ -440,7 +440,7 @@ fn kernels(
         let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
         let kernel = if bound.uses_cpu_kernel() { "matmul_rows.wgsl (CPU adapter)" } else { "matmul.wgsl" };
         println!(
-            "{:<6} {:>13} {:>9.1} {:>9.2} {:>9.2}  {kernel}",
+            "{:<7} {:>13} {:>9.1} {:>9.2} {:>9.2}  {kernel}",
             ty.name(),
             format!("{cols} -> {rows}"),
             t * 1e3,
