@@ -54,7 +54,7 @@ ten passes (one in thirty for gemma2); the seed is in the json ("weights_seed").
 
 --bench-models DIR instead writes random-weight models with the real shapes and full vocabularies of
 Qwen2.5-0.5B (Q4_0, Q8_0, Q4_K_M, Q3_K_M; Qwen3 tokenizer, 151936 rows) and Llama-3.2-1B (Q4_0,
-Q4_K_M, Q3_K_M, Q2_K, IQ4_XS; tied, rope_freqs; Llama 3 tokenizer) into DIR, for speed measurements (large, not committed): F16 intermediates,
+Q4_K_M, Q3_K_M, Q2_K, IQ4_XS, IQ3_M; tied, rope_freqs; Llama 3 tokenizer) into DIR, for speed measurements (large, not committed): F16 intermediates,
 quantized by llama.cpp, loaded and run on a short prompt as a check, intermediates deleted. With --pure
 (no llama-cpp-python needed) every matrix is written in the one type by gguf.quants instead, as
 `llama-quantize --pure` would, to NAME-QUANT-pure.gguf: the same weights up to rounding.
@@ -176,7 +176,7 @@ BENCH_MODELS = {
     "llama-3.2-1b-shape": ("llama", "llama",
                            dict(n_embd=2048, n_layer=16, n_head=32, n_head_kv=8, head_dim=64, n_ff=8192, n_ctx=131072,
                                 tied=True),
-                           ["q4_0", "q4_k_m", "q3_k_m", "q2_k", "iq4_xs"], 128256),
+                           ["q4_0", "q4_k_m", "q3_k_m", "q2_k", "iq4_xs", "iq3_m"], 128256),
 }
 
 
