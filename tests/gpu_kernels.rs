@@ -121,20 +121,12 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             }
             out
         }
-        // Random grid indices, signs and scales behind a realistic d.
-        Type::IQ3_S | Type::IQ3_XXS => {
+        // Random grid indices or nibbles, signs and scales behind a realistic d.
+        Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS => {
             let block_bytes = ty.block_bytes();
             let mut out = rng.bytes(n / 256 * block_bytes);
             for block in out.chunks_exact_mut(block_bytes) {
                 block[..2].copy_from_slice(&f16_bytes(0.0005 + 0.002 * rng.unit().abs()));
-            }
-            out
-        }
-        // Random nibbles and 6-bit scales behind a realistic d.
-        Type::IQ4_XS => {
-            let mut out = rng.bytes(n / 256 * 136);
-            for block in out.chunks_exact_mut(136) {
-                block[..2].copy_from_slice(&f16_bytes(0.0002 + 0.001 * rng.unit().abs()));
             }
             out
         }

@@ -127,7 +127,7 @@ PURE = {
 # Quants this script writes itself, every matrix in the one type, because llama.cpp's quantizer
 # refuses them without an importance matrix (which llama-cpp-python cannot compute): IQ3_XXS.
 # llama.cpp still computes the goldens on the file.
-SCRIPT_QUANTS = {"iq3_xxs": LlamaFileType.MOSTLY_IQ3_XXS}
+SCRIPT_QUANTS = {"iq3_xxs": (GGMLQuantizationType.IQ3_XXS, LlamaFileType.MOSTLY_IQ3_XXS)}
 
 PLAIN_PROMPT = 'def run(): move() <svg r="5"/> 42'
 CHAT_MESSAGES = [
@@ -439,7 +439,7 @@ def write_model(path, arch, family, shape, vocab, template, seed, f16, name, pur
         w.add_final_logit_softcapping(a["final_softcap"])
         w.add_sliding_window(a["sliding_window"])
     if pure in SCRIPT_QUANTS:
-        qtype, ftype = GGMLQuantizationType.IQ3_XXS, SCRIPT_QUANTS[pure]
+        qtype, ftype = SCRIPT_QUANTS[pure]
         quantizer = quantize_iq3_xxs
     else:
         qtype, ftype = PURE[pure] if pure else (None, LlamaFileType.MOSTLY_F16 if f16 else LlamaFileType.ALL_F32)

@@ -253,8 +253,8 @@ impl Weight {
         let prefix = prefix(ty);
         let prefix_bytes = prefix.len() as u64;
         let cap = ctx.storage_binding_cap();
-        if prefix_bytes + row_bytes > cap {
-            let needed = prefix_bytes + row_bytes;
+        let needed = prefix_bytes + row_bytes;
+        if needed > cap {
             return Err(GpuError::TooLarge { what: format!("one row of {label}"), needed, limit: cap });
         }
         let rows_per_chunk = u32::try_from((cap - prefix_bytes) / row_bytes).unwrap_or(u32::MAX).min(rows);

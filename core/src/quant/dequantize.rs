@@ -106,16 +106,22 @@ fn iq3_s(b: &[u8], y: &mut [f32]) {
     for (u, y) in y.chunks_exact_mut(32).enumerate() {
         let db = d * (1 + 2 * ((scales[u / 2] >> (4 * (u % 2))) & 0x0F)) as f32;
         for (l, y) in y.chunks_exact_mut(8).enumerate() {
-            let sign = signs[4 * u + l];
-            for (point, y) in y.chunks_exact_mut(4).enumerate() {
-                let high = ((qh[u] >> (2 * l + point)) & 1) as usize;
-                let grid = IQ3S_GRID[qs[8 * u + 2 * l + point] as usize | high << 8].to_le_bytes();
-                for (k, (y, &g)) in y.iter_mut().zip(&grid).enumerate() {
-                    let negative = sign & (1 << (4 * point + k)) != 0;
-                    *y = db * g as f32 * if negative { -1.0 } else { 1.0 };
-                }
-            }
+            let point = |p: usize| {
+                let high = ((qh[u] >> (2 * l + p)) & 1) as usize;
+                IQ3S_GRID[qs[8 * u + 2 * l + p] as usize | high << 8]
+            };
+            signed_points(y, db, [point(0), point(1)], signs[4 * u + l]);
         }
+    }
+}
+
+/// Eight values of a grid type: the bytes of two grid `points` (four values each, the first in the
+/// low byte), value k negated where bit k of `signs` is set, scaled by `db`.
+fn signed_points(y: &mut [f32], db: f32, points: [u32; 2], signs: u8) {
+    let values = points.iter().flat_map(|p| p.to_le_bytes());
+    for (k, (y, g)) in y.iter_mut().zip(values).enumerate() {
+        let negative = signs & (1 << k) != 0;
+        *y = db * g as f32 * if negative { -1.0 } else { 1.0 };
     }
 }
 
@@ -132,14 +138,9 @@ fn iq3_xxs(b: &[u8], y: &mut [f32]) {
         let db = d * (0.5 + (word >> 28) as f32) * 0.5;
         for (l, y) in y.chunks_exact_mut(8).enumerate() {
             let seven = (word >> (7 * l)) & 127;
-            let signs = seven | (seven.count_ones() & 1) << 7;
-            for (point, y) in y.chunks_exact_mut(4).enumerate() {
-                let grid = IQ3XXS_GRID[qs[8 * u + 2 * l + point] as usize].to_le_bytes();
-                for (k, (y, &g)) in y.iter_mut().zip(&grid).enumerate() {
-                    let negative = signs & (1 << (4 * point + k)) != 0;
-                    *y = db * g as f32 * if negative { -1.0 } else { 1.0 };
-                }
-            }
+            let signs = (seven | (seven.count_ones() & 1) << 7) as u8;
+            let point = |p: usize| IQ3XXS_GRID[qs[8 * u + 2 * l + p] as usize];
+            signed_points(y, db, [point(0), point(1)], signs);
         }
     }
 }
