@@ -9,6 +9,8 @@
 // of the interface of weights_f32.wgsl).
 
 const GRID_VEC4S: u32 = 128u;
+const ENTRY_POINTS: u32 = 1u;
+const HIGH_BITS: u32 = 1u;
 
 fn grid_unit(base: u32, u: u32) -> GridUnit {
     let block = GRID_VEC4S + (base >> 2u) + (u >> 3u) * 7u;
@@ -18,5 +20,5 @@ fn grid_unit(base: u32, u: u32) -> GridUnit {
     let tail = weights[block + 6u];
     let high = (select(tail.x, tail.y, j >= 4u) >> (8u * (j & 3u))) & 255u;
     let scale = unpack2x16float(tail.w).x * f32(1u + 2u * ((tail.z >> (4u * j)) & 15u));
-    return GridUnit(select(q.xy, q.zw, (j & 1u) != 0u), signs, high, scale);
+    return GridUnit(select(q.xy, q.zw, (j & 1u) != 0u), high, signs, vec2<f32>(scale));
 }

@@ -11,6 +11,8 @@
 // of the interface of weights_f32.wgsl).
 
 const GRID_VEC4S: u32 = 64u;
+const ENTRY_POINTS: u32 = 1u;
+const HIGH_BITS: u32 = 1u;
 
 fn grid_unit(base: u32, u: u32) -> GridUnit {
     let sb = u >> 3u;
@@ -19,11 +21,8 @@ fn grid_unit(base: u32, u: u32) -> GridUnit {
     let j = u & 7u;
     let q = weights[block + (j >> 1u)];
     let word = weights[block + 4u + (j >> 2u)][j & 3u];
-    // The four groups' sign bytes: seven bits each, and the eighth for an even count.
-    let seven = (vec4<u32>(word) >> vec4<u32>(0u, 7u, 14u, 21u)) & vec4<u32>(127u);
-    let bytes = seven | ((countOneBits(seven) & vec4<u32>(1u)) << vec4<u32>(7u));
-    let signs = bytes.x | (bytes.y << 8u) | (bytes.z << 16u) | (bytes.w << 24u);
+    let signs = even_signs(vec4<u32>(word) >> vec4<u32>(0u, 7u, 14u, 21u));
     let d = unpack2x16float(weights[group][(sb >> 1u) & 3u])[sb & 1u];
     let scale = d * (0.5 + f32(word >> 28u)) * 0.5;
-    return GridUnit(select(q.xy, q.zw, (j & 1u) != 0u), signs, 0u, scale);
+    return GridUnit(select(q.xy, q.zw, (j & 1u) != 0u), 0u, signs, vec2<f32>(scale));
 }

@@ -122,7 +122,7 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             out
         }
         // Random grid indices or nibbles, signs and scales behind a realistic d.
-        Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS => {
+        Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS | Type::IQ2_S | Type::IQ2_XS | Type::IQ2_XXS => {
             let block_bytes = ty.block_bytes();
             let mut out = rng.bytes(n / 256 * block_bytes);
             for block in out.chunks_exact_mut(block_bytes) {
@@ -339,6 +339,21 @@ fn matvec_iq3_xxs_matches_the_cpu() {
 }
 
 #[test]
+fn matvec_iq2_s_matches_the_cpu() {
+    check_matvec(Type::IQ2_S, 18);
+}
+
+#[test]
+fn matvec_iq2_xs_matches_the_cpu() {
+    check_matvec(Type::IQ2_XS, 19);
+}
+
+#[test]
+fn matvec_iq2_xxs_matches_the_cpu() {
+    check_matvec(Type::IQ2_XXS, 20);
+}
+
+#[test]
 fn matvec_q3_k_matches_the_cpu() {
     check_matvec(Type::Q3_K, 12);
 }
@@ -399,7 +414,7 @@ fn matvec_on_a_cpu_adapter_falls_back_to_the_gpu_kernel_when_x_cannot_be_a_unifo
 }
 
 /// A binding cap of `rows_per_chunk` rows' worth of GPU bytes (rounded down to whole words), after
-/// what every buffer of the type holds ahead of its rows (IQ3_S's grid).
+/// what every buffer of the type holds ahead of its rows (a grid type's grid).
 fn capped(ty: Type, cols: usize, rows_per_chunk: usize) -> Context {
     // Ask weights of one and two rows how many bytes a row and the rest take on the GPU.
     let probe = context();
@@ -417,7 +432,8 @@ fn matvec_splits_weights_larger_than_a_binding() {
     // Q4_0 rows of 3 blocks (54 GGUF bytes, not a whole number of words), Q6_K super-blocks,
     // Q2_K rows of 3 super-blocks (one partial group of 4) and the grid types (their grid ahead of
     // each buffer's rows).
-    let grids = [(Type::IQ3_S, 512), (Type::IQ3_XXS, 768)];
+    let grids =
+        [(Type::IQ3_S, 512), (Type::IQ3_XXS, 768), (Type::IQ2_S, 256), (Type::IQ2_XS, 2560), (Type::IQ2_XXS, 512)];
     for (ty, cols) in [(Type::Q4_0, 96), (Type::Q6_K, 512), (Type::Q2_K, 768)].into_iter().chain(grids) {
         let rows = 23;
         let ctx = capped(ty, cols, 5);
@@ -538,9 +554,9 @@ fn weight_upload_rejects_wrong_sizes_and_types() {
         matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))),
         "K-quants need 256 columns"
     );
-    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::IQ2_XS, 2, 256).err().unwrap();
+    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::IQ1_S, 2, 256).err().unwrap();
     assert!(matches!(err, GpuError::Unsupported(_)));
-    assert!(err.to_string().contains("IQ2_XS weights (blk.0.ffn_up); supported: F32, F16, BF16, Q8_0, Q5_1"), "{err}");
+    assert!(err.to_string().contains("IQ1_S weights (blk.0.ffn_up); supported: F32, F16, BF16, Q8_0, Q5_1"), "{err}");
     let small = context().with_storage_binding_cap(64);
     let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
     assert!(matches!(err, GpuError::TooLarge { needed: 128, limit: 64, .. }));

@@ -18,8 +18,8 @@ pub fn golden() -> PathBuf {
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
 /// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, Q3_K_M,
-/// Q4_1, BF16 and IQ3_M, qwen2 in Q5_0, Q2_K and IQ4_XS, gemma2 in Q5_1, IQ4_NL and IQ3_XXS): the model tests generate one module of
-/// tests per fixture from it.
+/// Q4_1, BF16 and IQ3_M, qwen2 in Q5_0, Q2_K, IQ4_XS and a mix of IQ2_S, IQ2_XS and IQ2_XXS, gemma2
+/// in Q5_1, IQ4_NL and IQ3_XXS): the model tests generate one module of tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
     ($callback:ident) => {
@@ -38,6 +38,7 @@ macro_rules! model_fixtures {
             qwen2_q5_0 => "qwen2-q5_0",
             qwen2_q2_k => "qwen2-q2_k",
             qwen2_iq4_xs => "qwen2-iq4_xs",
+            qwen2_iq2_mix => "qwen2-iq2_mix",
             gemma2_q8_0 => "gemma2-q8_0",
             gemma2_q4_0 => "gemma2-q4_0",
             gemma2_q4_k_m => "gemma2-q4_k_m",

@@ -129,6 +129,21 @@ fn iq3_xxs_dequantizes_like_the_oracle() {
     dequantizes_like_the_oracle(Type::IQ3_XXS);
 }
 
+#[test]
+fn iq2_xxs_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ2_XXS);
+}
+
+#[test]
+fn iq2_xs_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ2_XS);
+}
+
+#[test]
+fn iq2_s_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ2_S);
+}
+
 fn quantizes_like_the_oracle(ty: Type) {
     let (bytes, file) = oracle_file();
     let input = f32s(file.tensor_data(&bytes, file.tensor("quantize.input").unwrap()).unwrap());

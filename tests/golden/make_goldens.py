@@ -11,9 +11,9 @@ Oracles (the versions these files were made with):
     llama-cpp-python 0.3.36, which bundles llama.cpp 0c1e570 (ggml 0.25.3; `ggml_commit()` says
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
-For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0, q2_k and iq4_xs for
-qwen2, q5_k_m, q3_k_m, q4_1, bf16 and iq3_m for llama, q5_1, iq4_nl and iq3_xxs for gemma2) it
-writes:
+For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0, q2_k, iq4_xs and
+iq2_mix for qwen2, q5_k_m, q3_k_m, q4_1, bf16 and iq3_m for llama, q5_1, iq4_nl and iq3_xxs for
+gemma2) it writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -22,8 +22,10 @@ writes:
                         with gguf.GGUFWriter (seeded numpy RNG), then quantized by llama.cpp itself
                         (llama_model_quantize), so the per-tensor quant mix is llama.cpp's (Q4_0 files
                         get a Q6_K output tensor, Q4_K_M mixes Q4_K and Q6_K). The F32 file is deleted.
-                        IQ3_XXS, which llama.cpp quantizes only with an importance matrix, is written
-                        by quantize_iq3_xxs here instead, every matrix in it (SCRIPT_QUANTS).
+                        IQ3_XXS and the IQ2 types, which llama.cpp quantizes only with an importance
+                        matrix, are written by this script's own quantizers instead (SCRIPT_QUANTS):
+                        iq3_xxs every matrix IQ3_XXS, iq2_mix the attention matrices IQ2_XS, gate
+                        and up IQ2_XXS, down and the embedding IQ2_S.
   {arch}-{quant}.json   Goldens computed by llama.cpp on that quantized file (CPU, 2 threads,
                         n_ctx 256, all logits, F32 KV cache, no flash attention) for two prompts,
                         "plain" and "chat" (the chat template rendered as transformers does): the
@@ -72,6 +74,7 @@ from importlib.metadata import version
 
 import numpy as np
 from gguf import GGMLQuantizationType, GGUFReader, GGUFWriter, LlamaFileType
+from gguf.constants import GGML_QUANT_SIZES
 from gguf.quants import dequantize
 from gguf.quants import quantize as gguf_quantize
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -107,6 +110,7 @@ QUANTS = {  # llama.cpp's file type for each
     "bf16": "LLAMA_FTYPE_MOSTLY_BF16",
     "iq3_m": "LLAMA_FTYPE_MOSTLY_IQ3_M",
     "iq3_xxs": "LLAMA_FTYPE_MOSTLY_IQ3_XXS",
+    "iq2_mix": "LLAMA_FTYPE_MOSTLY_IQ2_M",
 }
 # Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
 # mixes fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
@@ -118,16 +122,33 @@ QUANTS = {  # llama.cpp's file type for each
 # those of a 256-entry grid.
 QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}, "q3_k_m": {"llama"},
                "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}, "iq4_xs": {"qwen2"},
-               "bf16": {"llama"}, "iq3_m": {"llama"}, "iq3_xxs": {"gemma2"}}
+               "bf16": {"llama"}, "iq3_m": {"llama"}, "iq3_xxs": {"gemma2"},
+               "iq2_mix": {"qwen2"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),
     "q4_0": (GGMLQuantizationType.Q4_0, LlamaFileType.MOSTLY_Q4_0),
 }
-# Quants this script writes itself, every matrix in the one type, because llama.cpp's quantizer
-# refuses them without an importance matrix (which llama-cpp-python cannot compute): IQ3_XXS.
-# llama.cpp still computes the goldens on the file.
-SCRIPT_QUANTS = {"iq3_xxs": (GGMLQuantizationType.IQ3_XXS, LlamaFileType.MOSTLY_IQ3_XXS)}
+# Quants this script writes itself, because llama.cpp's quantizer refuses them without an
+# importance matrix (which llama-cpp-python cannot compute): the file type, and each matrix's type
+# by tensor name. IQ3_XXS: every matrix. iq2_mix: each of the three IQ2 types (2-bit points of a
+# 256, 512 or 1024-entry grid) on some matrices (stacked q/k/v and gate/up share one), as
+# llama.cpp's IQ2_M mixes IQ2_S with others. llama.cpp still computes the goldens on the file.
+T = GGMLQuantizationType
+
+
+def iq2_mix(name):
+    if "attn_" in name:
+        return T.IQ2_XS
+    if "ffn_gate" in name or "ffn_up" in name:
+        return T.IQ2_XXS
+    return T.IQ2_S  # ffn_down, the (tied) token embedding
+
+
+SCRIPT_QUANTS = {
+    "iq3_xxs": (LlamaFileType.MOSTLY_IQ3_XXS, lambda name: T.IQ3_XXS),
+    "iq2_mix": (LlamaFileType.MOSTLY_IQ2_M, iq2_mix),
+}
 
 PLAIN_PROMPT = 'def run(): move() <svg r="5"/> 42'
 CHAT_MESSAGES = [
@@ -439,17 +460,17 @@ def write_model(path, arch, family, shape, vocab, template, seed, f16, name, pur
         w.add_final_logit_softcapping(a["final_softcap"])
         w.add_sliding_window(a["sliding_window"])
     if pure in SCRIPT_QUANTS:
-        qtype, ftype = SCRIPT_QUANTS[pure]
-        quantizer = quantize_iq3_xxs
+        ftype, qtype_of = SCRIPT_QUANTS[pure]
     else:
         qtype, ftype = PURE[pure] if pure else (None, LlamaFileType.MOSTLY_F16 if f16 else LlamaFileType.ALL_F32)
-        quantizer = gguf_quantize
+        qtype_of = lambda name: qtype  # noqa: E731
     w.add_file_type(ftype)
     add_tokenizer(w, vocab, family, template)
     rng = np.random.default_rng(seed)
     for tname, data in tensors(arch, shape, n_vocab, rng, np.float16 if f16 and not pure else np.float32):
+        qtype = qtype_of(tname)
         if qtype is not None and data.ndim == 2:
-            w.add_tensor(tname, quantizer(data, qtype), raw_dtype=qtype)
+            w.add_tensor(tname, QUANTIZERS.get(qtype, gguf_quantize)(data, qtype), raw_dtype=qtype)
         else:
             w.add_tensor(tname, data)
     w.write_header_to_file()
@@ -488,6 +509,55 @@ def quantize_iq3_xxs(x, qtype):
     blocks = np.concatenate([d.reshape(n_blocks, 1).view(np.uint8), index.reshape(n_blocks, 64),
                              words.astype("<u4").view(np.uint8).reshape(n_blocks, 32)], axis=1)
     return blocks.reshape(rows, -1)
+
+
+def quantize_iq2(x, qtype):
+    """A plain quantizer for the IQ2 types (llama.cpp's needs an importance matrix), to ggml's block
+    layouts: per 32 values a 4-bit scale s (IQ2_XXS) or one per 16 (IQ2_XS, IQ2_S), values scaled
+    by d * (0.5 + s) * 0.25; each 8 magnitudes the nearest grid entry; each 8 signs as they are
+    (IQ2_S) or with an even count of negatives (else the smallest magnitude's sign is flipped)."""
+    from gguf.quants import IQ2_S, IQ2_XS, IQ2_XXS
+    cls = {T.IQ2_XXS: IQ2_XXS, T.IQ2_XS: IQ2_XS, T.IQ2_S: IQ2_S}[qtype]
+    cls.init_grid()
+    grid = cls.grid.reshape(-1, 8).astype(np.float32)
+    rows, _ = x.shape
+    halves = 1 if qtype == T.IQ2_XXS else 2
+    parts = x.astype(np.float32).reshape(-1, 8, halves, 32 // halves)  # super-blocks, units, scales
+    n_blocks = parts.shape[0]
+    part_scale = np.abs(parts).max(axis=-1) / grid.max()
+    d = (part_scale.max(axis=(1, 2)) / 3.875).astype(np.float16)  # the largest s (15) gives 3.875 d
+    d32 = np.where(d == 0, np.float16(1), d).astype(np.float32)[:, None, None]
+    s = np.clip(np.round(part_scale / (0.25 * d32) - 0.5), 0, 15).astype(np.uint32)
+    db = (d32 * (0.5 + s) * 0.25)[..., None]
+    mags = (np.abs(parts) / db).reshape(-1, 8)
+    index = np.concatenate([((m[:, None, :] - grid[None]) ** 2).sum(-1).argmin(1)
+                            for m in np.array_split(mags, max(1, len(mags) // 1024))]).astype(np.uint32)
+    negative = (parts < 0).reshape(-1, 8)
+    if qtype != T.IQ2_S:
+        odd = negative.sum(1) % 2 == 1
+        smallest = np.abs(parts).reshape(-1, 8).argmin(1)
+        negative[odd, smallest[odd]] ^= True
+    signs = (negative * (1 << np.arange(8))).sum(1).astype(np.uint32).reshape(n_blocks, 8, 4)
+    index = index.reshape(n_blocks, 8, 4)
+    le = lambda a, t: np.ascontiguousarray(a).astype(t).view(np.uint8).reshape(n_blocks, -1)  # noqa: E731
+    if qtype == T.IQ2_XXS:
+        words = (signs & 127) << (7 * np.arange(4, dtype=np.uint32))
+        aux = (words.sum(-1) | (s[..., 0] << 28)).astype(np.uint32)
+        grid_words = (index << (8 * np.arange(4, dtype=np.uint32))).sum(-1).astype(np.uint32)
+        body = [le(np.stack([grid_words, aux], -1), "<u4")]
+    else:
+        scales = le(s[..., 0] | (s[..., 1] << 4), np.uint8)
+        if qtype == T.IQ2_XS:
+            body = [le(index | ((signs & 127) << 9), "<u2"), scales]
+        else:
+            qh = ((index >> 8) << (2 * np.arange(4, dtype=np.uint32))).sum(-1)
+            body = [le(index & 255, np.uint8), le(signs, np.uint8), le(qh, np.uint8), scales]
+    blocks = np.concatenate([d.reshape(n_blocks, 1).view(np.uint8)] + body, axis=1)
+    assert blocks.shape[1] == GGML_QUANT_SIZES[qtype][1]
+    return blocks.reshape(rows, -1)
+
+
+QUANTIZERS = {T.IQ3_XXS: quantize_iq3_xxs, T.IQ2_XXS: quantize_iq2, T.IQ2_XS: quantize_iq2, T.IQ2_S: quantize_iq2}
 
 
 def quantize(src, dst, quant):

@@ -42,6 +42,9 @@ SCALE_OFFSETS = {
     T.IQ4_XS: [0],
     T.IQ3_S: [0],
     T.IQ3_XXS: [0],
+    T.IQ2_XXS: [0],
+    T.IQ2_XS: [0],
+    T.IQ2_S: [0],
 }
 FLOAT_TYPES = [T.F32, T.F16, T.BF16]
 

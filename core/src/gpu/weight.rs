@@ -3,7 +3,7 @@
 //! as the storage-binding limit requires.
 
 use super::{Context, GpuError};
-use crate::quant::{IQ3S_GRID, IQ3XXS_GRID, Type};
+use crate::quant::{IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID, Type};
 
 /// Stage this many repacked bytes before handing them to the queue, so a streamed tensor costs
 /// few `write_buffer` calls without holding a second copy of it.
@@ -28,6 +28,9 @@ pub const SUPPORTED_TYPES: &[Type] = &[
     Type::IQ3_S,
     Type::IQ3_XXS,
     Type::Q2_K,
+    Type::IQ2_S,
+    Type::IQ2_XS,
+    Type::IQ2_XXS,
 ];
 
 /// The WGSL library that reads `ty`, and the column multiple it needs (a 32-element unit, or a
@@ -56,6 +59,9 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::Q2_K => (library!("weights_q2_k.wgsl", "weights_k_halves.wgsl"), 256),
         Type::IQ3_S => (library!("weights_iq3_s.wgsl", "weights_grid.wgsl"), 256),
         Type::IQ3_XXS => (library!("weights_iq3_xxs.wgsl", "weights_grid.wgsl"), 256),
+        Type::IQ2_S => (library!("weights_iq2_s.wgsl", "weights_grid.wgsl"), 256),
+        Type::IQ2_XS => (library!("weights_iq2_xs.wgsl", "weights_grid.wgsl"), 256),
+        Type::IQ2_XXS => (library!("weights_iq2_xxs.wgsl", "weights_grid.wgsl"), 256),
         _ => return None,
     })
 }
@@ -81,9 +87,10 @@ struct Grouping {
     quants: (usize, usize),
 }
 
-/// The grouped layouts: f16 scales (two per word; IQ3_XXS's d), Q4_1 and Q5_1's f16 mins, the Q5
-/// types' 4-byte qh words, Q2_K's (d, dmin) words, IQ4_XS's 8-byte headers; `None` for the layouts
-/// read as GGUF writes them.
+/// The grouped layouts: f16 scales (two per word; the IQ2 types' and IQ3_XXS's d), Q4_1 and
+/// Q5_1's f16 mins, the Q5 types' 4-byte qh words, Q2_K's (d, dmin) words, IQ4_XS's 8-byte
+/// headers, IQ2_XS's scales and IQ2_S's qh and scales; `None` for the layouts read as GGUF writes
+/// them.
 fn grouping(ty: Type) -> Option<Grouping> {
     let (blocks, fields, quants): (usize, &'static [(usize, usize)], (usize, usize)) = match ty {
         Type::Q8_0 => (8, &[(0, 2)], (2, 34)),
@@ -94,6 +101,9 @@ fn grouping(ty: Type) -> Option<Grouping> {
         Type::Q2_K => (4, &[(80, 84)], (0, 80)),
         Type::IQ4_XS => (2, &[(0, 8)], (8, 136)),
         Type::IQ3_XXS => (8, &[(0, 2)], (2, 98)),
+        Type::IQ2_XXS => (8, &[(0, 2)], (2, 66)),
+        Type::IQ2_XS => (8, &[(0, 2), (66, 74)], (2, 66)),
+        Type::IQ2_S => (8, &[(0, 2), (66, 82)], (2, 66)),
         _ => return None,
     };
     Some(Grouping { blocks, fields, quants })
@@ -168,12 +178,17 @@ fn repack_row(ty: Type, raw: &[u8], out: &mut Vec<u8>) {
 /// What every buffer of a `ty` weight holds ahead of its rows: the grid of a grid type, which its
 /// library reads from there so that the kernels need no binding more for it.
 fn prefix(ty: Type) -> Vec<u8> {
-    let grid: &[u32] = match ty {
-        Type::IQ3_S => &IQ3S_GRID,
-        Type::IQ3_XXS => &IQ3XXS_GRID,
-        _ => &[],
-    };
-    grid.iter().flat_map(|w| w.to_le_bytes()).collect()
+    fn le<const N: usize, T: Copy>(grid: &[T], bytes: fn(T) -> [u8; N]) -> Vec<u8> {
+        grid.iter().flat_map(|&w| bytes(w)).collect()
+    }
+    match ty {
+        Type::IQ3_S => le(&IQ3S_GRID, u32::to_le_bytes),
+        Type::IQ3_XXS => le(&IQ3XXS_GRID, u32::to_le_bytes),
+        Type::IQ2_S => le(&IQ2S_GRID, u64::to_le_bytes),
+        Type::IQ2_XS => le(&IQ2XS_GRID, u64::to_le_bytes),
+        Type::IQ2_XXS => le(&IQ2XXS_GRID, u64::to_le_bytes),
+        _ => Vec::new(),
+    }
 }
 
 /// One buffer of a split weight: rows `first_row .. first_row + rows`.

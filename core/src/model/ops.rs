@@ -105,21 +105,30 @@ fn round_like_ggml(ty: Type, x: &[f32]) -> Vec<f32> {
                 block.iter().map(move |v| (v * id).round() * d16)
             })
             .collect(),
-        Type::Q4_K | Type::Q5_K | Type::Q6_K | Type::Q2_K | Type::Q3_K | Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS => {
-            x.chunks(256)
-                .flat_map(|block| {
-                    let (mut amax, mut max) = (0.0f32, 0.0f32);
-                    for &v in block {
-                        if v.abs() > amax {
-                            (amax, max) = (v.abs(), v);
-                        }
+        Type::Q4_K
+        | Type::Q5_K
+        | Type::Q6_K
+        | Type::Q2_K
+        | Type::Q3_K
+        | Type::IQ4_XS
+        | Type::IQ3_S
+        | Type::IQ3_XXS
+        | Type::IQ2_S
+        | Type::IQ2_XS
+        | Type::IQ2_XXS => x
+            .chunks(256)
+            .flat_map(|block| {
+                let (mut amax, mut max) = (0.0f32, 0.0f32);
+                for &v in block {
+                    if v.abs() > amax {
+                        (amax, max) = (v.abs(), v);
                     }
-                    let iscale = if amax != 0.0 { -127.0 / max } else { 0.0 };
-                    let d = if amax != 0.0 { 1.0 / iscale } else { 0.0 };
-                    block.iter().map(move |v| ((iscale * v).round_ties_even().min(127.0)) * d)
-                })
-                .collect()
-        }
+                }
+                let iscale = if amax != 0.0 { -127.0 / max } else { 0.0 };
+                let d = if amax != 0.0 { 1.0 / iscale } else { 0.0 };
+                block.iter().map(move |v| ((iscale * v).round_ties_even().min(127.0)) * d)
+            })
+            .collect(),
         Type::F16 => x.iter().map(|&v| half::f16::from_f32(v).to_f32()).collect(),
         Type::BF16 => x.iter().map(|&v| half::bf16::from_f32(v).to_f32()).collect(),
         _ => x.to_vec(),

@@ -1,7 +1,7 @@
 //! Dequantization, one function per block layout, each a transcription of ggml's `dequantize_row_*`
 //! (ggml-quants.c). Float operations are kept in ggml's order so results match bit for bit.
 
-use super::{Error, IQ3S_GRID, IQ3XXS_GRID, Type};
+use super::{Error, IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID, Type};
 use half::{bf16, f16};
 
 /// Converts `bytes`, holding `out.len()` elements of type `ty`, to f32.
@@ -22,6 +22,9 @@ pub fn dequantize(ty: Type, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> 
         Type::IQ4_XS => iq4_xs,
         Type::IQ3_S => iq3_s,
         Type::IQ3_XXS => iq3_xxs,
+        Type::IQ2_XXS => iq2_xxs,
+        Type::IQ2_XS => iq2_xs,
+        Type::IQ2_S => iq2_s,
         Type::Q2_K => q2_k,
         Type::Q3_K => q3_k,
         Type::Q4_K => q4_k,
@@ -38,6 +41,10 @@ pub fn dequantize(ty: Type, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> 
 
 fn f16_at(b: &[u8], at: usize) -> f32 {
     f16::from_le_bytes([b[at], b[at + 1]]).to_f32()
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 /// d: f16, qs: 32 × i8.
@@ -134,13 +141,73 @@ fn iq3_xxs(b: &[u8], y: &mut [f32]) {
     let d = f16_at(b, 0);
     let qs = &b[2..66];
     for (u, y) in y.chunks_exact_mut(32).enumerate() {
-        let word = u32::from_le_bytes([b[66 + 4 * u], b[67 + 4 * u], b[68 + 4 * u], b[69 + 4 * u]]);
+        let word = u32_at(b, 66 + 4 * u);
         let db = d * (0.5 + (word >> 28) as f32) * 0.5;
         for (l, y) in y.chunks_exact_mut(8).enumerate() {
-            let seven = (word >> (7 * l)) & 127;
-            let signs = (seven | (seven.count_ones() & 1) << 7) as u8;
             let point = |p: usize| IQ3XXS_GRID[qs[8 * u + 2 * l + p] as usize];
-            signed_points(y, db, [point(0), point(1)], signs);
+            signed_points(y, db, [point(0), point(1)], even_signs(word >> (7 * l)));
+        }
+    }
+}
+
+/// The sign byte of eight values stored as seven bits (the low seven of `seven`): the eighth
+/// makes the count of negatives even (ggml's `ksigns_iq2xs`).
+fn even_signs(seven: u32) -> u8 {
+    let seven = seven & 127;
+    (seven | (seven.count_ones() & 1) << 7) as u8
+}
+
+/// An eight-value grid entry as the two four-value points [`signed_points`] takes.
+fn halves(entry: u64) -> [u32; 2] {
+    [entry as u32, (entry >> 32) as u32]
+}
+
+/// The two scales of a unit of the IQ2 types with 4-bit scales, one per half (16 values):
+/// d * (0.5 + nibble) * 0.25, low nibble first.
+fn iq2_scales(d: f32, scales: u8) -> [f32; 2] {
+    [d * (0.5 + (scales & 0x0F) as f32) * 0.25, d * (0.5 + (scales >> 4) as f32) * 0.25]
+}
+
+/// d: f16, then two words per 32-element unit: the first's four bytes index [`IQ2XXS_GRID`], an
+/// eight-value entry for each group l of 8 values; the second holds group l's signs as seven bits
+/// at 7l (see [`even_signs`]) and in its top four bits s the unit's scale d * (0.5 + s) * 0.25.
+fn iq2_xxs(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let (grid, word) = (&b[2 + 8 * u..6 + 8 * u], u32_at(b, 6 + 8 * u));
+        let db = d * (0.5 + (word >> 28) as f32) * 0.25;
+        for (l, y) in y.chunks_exact_mut(8).enumerate() {
+            signed_points(y, db, halves(IQ2XXS_GRID[grid[l] as usize]), even_signs(word >> (7 * l)));
+        }
+    }
+}
+
+/// d: f16, qs: 32 u16, scales: 8 bytes. Group l of 8 values of unit u is qs[4u + l]: its low nine
+/// bits index [`IQ2XS_GRID`], its top seven are the group's signs (see [`even_signs`]); scales[u]
+/// scales the unit's halves (see [`iq2_scales`]).
+fn iq2_xs(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let db = iq2_scales(d, b[66 + u]);
+        for (l, y) in y.chunks_exact_mut(8).enumerate() {
+            let q = u16::from_le_bytes([b[2 + 8 * u + 2 * l], b[3 + 8 * u + 2 * l]]);
+            signed_points(y, db[l / 2], halves(IQ2XS_GRID[(q & 511) as usize]), even_signs(u32::from(q >> 9)));
+        }
+    }
+}
+
+/// d: f16, qs: 32 bytes, signs: 32 bytes, qh: 8 bytes, scales: 8 bytes. Group l of 8 values of
+/// unit u is entry qs[4u + l] of [`IQ2S_GRID`], with bits 2l and 2l + 1 of qh[u] as its ninth and
+/// tenth index bits, signed by signs[4u + l] (bit k negating value k); scales[u] scales the unit's
+/// halves (see [`iq2_scales`]).
+fn iq2_s(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    let (qs, signs, qh, scales) = (&b[2..34], &b[34..66], &b[66..74], &b[74..82]);
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let db = iq2_scales(d, scales[u]);
+        for (l, y) in y.chunks_exact_mut(8).enumerate() {
+            let index = qs[4 * u + l] as usize | (((qh[u] >> (2 * l)) & 3) as usize) << 8;
+            signed_points(y, db[l / 2], halves(IQ2S_GRID[index]), signs[4 * u + l]);
         }
     }
 }

@@ -230,7 +230,9 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             // gives them (ggml-common.h).
             let scales: &[(usize, f32)] = match ty {
                 Type::Q5_0 | Type::IQ4_NL => &[(0, 0.01)],
-                Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS => &[(0, 0.0005)],
+                Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS | Type::IQ2_S | Type::IQ2_XS | Type::IQ2_XXS => {
+                    &[(0, 0.0005)]
+                }
                 Type::Q5_1 | Type::Q4_1 => &[(0, 0.01), (2, -0.16)],
                 Type::Q4_K | Type::Q5_K => &[(0, 0.003), (2, 0.001)],
                 Type::Q6_K => &[(208, 0.003)],
