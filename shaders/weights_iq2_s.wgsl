@@ -30,5 +30,6 @@ fn grid_unit(base: u32, u: u32) -> GridUnit {
         (select(tail.x, tail.y, j >= 4u) >> shift) & 255u,
         weights[block + 2u + (j >> 2u)][j & 3u],
         d * (0.5 + vec2<f32>(f32(s & 15u), f32(s >> 4u))) * 0.25,
+        vec4<f32>(0.0),
     );
 }

@@ -31,5 +31,6 @@ fn grid_unit(base: u32, u: u32) -> GridUnit {
         ninth.x | (ninth.y << 2u) | (ninth.z << 4u) | (ninth.w << 6u),
         even_signs(qs >> vec4<u32>(9u)),
         d * (0.5 + vec2<f32>(f32(s & 15u), f32(s >> 4u))) * 0.25,
+        vec4<f32>(0.0),
     );
 }

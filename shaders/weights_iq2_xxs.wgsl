@@ -23,5 +23,5 @@ fn grid_unit(base: u32, u: u32) -> GridUnit {
     let signs = even_signs(vec4<u32>(words.y) >> vec4<u32>(0u, 7u, 14u, 21u));
     let d = unpack2x16float(weights[group][(sb >> 1u) & 3u])[sb & 1u];
     let scale = d * (0.5 + f32(words.y >> 28u)) * 0.25;
-    return GridUnit(vec2<u32>(words.x, 0u), 0u, signs, vec2<f32>(scale));
+    return GridUnit(vec2<u32>(words.x, 0u), 0u, signs, vec2<f32>(scale), vec4<f32>(0.0));
 }

@@ -20,5 +20,5 @@ fn grid_unit(base: u32, u: u32) -> GridUnit {
     let tail = weights[block + 6u];
     let high = (select(tail.x, tail.y, j >= 4u) >> (8u * (j & 3u))) & 255u;
     let scale = unpack2x16float(tail.w).x * f32(1u + 2u * ((tail.z >> (4u * j)) & 15u));
-    return GridUnit(select(q.xy, q.zw, (j & 1u) != 0u), high, signs, vec2<f32>(scale));
+    return GridUnit(select(q.xy, q.zw, (j & 1u) != 0u), high, signs, vec2<f32>(scale), vec4<f32>(0.0));
 }

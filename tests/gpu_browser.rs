@@ -62,7 +62,7 @@ async fn every_kernel_compiles_on_webgpu() {
 
 mod model {
     //! The whole engine in the browser, on every fixture of golden/models (llama, qwen2, gemma2 in
-    //! Q8_0, Q4_0, Q4_K_M, and one each in Q5_K_M, Q5_0, Q5_1, Q3_K_M, Q2_K, IQ4_NL, IQ4_XS, Q4_1, BF16, IQ3_M, IQ3_XXS, an IQ2 mix): streamed into the GPU through WebGPU on Chromium's software adapter, it
+    //! Q8_0, Q4_0, Q4_K_M, and one each in Q5_K_M, Q5_0, Q5_1, Q3_K_M, Q2_K, IQ4_NL, IQ4_XS, Q4_1, BF16, IQ3_M, IQ3_XXS, an IQ2 mix, an IQ1 mix): streamed into the GPU through WebGPU on Chromium's software adapter, it
     //! must decode greedily to llama.cpp's tokens, and its logits after the prompt (prefill) and
     //! after its last few tokens run one at a time (decode) must match the exact float64 reference.
     //! The checks are the native ones (`mindseye_tests::models::gpu`; model_gpu.rs runs them on

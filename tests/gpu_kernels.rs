@@ -122,11 +122,22 @@ fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
             out
         }
         // Random grid indices or nibbles, signs and scales behind a realistic d.
-        Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS | Type::IQ2_S | Type::IQ2_XS | Type::IQ2_XXS => {
+        Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS | Type::IQ2_S | Type::IQ2_XS | Type::IQ2_XXS | Type::IQ1_S => {
             let block_bytes = ty.block_bytes();
             let mut out = rng.bytes(n / 256 * block_bytes);
             for block in out.chunks_exact_mut(block_bytes) {
                 block[..2].copy_from_slice(&f16_bytes(0.0005 + 0.002 * rng.unit().abs()));
+            }
+            out
+        }
+        // IQ1_M's d is the top nibbles of its four scales words (bytes 48..56), the first's lowest.
+        Type::IQ1_M => {
+            let mut out = rng.bytes(n / 256 * 56);
+            for block in out.chunks_exact_mut(56) {
+                let d = half::f16::from_f32(0.0005 + 0.002 * rng.unit().abs()).to_bits();
+                for i in 0..4 {
+                    block[49 + 2 * i] = (block[49 + 2 * i] & 0x0F) | (((d >> (4 * i)) & 0x0F) as u8) << 4;
+                }
             }
             out
         }
@@ -354,6 +365,16 @@ fn matvec_iq2_xxs_matches_the_cpu() {
 }
 
 #[test]
+fn matvec_iq1_s_matches_the_cpu() {
+    check_matvec(Type::IQ1_S, 21);
+}
+
+#[test]
+fn matvec_iq1_m_matches_the_cpu() {
+    check_matvec(Type::IQ1_M, 22);
+}
+
+#[test]
 fn matvec_q3_k_matches_the_cpu() {
     check_matvec(Type::Q3_K, 12);
 }
@@ -554,9 +575,9 @@ fn weight_upload_rejects_wrong_sizes_and_types() {
         matches!(Weight::upload(&ctx, "w", Type::Q4_K, 2, 96), Err(GpuError::Shape(_))),
         "K-quants need 256 columns"
     );
-    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::IQ1_S, 2, 256).err().unwrap();
+    let err = Weight::upload(&ctx, "blk.0.ffn_up", Type::TQ1_0, 2, 256).err().unwrap();
     assert!(matches!(err, GpuError::Unsupported(_)));
-    assert!(err.to_string().contains("IQ1_S weights (blk.0.ffn_up); supported: F32, F16, BF16, Q8_0, Q5_1"), "{err}");
+    assert!(err.to_string().contains("TQ1_0 weights (blk.0.ffn_up); supported: F32, F16, BF16, Q8_0, Q5_1"), "{err}");
     let small = context().with_storage_binding_cap(64);
     let err = Weight::upload(&small, "blk.0.ffn_down", Type::F32, 2, 32).err().unwrap();
     assert!(matches!(err, GpuError::TooLarge { needed: 128, limit: 64, .. }));

@@ -18,8 +18,9 @@ pub fn golden() -> PathBuf {
 
 /// Expands macro `$callback` with every model fixture of `golden/models` as `module => "name"`
 /// (llama, qwen2, gemma2 in llama.cpp's Q8_0, Q4_0 and Q4_K_M mixes, llama in Q5_K_M, Q3_K_M,
-/// Q4_1, BF16 and IQ3_M, qwen2 in Q5_0, Q2_K, IQ4_XS and a mix of IQ2_S, IQ2_XS and IQ2_XXS, gemma2
-/// in Q5_1, IQ4_NL and IQ3_XXS): the model tests generate one module of tests per fixture from it.
+/// Q4_1, BF16, IQ3_M and a mix of IQ1_S and IQ1_M, qwen2 in Q5_0, Q2_K, IQ4_XS and a mix of IQ2_S,
+/// IQ2_XS and IQ2_XXS, gemma2 in Q5_1, IQ4_NL and IQ3_XXS): the model tests generate one module of
+/// tests per fixture from it.
 #[macro_export]
 macro_rules! model_fixtures {
     ($callback:ident) => {
@@ -32,6 +33,7 @@ macro_rules! model_fixtures {
             llama_q4_1 => "llama-q4_1",
             llama_bf16 => "llama-bf16",
             llama_iq3_m => "llama-iq3_m",
+            llama_iq1_mix => "llama-iq1_mix",
             qwen2_q8_0 => "qwen2-q8_0",
             qwen2_q4_0 => "qwen2-q4_0",
             qwen2_q4_k_m => "qwen2-q4_k_m",

@@ -2,7 +2,8 @@
 //! `oracle` field) on the random-weight fixtures of `golden/models`, written by
 //! `golden/make_goldens.py`: llama, qwen2 and gemma2, each in llama.cpp's own Q8_0, Q4_0 and Q4_K_M
 //! mixes, and one architecture each in Q5_K_M, Q5_0, Q5_1, Q3_K_M, Q2_K, IQ4_NL,
-//! IQ4_XS, Q4_1, BF16, IQ3_M, IQ3_XXS and a mix of IQ2_S, IQ2_XS and IQ2_XXS.
+//! IQ4_XS, Q4_1, BF16, IQ3_M, IQ3_XXS, a mix of IQ2_S, IQ2_XS and IQ2_XXS and one of IQ1_S and
+//! IQ1_M.
 //!
 //! Per fixture and prompt: our tokenizer gives llama.cpp's ids; our logits match the script's exact
 //! float64 numpy forward pass within 2e-4 of the logits' std, and llama.cpp's within the tolerances

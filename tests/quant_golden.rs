@@ -144,6 +144,16 @@ fn iq2_s_dequantizes_like_the_oracle() {
     dequantizes_like_the_oracle(Type::IQ2_S);
 }
 
+#[test]
+fn iq1_s_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ1_S);
+}
+
+#[test]
+fn iq1_m_dequantizes_like_the_oracle() {
+    dequantizes_like_the_oracle(Type::IQ1_M);
+}
+
 fn quantizes_like_the_oracle(ty: Type) {
     let (bytes, file) = oracle_file();
     let input = f32s(file.tensor_data(&bytes, file.tensor("quantize.input").unwrap()).unwrap());

@@ -12,8 +12,8 @@ Oracles (the versions these files were made with):
     "0c1e570-dirty"), PyPI gguf 0.19.0, numpy 2.4. The exact strings are in every golden's "oracle".
 
 For arch in llama, qwen2, gemma2 and quant in q8_0, q4_0, q4_k_m (and q5_0, q2_k, iq4_xs and
-iq2_mix for qwen2, q5_k_m, q3_k_m, q4_1, bf16 and iq3_m for llama, q5_1, iq4_nl and iq3_xxs for
-gemma2) it writes:
+iq2_mix for qwen2, q5_k_m, q3_k_m, q4_1, bf16, iq3_m and iq1_mix for llama, q5_1, iq4_nl and
+iq3_xxs for gemma2) it writes:
 
   {arch}-{quant}.gguf   A random-weight model (n_embd 256, 2 layers, 4 heads, 2 KV heads, head_dim 64,
                         n_ff 256, context 256) with the tensor names, shapes and metadata keys that
@@ -22,10 +22,11 @@ gemma2) it writes:
                         with gguf.GGUFWriter (seeded numpy RNG), then quantized by llama.cpp itself
                         (llama_model_quantize), so the per-tensor quant mix is llama.cpp's (Q4_0 files
                         get a Q6_K output tensor, Q4_K_M mixes Q4_K and Q6_K). The F32 file is deleted.
-                        IQ3_XXS and the IQ2 types, which llama.cpp quantizes only with an importance
-                        matrix, are written by this script's own quantizers instead (SCRIPT_QUANTS):
-                        iq3_xxs every matrix IQ3_XXS, iq2_mix the attention matrices IQ2_XS, gate
-                        and up IQ2_XXS, down and the embedding IQ2_S.
+                        IQ3_XXS and the IQ2 and IQ1 types, which llama.cpp quantizes only with an
+                        importance matrix, are written by this script's own quantizers instead
+                        (SCRIPT_QUANTS): iq3_xxs every matrix IQ3_XXS, iq2_mix the attention
+                        matrices IQ2_XS, gate and up IQ2_XXS, down and the embedding IQ2_S, iq1_mix
+                        the attention matrices and the embedding IQ1_S, the rest IQ1_M.
   {arch}-{quant}.json   Goldens computed by llama.cpp on that quantized file (CPU, 2 threads,
                         n_ctx 256, all logits, F32 KV cache, no flash attention) for two prompts,
                         "plain" and "chat" (the chat template rendered as transformers does): the
@@ -111,6 +112,7 @@ QUANTS = {  # llama.cpp's file type for each
     "iq3_m": "LLAMA_FTYPE_MOSTLY_IQ3_M",
     "iq3_xxs": "LLAMA_FTYPE_MOSTLY_IQ3_XXS",
     "iq2_mix": "LLAMA_FTYPE_MOSTLY_IQ2_M",
+    "iq1_mix": "LLAMA_FTYPE_MOSTLY_IQ1_M",
 }
 # Quants made for some architectures only: Q5_0 and Q5_1 are what llama.cpp's Q4_K_M and Q5_K_M
 # mixes fall back to for rows that are not whole 256-element super-blocks (all of Qwen2.5-0.5B's
@@ -123,7 +125,7 @@ QUANTS = {  # llama.cpp's file type for each
 QUANT_ARCHS = {"q5_0": {"qwen2"}, "q5_k_m": {"llama"}, "q5_1": {"gemma2"}, "q3_k_m": {"llama"},
                "q2_k": {"qwen2"}, "iq4_nl": {"gemma2"}, "q4_1": {"llama"}, "iq4_xs": {"qwen2"},
                "bf16": {"llama"}, "iq3_m": {"llama"}, "iq3_xxs": {"gemma2"},
-               "iq2_mix": {"qwen2"}}
+               "iq2_mix": {"qwen2"}, "iq1_mix": {"llama"}}
 # --pure: every matrix in the one type, quantized by gguf.quants (as `llama-quantize --pure`).
 PURE = {
     "q8_0": (GGMLQuantizationType.Q8_0, LlamaFileType.MOSTLY_Q8_0),
@@ -133,7 +135,8 @@ PURE = {
 # importance matrix (which llama-cpp-python cannot compute): the file type, and each matrix's type
 # by tensor name. IQ3_XXS: every matrix. iq2_mix: each of the three IQ2 types (2-bit points of a
 # 256, 512 or 1024-entry grid) on some matrices (stacked q/k/v and gate/up share one), as
-# llama.cpp's IQ2_M mixes IQ2_S with others. llama.cpp still computes the goldens on the file.
+# llama.cpp's IQ2_M mixes IQ2_S with others; iq1_mix likewise IQ1_S and IQ1_M (eight values from
+# {-1, 0, 1} a 2048-entry grid point, plus a delta). llama.cpp still computes the goldens.
 T = GGMLQuantizationType
 
 
@@ -145,9 +148,14 @@ def iq2_mix(name):
     return T.IQ2_S  # ffn_down, the (tied) token embedding
 
 
+def iq1_mix(name):
+    return T.IQ1_S if "attn_" in name or "token_embd" in name else T.IQ1_M  # ffn_*, output
+
+
 SCRIPT_QUANTS = {
     "iq3_xxs": (LlamaFileType.MOSTLY_IQ3_XXS, lambda name: T.IQ3_XXS),
     "iq2_mix": (LlamaFileType.MOSTLY_IQ2_M, iq2_mix),
+    "iq1_mix": (LlamaFileType.MOSTLY_IQ1_M, iq1_mix),
 }
 
 PLAIN_PROMPT = 'def run(): move() <svg r="5"/> 42'
@@ -480,6 +488,14 @@ def write_model(path, arch, family, shape, vocab, template, seed, f16, name, pur
     return n_vocab
 
 
+def nearest(points, grid):
+    """For each row of `points`, the index of the nearest row of `grid` and its squared distance
+    (a few hundred rows at a time, so the distances stay a few MiB)."""
+    found = [(dist.argmin(1), dist.min(1)) for dist in (((m[:, None, :] - grid[None]) ** 2).sum(-1)
+             for m in np.array_split(points, max(1, len(points) // 512)))]
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+
+
 def quantize_iq3_xxs(x, qtype):
     """A plain IQ3_XXS quantizer (llama.cpp's needs an importance matrix), to ggml's block layout
     (f16 d, 64 bytes of grid indices, a word per 32 values: 4 x 7 sign bits and a 4-bit scale s,
@@ -497,8 +513,7 @@ def quantize_iq3_xxs(x, qtype):
     s = np.clip(np.round(unit_scale / (0.5 * d32) - 0.5), 0, 15).astype(np.uint32)
     db = (d32 * (0.5 + s) * 0.5)[..., None]
     mags = (np.abs(units) / db).reshape(-1, 4)
-    index = np.concatenate([((m[:, None, :] - grid[None]) ** 2).sum(-1).argmin(1)
-                            for m in np.array_split(mags, max(1, len(mags) // 4096))]).astype(np.uint8)
+    index = nearest(mags, grid)[0].astype(np.uint8)
     negative = (units < 0).reshape(-1, 8)
     odd = negative.sum(1) % 2 == 1
     smallest = np.abs(units).reshape(-1, 8).argmin(1)
@@ -530,8 +545,7 @@ def quantize_iq2(x, qtype):
     s = np.clip(np.round(part_scale / (0.25 * d32) - 0.5), 0, 15).astype(np.uint32)
     db = (d32 * (0.5 + s) * 0.25)[..., None]
     mags = (np.abs(parts) / db).reshape(-1, 8)
-    index = np.concatenate([((m[:, None, :] - grid[None]) ** 2).sum(-1).argmin(1)
-                            for m in np.array_split(mags, max(1, len(mags) // 1024))]).astype(np.uint32)
+    index = nearest(mags, grid)[0].astype(np.uint32)
     negative = (parts < 0).reshape(-1, 8)
     if qtype != T.IQ2_S:
         odd = negative.sum(1) % 2 == 1
@@ -557,7 +571,51 @@ def quantize_iq2(x, qtype):
     return blocks.reshape(rows, -1)
 
 
-QUANTIZERS = {T.IQ3_XXS: quantize_iq3_xxs, T.IQ2_XXS: quantize_iq2, T.IQ2_XS: quantize_iq2, T.IQ2_S: quantize_iq2}
+def quantize_iq1(x, qtype):
+    """A plain quantizer for IQ1_S and IQ1_M (llama.cpp's needs an importance matrix), to ggml's
+    block layouts: values scaled by d * (2s + 1) with a 3-bit s per 32 values (IQ1_S) or per 16
+    (IQ1_M), each 8 values the grid entry (eight of -1, 0, 1) nearest to them over the scale, plus
+    a delta of +-0.125 per 32 values (IQ1_S) or per 8 (IQ1_M), whichever sign fits better. IQ1_M
+    has no d field: its f16 bits are the top nibbles of its four scales words."""
+    from gguf.quants import IQ1_S
+    IQ1_S.init_grid()
+    grid = IQ1_S.grid.reshape(-1, 8).astype(np.float32)
+    rows, _ = x.shape
+    halves = 1 if qtype == T.IQ1_S else 2
+    parts = x.astype(np.float32).reshape(-1, 8, halves, 32 // halves)  # super-blocks, units, scales
+    n_blocks = parts.shape[0]
+    part_scale = np.abs(parts).max(axis=-1) / 1.125
+    d = (part_scale.max(axis=(1, 2)) / 15).astype(np.float16)  # the largest s (7) gives 15 d
+    d32 = np.where(d == 0, np.float16(1), d).astype(np.float32)[:, None, None]
+    s = np.clip(np.round((part_scale / d32 - 1) / 2), 0, 7).astype(np.uint32)
+    groups = (parts / (d32 * (2 * s + 1))[..., None]).reshape(-1, 8)
+    (up, up_err), (down, down_err) = nearest(groups - 0.125, grid), nearest(groups + 0.125, grid)
+    if qtype == T.IQ1_S:  # one delta per unit of four groups
+        unit_down = down_err.reshape(-1, 4).sum(1) < up_err.reshape(-1, 4).sum(1)
+        negative = np.repeat(unit_down, 4)
+    else:
+        negative = down_err < up_err
+    index = np.where(negative, down, up).astype(np.uint32).reshape(n_blocks, 8, 4)
+    negative = negative.reshape(n_blocks, 8, 4).astype(np.uint32)
+    le = lambda a, t: np.ascontiguousarray(a).astype(t).view(np.uint8).reshape(n_blocks, -1)  # noqa: E731
+    if qtype == T.IQ1_S:
+        qh = ((index >> 8) << (3 * np.arange(4, dtype=np.uint32))).sum(-1) | (s[..., 0] << 12) | (negative[..., 0] << 15)
+        body = [d.reshape(n_blocks, 1).view(np.uint8), le(index & 255, np.uint8), le(qh, "<u2")]
+    else:
+        nibbles = (index >> 8) | (negative << 3)  # per group
+        qh = nibbles[..., 0::2] | (nibbles[..., 1::2] << 4)  # two groups a byte
+        unit_s = (s[..., 0] | (s[..., 1] << 3)).reshape(n_blocks, 4, 2)
+        words = unit_s[..., 0] | (unit_s[..., 1] << 6)
+        d_bits = d.view(np.uint16).astype(np.uint32)[:, None]
+        words = words | (((d_bits >> (4 * np.arange(4, dtype=np.uint32))) & 15) << 12)
+        body = [le(index & 255, np.uint8), le(qh, np.uint8), le(words, "<u2")]
+    blocks = np.concatenate(body, axis=1)
+    assert blocks.shape[1] == GGML_QUANT_SIZES[qtype][1]
+    return blocks.reshape(rows, -1)
+
+
+QUANTIZERS = {T.IQ3_XXS: quantize_iq3_xxs, T.IQ2_XXS: quantize_iq2, T.IQ2_XS: quantize_iq2, T.IQ2_S: quantize_iq2,
+              T.IQ1_S: quantize_iq1, T.IQ1_M: quantize_iq1}
 
 
 def quantize(src, dst, quant):

@@ -45,6 +45,8 @@ SCALE_OFFSETS = {
     T.IQ2_XXS: [0],
     T.IQ2_XS: [0],
     T.IQ2_S: [0],
+    T.IQ1_S: [0],
+    T.IQ1_M: [],  # its f16 d is the top nibbles of its four scales words: raw_blocks sets them
 }
 FLOAT_TYPES = [T.F32, T.F16, T.BF16]
 
@@ -81,6 +83,11 @@ def raw_blocks(qtype, n_blocks):
     blocks = rng.integers(0, 256, (n_blocks, block_bytes), dtype=np.uint8)
     for offset in SCALE_OFFSETS[qtype]:
         blocks[:, offset : offset + 2] = finite_f16_bits(n_blocks).view(np.uint8).reshape(n_blocks, 2)
+    if qtype == T.IQ1_M:
+        d = finite_f16_bits(n_blocks)
+        for i in range(4):  # nibble i of d in the top nibble of scales word i (bytes 48..56)
+            top = ((d >> np.uint16(4 * i)) & np.uint16(0xF)).astype(np.uint8) << np.uint8(4)
+            blocks[:, 49 + 2 * i] = (blocks[:, 49 + 2 * i] & np.uint8(0x0F)) | top
     return blocks.reshape(-1)
 
 

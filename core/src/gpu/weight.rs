@@ -3,7 +3,7 @@
 //! as the storage-binding limit requires.
 
 use super::{Context, GpuError};
-use crate::quant::{IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID, Type};
+use crate::quant::{IQ1S_GRID, IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID, Type};
 
 /// Stage this many repacked bytes before handing them to the queue, so a streamed tensor costs
 /// few `write_buffer` calls without holding a second copy of it.
@@ -31,6 +31,8 @@ pub const SUPPORTED_TYPES: &[Type] = &[
     Type::IQ2_S,
     Type::IQ2_XS,
     Type::IQ2_XXS,
+    Type::IQ1_M,
+    Type::IQ1_S,
 ];
 
 /// The WGSL library that reads `ty`, and the column multiple it needs (a 32-element unit, or a
@@ -62,6 +64,8 @@ pub(crate) fn format(ty: Type) -> Option<(&'static str, u32)> {
         Type::IQ2_S => (library!("weights_iq2_s.wgsl", "weights_grid.wgsl"), 256),
         Type::IQ2_XS => (library!("weights_iq2_xs.wgsl", "weights_grid.wgsl"), 256),
         Type::IQ2_XXS => (library!("weights_iq2_xxs.wgsl", "weights_grid.wgsl"), 256),
+        Type::IQ1_M => (library!("weights_iq1_m.wgsl", "weights_grid.wgsl"), 256),
+        Type::IQ1_S => (library!("weights_iq1_s.wgsl", "weights_grid.wgsl"), 256),
         _ => return None,
     })
 }
@@ -87,9 +91,9 @@ struct Grouping {
     quants: (usize, usize),
 }
 
-/// The grouped layouts: f16 scales (two per word; the IQ2 types' and IQ3_XXS's d), Q4_1 and
-/// Q5_1's f16 mins, the Q5 types' 4-byte qh words, Q2_K's (d, dmin) words, IQ4_XS's 8-byte
-/// headers, IQ2_XS's scales and IQ2_S's qh and scales; `None` for the layouts read as GGUF writes
+/// The grouped layouts: f16 scales (two per word; the IQ1_S, IQ2 and IQ3_XXS d), Q4_1 and Q5_1's
+/// f16 mins, the Q5 types' 4-byte qh words, Q2_K's (d, dmin) words, IQ4_XS's 8-byte headers,
+/// IQ2_XS's and IQ1_M's scales, IQ2_S's qh and scales; `None` for the layouts read as GGUF writes
 /// them.
 fn grouping(ty: Type) -> Option<Grouping> {
     let (blocks, fields, quants): (usize, &'static [(usize, usize)], (usize, usize)) = match ty {
@@ -104,6 +108,8 @@ fn grouping(ty: Type) -> Option<Grouping> {
         Type::IQ2_XXS => (8, &[(0, 2)], (2, 66)),
         Type::IQ2_XS => (8, &[(0, 2), (66, 74)], (2, 66)),
         Type::IQ2_S => (8, &[(0, 2), (66, 82)], (2, 66)),
+        Type::IQ1_S => (8, &[(0, 2)], (2, 50)),
+        Type::IQ1_M => (8, &[(48, 56)], (0, 48)),
         _ => return None,
     };
     Some(Grouping { blocks, fields, quants })
@@ -187,6 +193,8 @@ fn prefix(ty: Type) -> Vec<u8> {
         Type::IQ2_S => le(&IQ2S_GRID, u64::to_le_bytes),
         Type::IQ2_XS => le(&IQ2XS_GRID, u64::to_le_bytes),
         Type::IQ2_XXS => le(&IQ2XXS_GRID, u64::to_le_bytes),
+        // Each value (an i8: -1, 0 or 1) plus 1, so the libraries read bytes as they read the others'.
+        Type::IQ1_M | Type::IQ1_S => le(&IQ1S_GRID, |e| e.to_le_bytes().map(|v| (v as i8 + 1) as u8)),
         _ => Vec::new(),
     }
 }

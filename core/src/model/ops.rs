@@ -115,7 +115,9 @@ fn round_like_ggml(ty: Type, x: &[f32]) -> Vec<f32> {
         | Type::IQ3_XXS
         | Type::IQ2_S
         | Type::IQ2_XS
-        | Type::IQ2_XXS => x
+        | Type::IQ2_XXS
+        | Type::IQ1_M
+        | Type::IQ1_S => x
             .chunks(256)
             .flat_map(|block| {
                 let (mut amax, mut max) = (0.0f32, 0.0f32);

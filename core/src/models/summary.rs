@@ -257,13 +257,13 @@ mod tests {
 
     #[test]
     fn tensor_types_the_gpu_engine_cannot_read_are_named_with_those_it_can() {
-        let w = |w: Writer| w.tensor("blk.0.ffn_down.weight", &[256, 1], Type::IQ1_S, &[0; 50]).unwrap();
+        let w = |w: Writer| w.tensor("blk.0.ffn_down.weight", &[256, 1], Type::TQ1_0, &[0; 54]).unwrap();
         let s = summarize(&tiny(w), 5000, "tiny.gguf");
-        assert_eq!(s.unreadable_types(), ["IQ1_S"]);
+        assert_eq!(s.unreadable_types(), ["TQ1_0"]);
         assert_eq!(
             s.quant_text(),
-            "Q8_0 (the GPU engine cannot read its IQ1_S tensors; it reads F32, F16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, \
-             Q4_0, IQ4_NL, IQ4_XS, Q6_K, Q5_K, Q4_K, Q3_K, IQ3_S, IQ3_XXS, Q2_K, IQ2_S, IQ2_XS, IQ2_XXS)"
+            "Q8_0 (the GPU engine cannot read its TQ1_0 tensors; it reads F32, F16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, \
+             Q4_0, IQ4_NL, IQ4_XS, Q6_K, Q5_K, Q4_K, Q3_K, IQ3_S, IQ3_XXS, Q2_K, IQ2_S, IQ2_XS, IQ2_XXS, IQ1_M, IQ1_S)"
         );
     }
 

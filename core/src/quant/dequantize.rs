@@ -1,7 +1,7 @@
 //! Dequantization, one function per block layout, each a transcription of ggml's `dequantize_row_*`
 //! (ggml-quants.c). Float operations are kept in ggml's order so results match bit for bit.
 
-use super::{Error, IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID, Type};
+use super::{Error, IQ1S_GRID, IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID, Type};
 use half::{bf16, f16};
 
 /// Converts `bytes`, holding `out.len()` elements of type `ty`, to f32.
@@ -25,6 +25,8 @@ pub fn dequantize(ty: Type, bytes: &[u8], out: &mut [f32]) -> Result<(), Error> 
         Type::IQ2_XXS => iq2_xxs,
         Type::IQ2_XS => iq2_xs,
         Type::IQ2_S => iq2_s,
+        Type::IQ1_S => iq1_s,
+        Type::IQ1_M => iq1_m,
         Type::Q2_K => q2_k,
         Type::Q3_K => q3_k,
         Type::Q4_K => q4_k,
@@ -208,6 +210,55 @@ fn iq2_s(b: &[u8], y: &mut [f32]) {
         for (l, y) in y.chunks_exact_mut(8).enumerate() {
             let index = qs[4 * u + l] as usize | (((qh[u] >> (2 * l)) & 3) as usize) << 8;
             signed_points(y, db[l / 2], halves(IQ2S_GRID[index]), signs[4 * u + l]);
+        }
+    }
+}
+
+/// What IQ1_S and IQ1_M add to every grid value before scaling it, with the sign of the value's
+/// delta bit (ggml's `IQ1S_DELTA`).
+const IQ1_DELTA: f32 = 0.125;
+
+/// Eight values of an IQ1 grid `entry` (each byte an i8: -1, 0 or 1) plus `delta`, scaled by `dl`.
+fn shifted_points(y: &mut [f32], dl: f32, entry: u64, delta: f32) {
+    for (y, g) in y.iter_mut().zip(entry.to_le_bytes()) {
+        *y = dl * (g as i8 as f32 + delta);
+    }
+}
+
+/// d: f16, qs: 32 bytes, qh: 8 u16. Unit u: bits 12-14 of qh[u] give its scale d * (2s + 1), bit
+/// 15 the sign of its delta (±[`IQ1_DELTA`]); its group l of 8 values is entry qs[4u + l] of
+/// [`IQ1S_GRID`], with bits 3l .. 3l + 3 of qh[u] above it.
+fn iq1_s(b: &[u8], y: &mut [f32]) {
+    let d = f16_at(b, 0);
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let qh = u16::from_le_bytes([b[34 + 2 * u], b[35 + 2 * u]]);
+        let dl = d * (2 * ((qh >> 12) & 7) + 1) as f32;
+        let delta = if qh & 0x8000 != 0 { -IQ1_DELTA } else { IQ1_DELTA };
+        for (l, y) in y.chunks_exact_mut(8).enumerate() {
+            let index = b[2 + 4 * u + l] as usize | (((qh >> (3 * l)) & 7) as usize) << 8;
+            shifted_points(y, dl, IQ1S_GRID[index], delta);
+        }
+    }
+}
+
+/// qs: 32 bytes, qh: 16 bytes, scales: 4 u16, and no d field: d is the f16 whose four nibbles are
+/// the scales words' top nibbles, the first's lowest. Unit u: nibble l of qh bytes 2u, 2u + 1 (low
+/// nibble first) holds three index bits above qs[4u + l] for its group l of 8 values (an entry of
+/// [`IQ1S_GRID`]) and, in bit 3, the sign of the group's delta (±[`IQ1_DELTA`]); bits 6 (u % 2) ..
+/// of scales word u / 2 hold s for values 0-15, the three bits above it s for 16-31, each scaling by
+/// d * (2s + 1).
+fn iq1_m(b: &[u8], y: &mut [f32]) {
+    let sc: [u16; 4] = std::array::from_fn(|i| u16::from_le_bytes([b[48 + 2 * i], b[49 + 2 * i]]));
+    let d = f16::from_bits((sc[0] >> 12) | ((sc[1] >> 8) & 0x00F0) | ((sc[2] >> 4) & 0x0F00) | (sc[3] & 0xF000));
+    let d = d.to_f32();
+    for (u, y) in y.chunks_exact_mut(32).enumerate() {
+        let s = sc[u / 2] >> (6 * (u % 2));
+        let dl = [d * (2 * (s & 7) + 1) as f32, d * (2 * ((s >> 3) & 7) + 1) as f32];
+        for (l, y) in y.chunks_exact_mut(8).enumerate() {
+            let nibble = (b[32 + 2 * u + l / 2] >> (4 * (l % 2))) & 0x0F;
+            let index = b[4 * u + l] as usize | ((nibble & 7) as usize) << 8;
+            let delta = if nibble & 8 != 0 { -IQ1_DELTA } else { IQ1_DELTA };
+            shifted_points(y, dl[l / 2], IQ1S_GRID[index], delta);
         }
     }
 }

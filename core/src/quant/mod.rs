@@ -8,7 +8,7 @@ mod grid;
 mod quantize;
 
 pub use dequantize::dequantize;
-pub(crate) use grid::{IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID};
+pub(crate) use grid::{IQ1S_GRID, IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID};
 pub use quantize::quantize;
 
 use std::fmt;

@@ -51,7 +51,7 @@ fn dequantize_refuses_a_length_that_does_not_match() {
 
 #[test]
 fn unimplemented_types_are_unsupported_not_garbage() {
-    assert_eq!(dequantize(Type::IQ1_S, &[0; 50], &mut [0.0; 256]), Err(Error::Unsupported(Type::IQ1_S)));
+    assert_eq!(dequantize(Type::TQ1_0, &[0; 54], &mut [0.0; 256]), Err(Error::Unsupported(Type::TQ1_0)));
     assert_eq!(quantize(Type::Q4_K, &[0.0; 256], &mut [0; 144]), Err(Error::Unsupported(Type::Q4_K)));
 }
 

@@ -233,6 +233,8 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
                 Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS | Type::IQ2_S | Type::IQ2_XS | Type::IQ2_XXS => {
                     &[(0, 0.0005)]
                 }
+                Type::IQ1_S => &[(0, 0.002)],
+                Type::IQ1_M => &[], // its d is spread over the scales: below
                 Type::Q5_1 | Type::Q4_1 => &[(0, 0.01), (2, -0.16)],
                 Type::Q4_K | Type::Q5_K => &[(0, 0.003), (2, 0.001)],
                 Type::Q6_K => &[(208, 0.003)],
@@ -246,6 +248,13 @@ fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<
             for b in out.chunks_exact_mut(block) {
                 for &(at, value) in scales {
                     b[at..at + 2].copy_from_slice(&half::f16::from_f32(value).to_le_bytes());
+                }
+                if ty == Type::IQ1_M {
+                    // Nibble i of d is the top nibble of scales word i (bytes 48..56).
+                    let d = half::f16::from_f32(0.002).to_bits();
+                    for i in 0..4 {
+                        b[49 + 2 * i] = (b[49 + 2 * i] & 0x0F) | (((d >> (4 * i)) & 0x0F) as u8) << 4;
+                    }
                 }
             }
             out
