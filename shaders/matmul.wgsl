@@ -7,8 +7,8 @@
 // Prepended by one weights_*.wgsl library. A workgroup computes a 64-row x 64-token tile: per
 // 32-column step it dequantizes the 64 x 32 weight slice once into workgroup memory (one 8-element
 // part per thread) next to the 64 x 32 activation slice, then each thread accumulates a 4 x 4
-// block of outputs (rows ty + 16i, tokens tx + 16j). Both tiles are stored k-major so neighbouring
-// threads read neighbouring vec4s. Workgroup memory: 2 x 8 KiB.
+// block of outputs (rows ty + 16i, tokens tx + 16j) in four vec4 accumulators. Both tiles are
+// stored k-major so neighbouring threads read neighbouring vec4s. Workgroup memory: 2 x 8 KiB.
 //
 // Bindings (group 0):
 //   0: weights storage, read        array<vec4<u32>>  one chunk, `row_words` u32 words per row,
@@ -57,7 +57,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let base = min(row0 + load_row, params.rows - 1u) * params.row_words;
     let quads_per_row = params.units * 8u;
 
-    var acc: array<array<f32, 4>, 4>;
+    // Lane j of acc_i is row ty + 16i, token tx + 16j. Named vectors rather than an indexed array,
+    // so keeping them in registers does not depend on the driver unrolling a loop (naga emits
+    // every loop as a while loop, which some compilers leave rolled: gfx-rs/wgpu#6521).
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
     for (var u = 0u; u < params.units; u++) {
         workgroupBarrier();
         var part = Part(vec4<f32>(0.0), vec4<f32>(0.0));
@@ -78,35 +84,43 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
         workgroupBarrier();
         for (var q = 0u; q < 8u; q++) {
-            var w: array<vec4<f32>, 4>;
-            var xs: array<vec4<f32>, 4>;
-            for (var i = 0u; i < 4u; i++) {
-                w[i] = w_tile[q * TILE + ty + 16u * i];
-                xs[i] = x_tile[q * TILE + tx + 16u * i];
-            }
-            for (var i = 0u; i < 4u; i++) {
-                for (var j = 0u; j < 4u; j++) {
-                    acc[i][j] += dot(w[i], xs[j]);
-                }
-            }
+            let k = q * TILE;
+            let x0 = x_tile[k + tx];
+            let x1 = x_tile[k + tx + 16u];
+            let x2 = x_tile[k + tx + 32u];
+            let x3 = x_tile[k + tx + 48u];
+            let w0 = w_tile[k + ty];
+            let w1 = w_tile[k + ty + 16u];
+            let w2 = w_tile[k + ty + 32u];
+            let w3 = w_tile[k + ty + 48u];
+            acc0 += vec4<f32>(dot(w0, x0), dot(w0, x1), dot(w0, x2), dot(w0, x3));
+            acc1 += vec4<f32>(dot(w1, x0), dot(w1, x1), dot(w1, x2), dot(w1, x3));
+            acc2 += vec4<f32>(dot(w2, x0), dot(w2, x1), dot(w2, x2), dot(w2, x3));
+            acc3 += vec4<f32>(dot(w3, x0), dot(w3, x1), dot(w3, x2), dot(w3, x3));
         }
     }
 
-    for (var i = 0u; i < 4u; i++) {
-        let row = row0 + ty + 16u * i;
-        if (row >= params.rows) {
-            continue;
-        }
-        let out_row = params.first_row + row;
-        var b = 0.0;
-        if (params.has_bias != 0u) {
-            b = bias[out_row];
-        }
-        for (var j = 0u; j < 4u; j++) {
-            let tok = tok0 + tx + 16u * j;
-            if (tok < n_tokens) {
-                y[tok * params.stride + params.out_offset + out_row] = acc[i][j] + b;
-            }
+    store(row0 + ty, tok0 + tx, n_tokens, acc0);
+    store(row0 + ty + 16u, tok0 + tx, n_tokens, acc1);
+    store(row0 + ty + 32u, tok0 + tx, n_tokens, acc2);
+    store(row0 + ty + 48u, tok0 + tx, n_tokens, acc3);
+}
+
+// Writes row `row`'s outputs for tokens tok + 16j (lane j of acc), skipping rows and tokens past
+// the ends.
+fn store(row: u32, tok: u32, n_tokens: u32, acc: vec4<f32>) {
+    if (row >= params.rows) {
+        return;
+    }
+    let out_row = params.first_row + row;
+    var b = 0.0;
+    if (params.has_bias != 0u) {
+        b = bias[out_row];
+    }
+    for (var j = 0u; j < 4u; j++) {
+        let t = tok + 16u * j;
+        if (t < n_tokens) {
+            y[t * params.stride + params.out_offset + out_row] = acc[j] + b;
         }
     }
 }
