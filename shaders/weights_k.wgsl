@@ -69,35 +69,61 @@ fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32)
     return sm.x * s - sm.y * xsum;
 }
 
-// A whole-row walk (matvec_rows.wgsl) takes sub-blocks in pairs: the pair's nibble bytes hold the
-// first's values in their low nibbles and the second's in their high ones, and both take their
-// fifth bits from the same high-bit bytes, so each word and the header are loaded once per pair
-// instead of once per unit.
-const STEP_UNITS: u32 = 2u;
+// A whole-row walk (matvec_rows.wgsl) takes the four sub-blocks of a super-block's half together
+// (step s: units 4s .. 4s + 3, two pairs whose nibble bytes hold the first's values in their low
+// nibbles and the second's in their high ones, all four with their fifth bits in the same
+// high-bit bytes), so each word and the header are loaded once per four units. The four units'
+// dots ride in the lanes of a vec4, as do their scales and mins.
+const STEP_UNITS: u32 = 4u;
 
 fn step_unit(s: u32, k: u32) -> u32 {
-    return 2u * s + k;
+    return 4u * s + k;
+}
+
+// Lane k: sub-block j0 + k's dot with x over the 16 elements of nibble vec4 h of its pair (pairs
+// j0 / 2 in w0, j0 / 2 + 1 in w1). Called with a constant h, so that its loop unrolls with every
+// index into x constant.
+fn k_step_quarter(w0: vec4<u32>, w1: vec4<u32>, high: vec4<u32>, j0: u32,
+                  x: ptr<function, array<array<vec4<f32>, 8>, STEP_UNITS>>, h: u32) -> vec4<f32> {
+    var dots = vec4<f32>(0.0);
+    for (var i = 0u; i < 4u; i++) {
+        let e = 4u * h + i;
+        dots += vec4<f32>(
+            dot(k_values(w0[i], 0u, high[i], j0), (*x)[0][e]),
+            dot(k_values(w0[i], 4u, high[i], j0 + 1u), (*x)[1][e]),
+            dot(k_values(w1[i], 0u, high[i], j0 + 2u), (*x)[2][e]),
+            dot(k_values(w1[i], 4u, high[i], j0 + 3u), (*x)[3][e]),
+        );
+    }
+    return dots;
+}
+
+// scale_min of the four sub-blocks j0 .. j0 + 3 (j0 = 0 or 4) at once: lane k of element 0 is
+// sub-block j0 + k's d * scale, of element 1 its dmin * min (the bytes as in scale_min).
+fn k_step_scale_mins(h: vec4<u32>, j0: u32) -> array<vec4<f32>, 2> {
+    let bytes = vec4<u32>(0u, 8u, 16u, 24u);
+    let b0 = (vec4<u32>(h.y) >> bytes) & vec4<u32>(0xFFu);
+    let b4 = (vec4<u32>(h.z) >> bytes) & vec4<u32>(0xFFu);
+    let b8 = (vec4<u32>(h.w) >> bytes) & vec4<u32>(0xFFu);
+    let high = j0 != 0u;
+    // Sub-blocks 4..7 take their top two bits from the top of bytes 0..3 (scales), 4..7 (mins).
+    let top0 = (b0 >> vec4<u32>(6u)) << vec4<u32>(4u);
+    let top4 = (b4 >> vec4<u32>(6u)) << vec4<u32>(4u);
+    let sc = select(b0 & vec4<u32>(63u), (b8 & vec4<u32>(15u)) | top0, high);
+    let m = select(b4 & vec4<u32>(63u), (b8 >> vec4<u32>(4u)) | top4, high);
+    let dm = unpack2x16float(h.x);
+    return array<vec4<f32>, 2>(dm.x * vec4<f32>(sc), dm.y * vec4<f32>(m));
 }
 
 fn step_dot(base: u32, s: u32, x: ptr<function, array<array<vec4<f32>, 8>, STEP_UNITS>>,
             xsum: ptr<function, array<f32, STEP_UNITS>>) -> f32 {
-    let sb = k_block(base, 2u * s);
-    let j = (2u * s) & 7u;
-    let qs = sb + K_NIBBLES + j;
-    var lo = 0.0;
-    var hi = 0.0;
-    for (var h = 0u; h < 2u; h++) {
-        let w = weights[qs + h];
-        let high = k_high_bits(sb, h);
-        for (var i = 0u; i < 4u; i++) {
-            lo += dot(k_values(w[i], 0u, high[i], j), (*x)[0][4u * h + i]);
-            hi += dot(k_values(w[i], 4u, high[i], j + 1u), (*x)[1][4u * h + i]);
-        }
-    }
-    let header = weights[sb];
-    let a = scale_min(header, j);
-    let b = scale_min(header, j + 1u);
-    return a.x * lo - a.y * (*xsum)[0] + b.x * hi - b.y * (*xsum)[1];
+    let sb = k_block(base, 4u * s);
+    let j0 = 4u * (s & 1u);
+    let qs = sb + K_NIBBLES + j0;
+    let dots = k_step_quarter(weights[qs], weights[qs + 2u], k_high_bits(sb, 0u), j0, x, 0u)
+        + k_step_quarter(weights[qs + 1u], weights[qs + 3u], k_high_bits(sb, 1u), j0, x, 1u);
+    let sm = k_step_scale_mins(weights[sb], j0);
+    return dot(sm[0], dots) - dot(sm[1], vec4<f32>((*xsum)[0], (*xsum)[1], (*xsum)[2], (*xsum)[3]));
 }
 
 fn part_load(base: u32, u: u32, p: u32) -> Part {

@@ -57,38 +57,52 @@ fn unit_dot(base: u32, u: u32, x: ptr<function, array<vec4<f32>, 8>>, xsum: f32)
     return d * (q6_scale(scales, sc) * s[0] + q6_scale(scales, sc + 1u) * s[1]);
 }
 
-// A whole-row walk (matvec_rows.wgsl) takes units k and k + 2 of a half together (step s: units
-// 4 * (s / 2) + s % 2 and that + 2): they share every ql byte (low and high nibbles) and qh byte
-// (2 bits each), so each word is loaded once per pair instead of once per unit.
-const STEP_UNITS: u32 = 2u;
+// A whole-row walk (matvec_rows.wgsl) takes the four units of a half together (step s: units
+// 4s .. 4s + 3): units k and k + 2 share every ql byte (low and high nibbles) and all four share
+// every qh byte (2 bits each), so each word is loaded once per four units. The four units' dots
+// ride in the lanes of a vec4, as do their scales.
+const STEP_UNITS: u32 = 4u;
 
 fn step_unit(s: u32, k: u32) -> u32 {
-    return 4u * (s >> 1u) + (s & 1u) + 2u * k;
+    return 4u * s + k;
+}
+
+// Lane k: unit k's dot with x over its 16-element half e (values minus 32), from the half's ql
+// vec4s e (units 0, 2) and 2 + e (units 1, 3) and qh vec4 e. Called with a constant e, so that its
+// loop unrolls with every index into x constant.
+fn q6_step_half(l0: vec4<u32>, l1: vec4<u32>, m: vec4<u32>,
+                x: ptr<function, array<array<vec4<f32>, 8>, STEP_UNITS>>, e: u32) -> vec4<f32> {
+    var dots = vec4<f32>(0.0);
+    for (var i = 0u; i < 4u; i++) {
+        let v = 4u * e + i;
+        dots += vec4<f32>(
+            dot(q6x4(l0[i], 0u, m[i], 0u), (*x)[0][v]),
+            dot(q6x4(l1[i], 0u, m[i], 2u), (*x)[1][v]),
+            dot(q6x4(l0[i], 4u, m[i], 4u), (*x)[2][v]),
+            dot(q6x4(l1[i], 4u, m[i], 6u), (*x)[3][v]),
+        );
+    }
+    return dots;
+}
+
+// Lane k: scale 8h + 2k + e, signed (bytes e and 2 + e of scales words 2h and 2h + 1).
+fn q6_step_scales(scales: vec4<u32>, h: u32, e: u32) -> vec4<f32> {
+    let a = bitcast<i32>(scales[2u * h]);
+    let b = bitcast<i32>(scales[2u * h + 1u]);
+    let up = vec4<u32>(24u, 8u, 24u, 8u) - vec4<u32>(8u * e);
+    return vec4<f32>((vec4<i32>(a, a, b, b) << up) >> vec4<u32>(24u));
 }
 
 fn step_dot(base: u32, s: u32, x: ptr<function, array<array<vec4<f32>, 8>, STEP_UNITS>>,
             xsum: ptr<function, array<f32, STEP_UNITS>>) -> f32 {
-    let u = step_unit(s, 0u);
-    let sb = q6k_block(base, u);
-    let h = (u >> 2u) & 1u;
-    let k = s & 1u;
-    let ql = sb + 4u * h + 2u * k;
+    let sb = q6k_block(base, 4u * s);
+    let h = s & 1u;
+    let ql = sb + 4u * h;
     let qh = sb + 8u + 2u * h;
     let scales = weights[sb + 12u];
-    var total = 0.0;
-    // Unit k's 16-element half e has scale 8h + 2k + e; unit k + 2's, that + 4.
-    for (var e = 0u; e < 2u; e++) {
-        let l = weights[ql + e];
-        let m = weights[qh + e];
-        var s0 = 0.0;
-        var s1 = 0.0;
-        for (var i = 0u; i < 4u; i++) {
-            s0 += dot(q6x4(l[i], 0u, m[i], 2u * k), (*x)[0][4u * e + i]);
-            s1 += dot(q6x4(l[i], 4u, m[i], 2u * k + 4u), (*x)[1][4u * e + i]);
-        }
-        let sc = 8u * h + 2u * k + e;
-        total += q6_scale(scales, sc) * s0 + q6_scale(scales, sc + 4u) * s1;
-    }
+    let half0 = q6_step_half(weights[ql], weights[ql + 2u], weights[qh], x, 0u);
+    let half1 = q6_step_half(weights[ql + 1u], weights[ql + 3u], weights[qh + 1u], x, 1u);
+    let total = dot(q6_step_scales(scales, h, 0u), half0) + dot(q6_step_scales(scales, h, 1u), half1);
     return unpack2x16float(weights[sb + 13u].x).x * total;
 }
 
