@@ -57,10 +57,6 @@ impl Rng {
         (0..n).map(|_| self.unit() * scale).collect()
     }
 
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.0.next_u64() as u8).collect()
-    }
-
     fn below(&mut self, n: usize) -> usize {
         self.0.below(n)
     }
@@ -70,87 +66,9 @@ fn f16_bytes(v: f32) -> [u8; 2] {
     half::f16::from_f32(v).to_le_bytes()
 }
 
-/// GGUF bytes of a `rows x cols` weight: real quantization for the types core::quant writes,
-/// random blocks with sane scales for the K-quants.
+/// GGUF bytes of a random `rows x cols` weight (`quant::random_weights`).
 fn weight_bytes(rng: &mut Rng, ty: Type, rows: usize, cols: usize) -> Vec<u8> {
-    let n = rows * cols;
-    match ty {
-        Type::F32 => rng.f32s(n, 1.0).iter().flat_map(|v| v.to_le_bytes()).collect(),
-        Type::F16 => rng.f32s(n, 1.0).iter().flat_map(|&v| f16_bytes(v)).collect(),
-        Type::BF16 => rng.f32s(n, 1.0).iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect(),
-        Type::Q8_0 | Type::Q4_0 => {
-            let mut out = vec![0u8; ty.n_bytes(n as u64).unwrap() as usize];
-            quant::quantize(ty, &rng.f32s(n, 1.0), &mut out).unwrap();
-            out
-        }
-        // Random quants, scales and mins behind realistic d and dmin.
-        Type::Q4_K | Type::Q5_K => {
-            let block_bytes = ty.block_bytes();
-            let mut out = rng.bytes(n / 256 * block_bytes);
-            for block in out.chunks_exact_mut(block_bytes) {
-                let (d, dmin) = (0.002 + 0.01 * rng.unit().abs(), 0.002 + 0.01 * rng.unit().abs());
-                block[..2].copy_from_slice(&f16_bytes(d));
-                block[2..4].copy_from_slice(&f16_bytes(dmin));
-            }
-            out
-        }
-        // Random quants (and high bits) behind realistic scales (and Q4_1 and Q5_1's mins).
-        Type::Q5_0 | Type::Q5_1 | Type::Q4_1 | Type::IQ4_NL => {
-            let block_bytes = ty.block_bytes();
-            let mut out = rng.bytes(n / 32 * block_bytes);
-            for block in out.chunks_exact_mut(block_bytes) {
-                block[..2].copy_from_slice(&f16_bytes(0.01 + 0.05 * rng.unit().abs()));
-                if matches!(ty, Type::Q4_1 | Type::Q5_1) {
-                    block[2..4].copy_from_slice(&f16_bytes(-0.5 * rng.unit().abs()));
-                }
-            }
-            out
-        }
-        // Random quants and packed scales behind realistic d (and Q2_K's dmin), which end the block.
-        Type::Q2_K | Type::Q3_K => {
-            let block_bytes = ty.block_bytes();
-            let mut out = rng.bytes(n / 256 * block_bytes);
-            for block in out.chunks_exact_mut(block_bytes) {
-                let d = 0.0005 + 0.002 * rng.unit().abs();
-                if ty == Type::Q2_K {
-                    block[80..82].copy_from_slice(&f16_bytes(d));
-                    block[82..84].copy_from_slice(&f16_bytes(d));
-                } else {
-                    block[108..110].copy_from_slice(&f16_bytes(d));
-                }
-            }
-            out
-        }
-        // Random grid indices or nibbles, signs and scales behind a realistic d.
-        Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS | Type::IQ2_S | Type::IQ2_XS | Type::IQ2_XXS | Type::IQ1_S => {
-            let block_bytes = ty.block_bytes();
-            let mut out = rng.bytes(n / 256 * block_bytes);
-            for block in out.chunks_exact_mut(block_bytes) {
-                block[..2].copy_from_slice(&f16_bytes(0.0005 + 0.002 * rng.unit().abs()));
-            }
-            out
-        }
-        // IQ1_M's d is the top nibbles of its four scales words (bytes 48..56), the first's lowest.
-        Type::IQ1_M => {
-            let mut out = rng.bytes(n / 256 * 56);
-            for block in out.chunks_exact_mut(56) {
-                let d = half::f16::from_f32(0.0005 + 0.002 * rng.unit().abs()).to_bits();
-                for i in 0..4 {
-                    block[49 + 2 * i] = (block[49 + 2 * i] & 0x0F) | (((d >> (4 * i)) & 0x0F) as u8) << 4;
-                }
-            }
-            out
-        }
-        Type::Q6_K => {
-            let mut out = rng.bytes(n / 256 * 210);
-            for block in out.chunks_exact_mut(210) {
-                let d = 0.0002 + 0.001 * rng.unit().abs();
-                block[208..].copy_from_slice(&f16_bytes(d));
-            }
-            out
-        }
-        _ => unreachable!("no test weights for {ty}"),
-    }
+    quant::random_weights(ty, rows * cols, &mut rng.0).unwrap()
 }
 
 fn dequantized(ty: Type, bytes: &[u8], n: usize) -> Vec<f32> {

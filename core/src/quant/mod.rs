@@ -6,10 +6,12 @@
 mod dequantize;
 mod grid;
 mod quantize;
+mod random;
 
 pub use dequantize::dequantize;
 pub(crate) use grid::{IQ1S_GRID, IQ2S_GRID, IQ2XS_GRID, IQ2XXS_GRID, IQ3S_GRID, IQ3XXS_GRID};
 pub use quantize::quantize;
+pub use random::random_weights;
 
 use std::fmt;
 

@@ -77,3 +77,24 @@ fn an_all_zero_block_quantizes_to_zero_scale_and_zeros() {
     assert_eq!(q4[..2], [0, 0x80]); // ggml's d = max / -8 is -0.0 here
     assert!(q4[2..].iter().all(|&b| b == 0x88)); // nibble 8 is zero
 }
+
+#[test]
+fn random_weights_of_every_engine_type_dequantize_to_finite_values_of_moderate_size() {
+    let mut rng = crate::random::SplitMix64::new(5);
+    for &ty in crate::gpu::SUPPORTED_TYPES {
+        let n = 512;
+        let bytes = random_weights(ty, n, &mut rng).unwrap();
+        let mut values = vec![0.0; n];
+        dequantize(ty, &bytes, &mut values).unwrap();
+        let largest = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(values.iter().all(|v| v.is_finite()), "{ty}");
+        assert!((0.01..=20.0).contains(&largest), "{ty}: largest |value| {largest}");
+    }
+}
+
+#[test]
+fn random_weights_refuse_partial_blocks_and_types_without_scales_to_set() {
+    let mut rng = crate::random::SplitMix64::new(6);
+    assert_eq!(random_weights(Type::Q4_K, 100, &mut rng), Err(Error::NotWholeBlocks { ty: Type::Q4_K, elements: 100 }));
+    assert_eq!(random_weights(Type::TQ1_0, 256, &mut rng), Err(Error::Unsupported(Type::TQ1_0)));
+}

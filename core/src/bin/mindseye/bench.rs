@@ -210,59 +210,6 @@ impl Timer {
     }
 }
 
-/// GGUF bytes of a random `rows x cols` weight with realistic scales (no NaN or subnormal scales,
-/// which would slow a CPU adapter down).
-fn weight_bytes(rng: &mut SplitMix64, ty: Type, rows: u32, cols: u32) -> Result<Vec<u8>, String> {
-    let n = rows as usize * cols as usize;
-    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
-    let bytes = match ty {
-        Type::F32 => (0..n).flat_map(|_| unit().to_le_bytes()).collect(),
-        Type::F16 => (0..n).flat_map(|_| half::f16::from_f32(unit()).to_le_bytes()).collect(),
-        Type::BF16 => (0..n).flat_map(|_| half::bf16::from_f32(unit()).to_le_bytes()).collect(),
-        Type::Q8_0 | Type::Q4_0 => {
-            let values: Vec<f32> = (0..n).map(|_| unit()).collect();
-            let mut out = vec![0u8; ty.n_bytes(n as u64).unwrap_or(0) as usize];
-            quant::quantize(ty, &values, &mut out).map_err(|e| e.to_string())?;
-            out
-        }
-        _ => {
-            // Random quants behind fixed f16 scales (and mins) at the offsets the block layout
-            // gives them (ggml-common.h).
-            let scales: &[(usize, f32)] = match ty {
-                Type::Q5_0 | Type::IQ4_NL => &[(0, 0.01)],
-                Type::IQ4_XS | Type::IQ3_S | Type::IQ3_XXS | Type::IQ2_S | Type::IQ2_XS | Type::IQ2_XXS => {
-                    &[(0, 0.0005)]
-                }
-                Type::IQ1_S => &[(0, 0.002)],
-                Type::IQ1_M => &[], // its d is spread over the scales: below
-                Type::Q5_1 | Type::Q4_1 => &[(0, 0.01), (2, -0.16)],
-                Type::Q4_K | Type::Q5_K => &[(0, 0.003), (2, 0.001)],
-                Type::Q6_K => &[(208, 0.003)],
-                Type::Q3_K => &[(108, 0.003)],
-                Type::Q2_K => &[(80, 0.003), (82, 0.001)],
-                _ => return Err(format!("no random {ty} weights")),
-            };
-            let block = ty.block_bytes();
-            let blocks = n / ty.block_size();
-            let mut out: Vec<u8> = (0..blocks * block).map(|_| (unit().to_bits() >> 3) as u8).collect();
-            for b in out.chunks_exact_mut(block) {
-                for &(at, value) in scales {
-                    b[at..at + 2].copy_from_slice(&half::f16::from_f32(value).to_le_bytes());
-                }
-                if ty == Type::IQ1_M {
-                    // Nibble i of d is the top nibble of scales word i (bytes 48..56).
-                    let d = half::f16::from_f32(0.002).to_bits();
-                    for i in 0..4 {
-                        b[49 + 2 * i] = (b[49 + 2 * i] & 0x0F) | (((d >> (4 * i)) & 0x0F) as u8) << 4;
-                    }
-                }
-            }
-            out
-        }
-    };
-    Ok(bytes)
-}
-
 /// How a run's dispatches relate. wgpu puts a barrier between two dispatches that write the same
 /// buffer, so the GPU runs them one after the other; dispatches that write different buffers may
 /// overlap. A decode step is chained (each kernel reads what the one before wrote); independent
@@ -383,7 +330,8 @@ fn kernels(
                 );
                 continue;
             }
-            let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
+            let bytes =
+                quant::random_weights(ty, rows as usize * cols as usize, &mut rng).map_err(|e| e.to_string())?;
             let first = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
             let weight_bytes = first.gpu_bytes();
             let copies = footprint.div_ceil(weight_bytes).clamp(1, 64) as usize;
@@ -440,7 +388,7 @@ fn kernels(
     println!("matmul:    {n_tokens} tokens through one copy of the weight; x matvec = 64 matvecs' time / this");
     println!("{:<7} {:>13} {:>9} {:>9} {:>9}  kernel", "type", "cols -> rows", "ms", "GFLOP/s", "x matvec");
     for (ty, (cols, rows), t_matvec) in matvec_times {
-        let bytes = weight_bytes(&mut rng, ty, rows, cols)?;
+        let bytes = quant::random_weights(ty, rows as usize * cols as usize, &mut rng).map_err(|e| e.to_string())?;
         let weight = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
         // 64 KiB past the tokens, as the model's activations: a CPU adapter's kernel reads x through
         // a uniform window from each group of tokens.
