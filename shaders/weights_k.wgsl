@@ -20,11 +20,11 @@ struct Part {
 
 // The four values of one word of nibbles: the nibbles at bit `shift` of each byte, with bit `bit`
 // of each byte of the matching high-bit word above them.
+// The five bits are joined in all four bytes at once before the bytes are split: fewer operations
+// than joining them per lane.
 fn k_values(w: u32, shift: u32, high: u32, bit: u32) -> vec4<f32> {
-    let bytes = vec4<u32>(0u, 8u, 16u, 24u);
-    let lo = (vec4<u32>(w) >> (bytes + shift)) & vec4<u32>(15u);
-    let hi = (vec4<u32>(high) >> (bytes + bit)) & vec4<u32>(1u);
-    return vec4<f32>(lo | (hi << vec4<u32>(4u)));
+    let q = ((w >> shift) & 0x0F0F0F0Fu) | (((high >> bit) & 0x01010101u) << 4u);
+    return vec4<f32>((vec4<u32>(q) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xFFu));
 }
 
 // Byte b (0..12) of the packed scales in a super-block's header vec4.

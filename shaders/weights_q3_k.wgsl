@@ -23,11 +23,10 @@ struct Part {
 
 // Four 3-bit q (0..8, stored for the value q - 4): the bit pairs at `shift` of each byte of a qs
 // word, with bit `bit` of each byte of the matching hmask word above them.
+// (The bits are joined in all four bytes at once, then the bytes split.)
 fn q3x4(q: u32, shift: u32, hm: u32, bit: u32) -> vec4<f32> {
-    let bytes = vec4<u32>(0u, 8u, 16u, 24u);
-    let lo = (vec4<u32>(q) >> (bytes + shift)) & vec4<u32>(3u);
-    let hi = (vec4<u32>(hm) >> (bytes + bit)) & vec4<u32>(1u);
-    return vec4<f32>(lo | (hi << vec4<u32>(2u)));
+    let v = ((q >> shift) & 0x03030303u) | (((hm >> bit) & 0x01010101u) << 2u);
+    return vec4<f32>((vec4<u32>(v) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xFFu));
 }
 
 // d * (scale i - 32), from a super-block's last vec4.

@@ -18,10 +18,13 @@ struct Part {
 
 // The four 5-bit values of one word of nibbles: the nibbles at bit `shift` of each byte, with
 // bits `bit` .. `bit` + 3 of the block's qh word above them.
+// The four high bits are spread to the bottom of the four bytes by one multiply (bit k lands at
+// bits k + 7t for t = 0..3, never overlapping, and t = k puts it at 8k), joined with the nibbles in
+// all four bytes at once, and only then are the bytes split.
 fn q5x4(w: u32, shift: u32, qh: u32, bit: u32) -> vec4<f32> {
-    let lo = (vec4<u32>(w) >> (vec4<u32>(0u, 8u, 16u, 24u) + shift)) & vec4<u32>(15u);
-    let hi = (vec4<u32>(qh) >> (vec4<u32>(0u, 1u, 2u, 3u) + bit)) & vec4<u32>(1u);
-    return vec4<f32>(lo | (hi << vec4<u32>(4u)));
+    let high = (((qh >> bit) & 15u) * 0x00204081u) & 0x01010101u;
+    let q = ((w >> shift) & 0x0F0F0F0Fu) | (high << 4u);
+    return vec4<f32>((vec4<u32>(q) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xFFu));
 }
 
 // The vec4 index of unit u's group.

@@ -17,11 +17,10 @@ struct Part {
 }
 
 // The four 6-bit values of one ql word and one qh word, minus 32.
+// (The bits are joined in all four bytes at once, then the bytes split.)
 fn q6x4(ql: u32, ql_shift: u32, qh: u32, qh_shift: u32) -> vec4<f32> {
-    let bytes = vec4<u32>(0u, 8u, 16u, 24u);
-    let lo = (vec4<u32>(ql) >> (bytes + ql_shift)) & vec4<u32>(15u);
-    let hi = (vec4<u32>(qh) >> (bytes + qh_shift)) & vec4<u32>(3u);
-    return vec4<f32>(lo | (hi << vec4<u32>(4u))) - 32.0;
+    let q = ((ql >> ql_shift) & 0x0F0F0F0Fu) | (((qh >> qh_shift) & 0x03030303u) << 4u);
+    return vec4<f32>((vec4<u32>(q) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xFFu)) - 32.0;
 }
 
 // Signed scale byte i (0..16) of the scales vec4.
