@@ -7,7 +7,9 @@
 //   keys j <= p, and p - j < window if window > 0 (sliding window)
 //   out = sum_j softmax(s)_j * v_j
 // The keys are walked in chunks of 64 with an online (running-max) softmax, so any context length
-// works in 1.3 KiB of workgroup memory. The cache holds `kv` values (an alias core::gpu::attention
+// works in 1.3 KiB of workgroup memory: per chunk a tree reduction (six halving steps) gives every
+// thread the chunk's max; each thread keeps the running sum of its own keys' weights, and those
+// are summed once, after the last chunk. (CPU adapters run attention_rows.wgsl instead.) The cache holds `kv` values (an alias core::gpu::attention
 // puts ahead of the source: f32, or f16 with `shader-f16`, see rope_kv.wgsl); they are widened to
 // f32 as they are read, and all arithmetic is f32. tanh is computed from exp in a form that cannot
 // overflow.
@@ -35,10 +37,25 @@ const WG: u32 = 64u;
 const MAX_DIMS_PER_THREAD: u32 = 4u; // head_dim <= 256
 
 var<workgroup> q_shared: array<vec4<f32>, 64>;
-var<workgroup> scores: array<f32, WG>;
+var<workgroup> tree: array<f32, WG>;
 var<workgroup> probs: array<f32, WG>;
-var<workgroup> shared_max: f32;
-var<workgroup> shared_sum: f32;
+
+// The max (is_max) or the sum of every thread's `v`, returned to every thread: a tree of halving
+// strides over workgroup memory. Call from uniform control flow.
+fn workgroup_reduce(lid: u32, v: f32, is_max: bool) -> f32 {
+    tree[lid] = v;
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+        if (lid < stride) {
+            let other = tree[lid + stride];
+            tree[lid] = select(tree[lid] + other, max(tree[lid], other), is_max);
+        }
+        workgroupBarrier();
+    }
+    let total = tree[0];
+    workgroupBarrier(); // everyone has read it before the tree is used again
+    return total;
+}
 
 @compute @workgroup_size(64)
 fn main(
@@ -70,10 +87,8 @@ fn main(
     }
     workgroupBarrier();
 
-    // Thread 0 alone walks each chunk for its max (every thread then reads the new running max m
-    // from workgroup memory) and its sum (thread 0 keeps the running sum l, handed to the others
-    // after the last chunk): on a CPU adapter, where a workgroup's threads run as SIMD lanes in
-    // turn, one thread walking a chunk costs an eighth of every thread walking it.
+    // m: the running max, the same in every thread; l: the running sum of this thread's own keys'
+    // weights (keys c + lid), rescaled with everything else when m grows.
     var m = LOWEST;
     var l = 0.0;
     var acc: array<f32, MAX_DIMS_PER_THREAD>;
@@ -91,30 +106,14 @@ fn main(
                 s = params.softcap * tanh_safe(s / params.softcap);
             }
         }
-        scores[lid] = s;
+        let m_new = max(m, workgroup_reduce(lid, s, true));
+        let alpha = exp(m - m_new);
+        let weight = select(0.0, exp(s - m_new), j < end);
+        probs[lid] = weight;
+        l = l * alpha + weight;
         workgroupBarrier();
 
         let count = min(WG, end - c);
-        if (lid == 0u) {
-            var chunk_max = LOWEST;
-            for (var i = 0u; i < count; i++) {
-                chunk_max = max(chunk_max, scores[i]);
-            }
-            shared_max = max(m, chunk_max);
-        }
-        workgroupBarrier();
-        let m_new = shared_max;
-        let alpha = exp(m - m_new);
-        probs[lid] = select(0.0, exp(s - m_new), j < end);
-        workgroupBarrier();
-
-        if (lid == 0u) {
-            var chunk_sum = 0.0;
-            for (var i = 0u; i < count; i++) {
-                chunk_sum += probs[i];
-            }
-            l = l * alpha + chunk_sum;
-        }
         for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
             let dim = lid + WG * di;
             if (dim < params.head_dim) {
@@ -127,14 +126,11 @@ fn main(
                 acc[di] = a;
             }
         }
+        // No barrier needed here: the next chunk's reduction, which every thread must reach
+        // before anyone writes probs again, is one.
         m = m_new;
-        workgroupBarrier();
     }
-    if (lid == 0u) {
-        shared_sum = l;
-    }
-    workgroupBarrier();
-    l = shared_sum;
+    l = workgroup_reduce(lid, l, false);
 
     let out_base = (t * n_heads + h) * params.head_dim;
     for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
