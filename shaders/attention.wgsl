@@ -9,9 +9,10 @@
 // The keys are walked in chunks of 64 with an online (running-max) softmax, so any context length
 // works in 1.3 KiB of workgroup memory: per chunk a tree reduction (six halving steps) gives every
 // thread the chunk's max; each thread keeps the running sum of its own keys' weights, and those
-// are summed once, after the last chunk. (CPU adapters run attention_rows.wgsl instead.) The cache holds `kv` values (an alias core::gpu::attention
-// puts ahead of the source: f32, or f16 with `shader-f16`, see rope_kv.wgsl); they are widened to
-// f32 as they are read, and all arithmetic is f32. tanh is computed from exp in a form that cannot
+// are summed once, after the last chunk. (CPU adapters run attention_rows.wgsl instead.) The
+// cache holds `kv` values (an alias core::gpu::attention puts ahead of the source: f32, or f16
+// with `shader-f16`, see rope_kv.wgsl); they are widened to f32 as they are read, and all
+// arithmetic is f32. tanh is computed from exp in a form that cannot
 // overflow.
 //
 // Bindings (group 0):

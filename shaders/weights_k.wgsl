@@ -19,9 +19,8 @@ struct Part {
 }
 
 // The four values of one word of nibbles: the nibbles at bit `shift` of each byte, with bit `bit`
-// of each byte of the matching high-bit word above them.
-// The five bits are joined in all four bytes at once before the bytes are split: fewer operations
-// than joining them per lane.
+// of each byte of the matching high-bit word above them, joined in all four bytes at once before
+// the bytes are split (fewer operations than joining them lane by lane).
 fn k_values(w: u32, shift: u32, high: u32, bit: u32) -> vec4<f32> {
     let q = ((w >> shift) & 0x0F0F0F0Fu) | (((high >> bit) & 0x01010101u) << 4u);
     return vec4<f32>((vec4<u32>(q) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xFFu));
