@@ -15,8 +15,11 @@
 //! and greedy decoding runs on the default path.
 #![cfg(not(target_arch = "wasm32"))] // the CPU reference runs natively; the browser runs the shared checks
 
-use mindseye_core::gpu::{Context, GpuModel, KernelKind, MAX_BATCH, Output, Timing, Want, bench};
+use mindseye_core::gpu::{
+    BATCH_LIMIT, Capacity, Context, DEFAULT_BATCH, GpuModel, KernelKind, Output, Timing, Want, bench, load_chunks,
+};
 use mindseye_core::model::CpuModel;
+use mindseye_core::model::LoadError;
 use mindseye_core::sampling::{ScoringError, score_options};
 use mindseye_tests::models::gpu::{self, load};
 use mindseye_tests::models::{gguf, golden, ids, relative_difference};
@@ -218,8 +221,53 @@ fn the_profile_of_a_decoded_token_counts_every_dispatch_by_either_timing() {
 fn a_prompt_runs_in_batches_of_64_tokens_on_a_cpu_adapter_too() {
     let (cpu, gpu) = (context(), context().without_cpu_kernels());
     for ctx in [cpu, gpu] {
-        assert_eq!(gpu_model(ctx, "qwen2-q4_0").batch_size(), MAX_BATCH as usize);
+        assert_eq!(gpu_model(ctx, "qwen2-q4_0").batch_size(), DEFAULT_BATCH as usize);
     }
+}
+
+/// Fixture `name` built for batches of `batch` tokens.
+fn load_batched(ctx: Context, name: &str, batch: u32) -> Result<GpuModel, LoadError> {
+    let bytes = gguf(name);
+    let chunks = bytes.chunks(64 << 10).map(|c| Ok::<_, LoadError>(c.to_vec()));
+    load_chunks(Arc::new(ctx), chunks, Capacity { n_ctx: 256, batch })
+}
+
+#[test]
+fn a_prompt_gives_the_same_logits_whatever_the_batch_it_runs_in() {
+    // 150 tokens: one batch of 256, five of 31 (the last one short), or 64 + 64 + 22; through the
+    // CPU adapter's matmul kernel and the GPU's.
+    let name = "llama-q4_0";
+    for gpu_kernels in [false, true] {
+        let ctx = || if gpu_kernels { f32_context().without_cpu_kernels() } else { f32_context() };
+        let mut usual = load_batched(ctx(), name, DEFAULT_BATCH).expect("loads");
+        let n_vocab = usual.config.n_vocab;
+        let prompt: Vec<u32> = (0..150).map(|i| ((i * 7919 + 13) % n_vocab) as u32).collect();
+        let expected = logits(&mut usual, &prompt);
+        for batch in [256, 31] {
+            let mut model = load_batched(ctx(), name, batch).expect("loads");
+            assert_eq!(model.batch_size(), batch as usize);
+            let d = relative_difference(&logits(&mut model, &prompt), &expected);
+            assert!(d <= 1e-5, "batch {batch}, GPU kernels {gpu_kernels}: differs by {d:.2e} of the std");
+        }
+    }
+}
+
+#[test]
+fn a_batch_of_no_tokens_or_past_the_limit_is_refused_with_the_range() {
+    for batch in [0, BATCH_LIMIT + 1] {
+        let error = load_batched(context(), "qwen2-q4_0", batch).err().expect("refused").to_string();
+        assert!(error.contains(&format!("a batch of {batch} tokens")), "{error}");
+        assert!(error.contains(&format!("from 1 to {BATCH_LIMIT}")), "{error}");
+    }
+}
+
+#[test]
+fn a_profile_takes_at_most_the_model_s_batch() {
+    let mut model = load_batched(context(), "qwen2-q4_0", 4).expect("loads");
+    let error = pollster::block_on(model.profile(&[1; 5], Timing::WallTime)).expect_err("refused");
+    assert!(error.to_string().contains("at most the batch, 4"), "{error}");
+    let profile = pollster::block_on(model.profile(&[1; 4], Timing::WallTime)).expect("four tokens profile");
+    assert_eq!(profile.n_tokens, 4);
 }
 
 #[test]

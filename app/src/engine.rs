@@ -7,9 +7,7 @@ use leptos::prelude::*;
 use mindseye_core::chat::Template;
 use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
 use mindseye_core::gpu::bench::{self, Measurement, Profiles, Prompt};
-use mindseye_core::gpu::{
-    AdapterSummary, Context, GpuError, GpuLoader, GpuModel, MAX_BATCH, Output, ScoreError, Timing, Want,
-};
+use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, Output, ScoreError, Timing, Want};
 use mindseye_core::karel::StraightLineGrammar;
 use mindseye_core::model::{Config, Generator, Limits, Step};
 use mindseye_core::sampling::{OptionScores, TokenConstraint, TokenTexts};
@@ -413,8 +411,9 @@ async fn run(
         let want = if generator.needs_logits() { Want::Logits } else { Want::Argmax };
         // A long prompt goes in batches, each in its own task, so the page stays responsive.
         let pending = generator.pending();
-        let (head, last) = pending.split_at(pending.len().saturating_sub(1) / MAX_BATCH as usize * MAX_BATCH as usize);
-        for batch in head.chunks(MAX_BATCH as usize) {
+        let batch_size = model.batch_size();
+        let (head, last) = pending.split_at(pending.len().saturating_sub(1) / batch_size * batch_size);
+        for batch in head.chunks(batch_size) {
             model.prefill(batch).await?;
             crate::browser::sleep(0).await;
         }

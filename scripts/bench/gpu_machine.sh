@@ -99,6 +99,20 @@ for m in $MODEL_FILES; do
   timeout 90 taskset -c 0,1 $D/mindseye bench model "$m" --prompt-tokens 128 --decode-tokens 64 --profile
 done
 
+say "prompt batch: tokens per command buffer (bench model --batch), 256-token prompt"
+# The engine runs prompts in batches of 64 (DEFAULT_BATCH); a 64-token batch of an 896-row matrix
+# is 14 matmul workgroups for the H200's 132 SMs. Which batch should a GPU adapter get?
+for m in /tmp/models/qwen2.5-0.5b-shape-q4_0-pure.gguf /tmp/models/llama-3.2-1b-shape-q4_0-pure.gguf; do
+  for b in 64 128 256 512; do
+    echo "-- $(basename $m) --batch $b"
+    timeout 60 taskset -c 0,1 $D/mindseye bench model "$m" --prompt-tokens 512 --decode-tokens 8 --batch $b \
+      | grep -E "^prompt:|^mindseye"
+  done
+done
+say "matmul GFLOP/s by tokens per dispatch"
+timeout 90 taskset -c 0,1 $D/mindseye bench kernels --footprint-mib 512 --no-attention --types q4_0,q8_0 \
+  --matmul-tokens 64,128,256,512 | sed -n '/^matmul/,$p'
+
 say "waiting for llama.cpp's build (until ${BUDGET}s less 90)"
 while kill -0 $BUILD 2>/dev/null && [ $SECONDS -lt $((BUDGET - 90)) ]; do sleep 5; done
 tail -3 "$OUT/llama-build.log"

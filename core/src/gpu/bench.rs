@@ -7,7 +7,7 @@
 //! `prompt=TEXT` for a given prompt instead of `prompt-tokens`, and `profile=1` to time each kernel
 //! kind afterwards ([`profile`]); [`Request::parse`] reads that.
 
-use super::{AdapterSummary, GpuError, GpuModel, MAX_BATCH, Output, Profile, Timing, Want};
+use super::{AdapterSummary, GpuError, GpuModel, Output, Profile, Timing, Want};
 use crate::tokenizer::Tokenizer;
 use std::fmt;
 
@@ -69,7 +69,7 @@ pub async fn measure(
     Ok(Measurement { warmup_s, prompt_tokens: prompt.len(), prefill_s, decode_steps, decode_s, tokens })
 }
 
-/// Where the time of the prompt's first batch (up to [`MAX_BATCH`] tokens) and of one decoded token
+/// Where the time of the prompt's first batch (up to [`GpuModel::batch_size`] tokens) and of one decoded token
 /// after it goes, kernel kind by kind.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Profiles {
@@ -91,7 +91,7 @@ impl fmt::Display for Profiles {
 /// batch chose.
 pub async fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing) -> Result<Profiles, GpuError> {
     model.truncate(0);
-    let batch = &prompt[..prompt.len().min(MAX_BATCH as usize)];
+    let batch = &prompt[..prompt.len().min(model.batch_size())];
     let prefill = model.profile(batch, timing).await?;
     let decode = model.profile(&[prefill.token], timing).await?;
     Ok(Profiles { prefill, decode })

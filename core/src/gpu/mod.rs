@@ -70,7 +70,7 @@ pub use kernels::{
     Activation, BoundGlu, BoundResidualAdd, BoundRmsNorm, BoundSoftcap, Glu, ResidualAdd, RmsNorm, Softcap,
 };
 pub use matvec::{BoundMatmul, BoundMatvec, BoundMatvecGlu, Matmul, Matvec, MatvecGlu, OutputRows};
-pub use model::{GpuLoader, GpuModel, GpuTensor, MAX_BATCH, Output, Want, load_chunks};
+pub use model::{BATCH_LIMIT, Capacity, DEFAULT_BATCH, GpuLoader, GpuModel, GpuTensor, Output, Want, load_chunks};
 pub use profile::{KindTime, Profile, Timing};
 pub use record::KernelKind;
 pub use score::ScoreError;

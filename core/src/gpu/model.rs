@@ -21,8 +21,28 @@ use crate::model::{Arch, Config, LoadError, Weights};
 use crate::quant;
 use std::sync::Arc;
 
-/// Prompt tokens processed per command buffer; longer prompts go in several.
-pub const MAX_BATCH: u32 = 64;
+/// Prompt tokens processed per command buffer unless [`Capacity::batch`] says otherwise; longer
+/// prompts go in several.
+pub const DEFAULT_BATCH: u32 = 64;
+
+/// The largest batch a model can be built for (its activations grow with it: 48 MiB at 512
+/// tokens for Llama 3.2 1B's feed-forward width).
+pub const BATCH_LIMIT: u32 = 512;
+
+/// What a model is built to hold: KV-cache positions, and prompt tokens per command buffer (the
+/// activation buffers hold that many tokens).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capacity {
+    pub n_ctx: u32,
+    pub batch: u32,
+}
+
+/// A cache of `n_ctx` positions with the default batch.
+impl From<u32> for Capacity {
+    fn from(n_ctx: u32) -> Capacity {
+        Capacity { n_ctx, batch: DEFAULT_BATCH }
+    }
+}
 
 const X_WINDOW_FLOATS: usize = (super::matvec::X_WINDOW_BYTES / 4) as usize;
 
@@ -164,8 +184,9 @@ impl<'a> GpuLoader<'a> {
             .map_err(|e| LoadError::Tensor { name: format!("#{}", piece.tensor), reason: e.to_string() })
     }
 
-    /// Finishes the uploads and builds the model with a KV cache of `n_ctx` positions.
-    pub fn finish(mut self, ctx: Arc<Context>, n_ctx: u32) -> Result<GpuModel, LoadError> {
+    /// Finishes the uploads and builds the model with the KV cache and batch of `capacity` (a
+    /// bare `n_ctx` for the default batch).
+    pub fn finish(mut self, ctx: Arc<Context>, capacity: impl Into<Capacity>) -> Result<GpuModel, LoadError> {
         let gpu = |name: &str, e: GpuError| LoadError::Tensor { name: name.to_owned(), reason: e.to_string() };
         for slot in &mut self.slots {
             *slot = match std::mem::replace(slot, Slot::Unused) {
@@ -188,7 +209,7 @@ impl<'a> GpuLoader<'a> {
             Slot::Done(t) => Ok(t),
             _ => Err(LoadError::Io(format!("tensor #{i} was used twice or never arrived"))),
         })?;
-        GpuModel::new(ctx, self.config, weights, n_ctx).map_err(|e| LoadError::Io(e.to_string()))
+        GpuModel::new(ctx, self.config, weights, capacity.into()).map_err(|e| LoadError::Io(e.to_string()))
     }
 }
 
@@ -218,11 +239,13 @@ pub struct GpuModel {
     step: Step,
     plan: Plan,
     n_ctx: u32,
+    /// Tokens the activation buffers hold: the most one command buffer runs.
+    batch: u32,
     /// Positions in the KV cache.
     len: u32,
 }
 
-/// Activations for up to [`MAX_BATCH`] tokens, each `[tokens][width]` f32.
+/// Activations for up to `GpuModel::batch` tokens, each `[tokens][width]` f32.
 struct Buffers {
     ids: wgpu::Buffer,
     /// The residual stream.
@@ -336,10 +359,19 @@ fn stacked_bias(ctx: &Context, parts: [(&Option<GpuTensor>, u32); 3]) -> Result<
 }
 
 impl GpuModel {
-    fn new(ctx: Arc<Context>, config: Config, weights: Weights<GpuTensor>, n_ctx: u32) -> Result<GpuModel, GpuError> {
+    fn new(
+        ctx: Arc<Context>,
+        config: Config,
+        weights: Weights<GpuTensor>,
+        capacity: Capacity,
+    ) -> Result<GpuModel, GpuError> {
         let c = &config;
-        let n_ctx = n_ctx.max(1);
-        let b = MAX_BATCH as usize;
+        let n_ctx = capacity.n_ctx.max(1);
+        let batch = capacity.batch;
+        if !(1..=BATCH_LIMIT).contains(&batch) {
+            return Err(GpuError::Shape(format!("a batch of {batch} tokens (it must be from 1 to {BATCH_LIMIT})")));
+        }
+        let b = batch as usize;
         let dims = |n: usize| -> Result<u32, GpuError> {
             u32::try_from(n).map_err(|_| GpuError::Shape(format!("{n} does not fit in 32 bits")))
         };
@@ -392,7 +424,7 @@ impl GpuModel {
         let project = |w: &Weight, x: &wgpu::Buffer, y: &wgpu::Buffer, bias: Option<&wgpu::Buffer>, out| {
             Ok::<_, GpuError>(Projection {
                 one: k.matvec.bind(&ctx, w, x, y, bias, Some(out))?,
-                many: k.matmul.bind(&ctx, &step, w, x, y, bias, Some(out), MAX_BATCH)?,
+                many: k.matmul.bind(&ctx, &step, w, x, y, bias, Some(out), batch)?,
             })
         };
         let whole = |w: &GpuTensor, name: &str, x: &wgpu::Buffer, y: &wgpu::Buffer| {
@@ -508,6 +540,7 @@ impl GpuModel {
             step,
             plan,
             n_ctx,
+            batch,
             len: 0,
         })
     }
@@ -571,16 +604,16 @@ impl GpuModel {
         self.run(tokens, None).await
     }
 
-    /// Tokens per recorded batch. On a CPU adapter whose projections could not all bind the
+    /// Tokens per recorded batch: the model's [`Capacity::batch`]. On a CPU adapter whose projections could not all bind the
     /// CPU-adapter matmul kernel (rows longer than its 64 KiB window), a prompt runs one token at a
     /// time through the matrix-vector kernels, which lavapipe runs about three times faster per
     /// token than the GPU's matmul.wgsl.
     pub fn batch_size(&self) -> usize {
         let slow_matmul = self.ctx.uses_cpu_kernels() && !self.plan.matmuls_use_cpu_kernel();
-        if slow_matmul { 1 } else { MAX_BATCH as usize }
+        if slow_matmul { 1 } else { self.batch as usize }
     }
 
-    /// Records and submits `tokens` in batches of at most [`MAX_BATCH`] (see `batch_size`); only the last batch computes
+    /// Records and submits `tokens` in batches of `batch_size` tokens; only the last batch computes
     /// the output `want` asks for.
     async fn run(&mut self, tokens: &[u32], want: Option<Want>) -> Result<(), GpuError> {
         self.ctx.check_alive()?;
@@ -603,14 +636,15 @@ impl GpuModel {
         Ok(())
     }
 
-    /// Runs up to [`MAX_BATCH`] tokens at the next positions like `forward(tokens, Want::Argmax)`,
+    /// Runs up to [`Capacity::batch`] tokens at the next positions like `forward(tokens, Want::Argmax)`,
     /// timing each kernel (see [`Profile`]).
     pub async fn profile(&mut self, tokens: &[u32], timing: Timing) -> Result<Profile, GpuError> {
         self.check_tokens(tokens)?;
-        if tokens.len() > MAX_BATCH as usize {
+        if tokens.len() > self.batch as usize {
             return Err(GpuError::Shape(format!(
-                "profiling {} tokens in one call (at most {MAX_BATCH})",
-                tokens.len()
+                "profiling {} tokens in one call (at most the batch, {})",
+                tokens.len(),
+                self.batch
             )));
         }
         if timing == Timing::Timestamps && !self.ctx.summary.timestamps {
@@ -719,7 +753,7 @@ impl GpuModel {
 
 /// Loads a model from its file's bytes, given in order as chunks of any size (a native file read in
 /// pieces, or test fixtures); the browser drives [`GpuLoader`] itself as its download streams in.
-pub fn load_chunks<I>(ctx: Arc<Context>, chunks: I, n_ctx: u32) -> Result<GpuModel, LoadError>
+pub fn load_chunks<I>(ctx: Arc<Context>, chunks: I, capacity: impl Into<Capacity>) -> Result<GpuModel, LoadError>
 where
     I: IntoIterator<Item = Result<Vec<u8>, LoadError>>,
 {
@@ -746,5 +780,5 @@ where
     for piece in &pushed.pieces {
         loader.push(piece)?;
     }
-    loader.finish(ctx.clone(), n_ctx)
+    loader.finish(ctx.clone(), capacity)
 }

@@ -2,7 +2,7 @@
 
 use super::model_file;
 use mindseye_core::gguf::File;
-use mindseye_core::gpu::{Context, GpuModel, Output, Want, load_chunks};
+use mindseye_core::gpu::{Capacity, Context, GpuModel, Output, Want, load_chunks};
 use mindseye_core::model::{CpuModel, Generator, KvCache, LoadError, Step};
 use mindseye_core::tokenizer::Tokenizer;
 use std::io::Read;
@@ -22,14 +22,15 @@ impl Backend {
             let cache = model.cache(n_ctx.min(model.config.n_ctx_train));
             return Ok((file, tokenizer, Backend::Cpu(Box::new(model), cache)));
         }
-        Self::open_gpu(path, n_ctx, || ())
+        let n_ctx = u32::try_from(n_ctx).unwrap_or(u32::MAX);
+        Self::open_gpu(path, n_ctx.into(), || ())
     }
 
     /// Opens `path` on the GPU; `device_open` runs once the device is open and before the weights
     /// stream in (the benchmark reads the host memory the driver took there).
     pub fn open_gpu(
         path: &Path,
-        n_ctx: usize,
+        capacity: Capacity,
         device_open: impl FnOnce(),
     ) -> Result<(File, Tokenizer, Backend), String> {
         let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
@@ -50,8 +51,7 @@ impl Backend {
                 Err(e) => Some(Err(LoadError::Io(e.to_string()))),
             }
         });
-        let n_ctx = u32::try_from(n_ctx).unwrap_or(u32::MAX);
-        let model = load_chunks(Arc::new(ctx), chunks, n_ctx).map_err(|e| fail(&e))?;
+        let model = load_chunks(Arc::new(ctx), chunks, capacity).map_err(|e| fail(&e))?;
         Ok((file, tokenizer, Backend::Gpu(Box::new(model))))
     }
 

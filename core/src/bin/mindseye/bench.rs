@@ -4,7 +4,8 @@
 
 use clap::Subcommand;
 use mindseye_core::gpu::{
-    Attention, AttentionConfig, Context, KvCache, Matmul, Matvec, SUPPORTED_TYPES, Step, Weight, storage_zeroed, wgpu,
+    Attention, AttentionConfig, BATCH_LIMIT, Context, KvCache, Matmul, Matvec, SUPPORTED_TYPES, Step, Weight,
+    storage_zeroed, wgpu,
 };
 use mindseye_core::quant::{self, Type};
 use mindseye_core::random::SplitMix64;
@@ -23,8 +24,8 @@ enum BenchCommand {
     /// A model's load time, prefill and decode tokens/s, time to first token and peak memory, next
     /// to llama.cpp on the same file.
     Model(super::bench_model::Args),
-    /// Matvec GB/s per weight type against a copy kernel, and matmul GFLOP/s at 64 tokens against
-    /// 64 matvecs.
+    /// Matvec GB/s per weight type against a copy kernel, and matmul GFLOP/s at 64 tokens (or
+    /// --matmul-tokens) against as many matvecs.
     Kernels {
         /// Timed runs per figure (the median is reported), after two warm-up runs.
         #[arg(long, default_value_t = 9)]
@@ -49,6 +50,11 @@ enum BenchCommand {
         /// Skip the matmul figures.
         #[arg(long)]
         no_matmul: bool,
+        /// Tokens per matmul figure, one figure per count (e.g. `64,128,256`): the prompt batch a
+        /// model built with `bench model --batch` would run; each from 1 to 512.
+        #[arg(long, value_delimiter = ',', default_value = "64",
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(BATCH_LIMIT)))]
+        matmul_tokens: Vec<u32>,
         /// Skip the attention figures.
         #[arg(long)]
         no_attention: bool,
@@ -70,6 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             types,
             shapes,
             no_matmul,
+            matmul_tokens,
             no_attention,
             matvec_shape,
         } => {
@@ -95,7 +102,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             };
             let (runs, footprint) = (runs.max(1), footprint_mib << 20);
             let shapes = if shapes.is_empty() { SHAPES.to_vec() } else { shapes };
-            kernels(&ctx, runs, footprint, &types, &shapes, !no_matmul)?;
+            let matmul_tokens = if no_matmul { Vec::new() } else { matmul_tokens };
+            kernels(&ctx, runs, footprint, &types, &shapes, &matmul_tokens)?;
             if !no_attention {
                 let f32_ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?.without_f16();
                 attention(&ctx, &f32_ctx, runs, footprint)?;
@@ -109,8 +117,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
 const WARMUP: usize = 2;
-/// Tokens per matmul figure: the model's prefill batch.
-const MATMUL_TOKENS: u32 = 64;
 
 /// "COLSxROWS", both from 1 to 65,536.
 fn parse_shape(s: &str) -> Result<(u32, u32), String> {
@@ -286,7 +292,7 @@ fn kernels(
     footprint: u64,
     types: &[Type],
     shapes: &[(u32, u32)],
-    matmul: bool,
+    matmul_tokens: &[u32],
 ) -> Result<(), String> {
     let s = &ctx.summary;
     println!("adapter:   {} ({}, {}; {})", s.name, s.backend, s.device_type, s.driver);
@@ -377,35 +383,39 @@ fn kernels(
         }
     }
 
-    if !matmul {
+    if matmul_tokens.is_empty() {
         return Ok(());
     }
-    let n_tokens = MATMUL_TOKENS;
     let step = Step::new(ctx);
-    step.write(ctx, 0, n_tokens);
     let kernels = Matmul::new(ctx);
     println!();
-    println!("matmul:    {n_tokens} tokens through one copy of the weight; x matvec = 64 matvecs' time / this");
-    println!("{:<7} {:>13} {:>9} {:>9} {:>9}  kernel", "type", "cols -> rows", "ms", "GFLOP/s", "x matvec");
+    println!("matmul:    TOKENS tokens through one copy of the weight; x matvec = TOKENS matvecs' time / this");
+    println!(
+        "{:<7} {:>13} {:>6} {:>9} {:>9} {:>9}  kernel",
+        "type", "cols -> rows", "tokens", "ms", "GFLOP/s", "x matvec"
+    );
     for (ty, (cols, rows), t_matvec) in matvec_times {
         let bytes = quant::random_weights(ty, rows as usize * cols as usize, &mut rng).map_err(|e| e.to_string())?;
         let weight = Weight::from_bytes(ctx, "bench", ty, rows, cols, &bytes).map_err(|e| e.to_string())?;
-        // 64 KiB past the tokens, as the model's activations: a CPU adapter's kernel reads x through
-        // a uniform window from each group of tokens.
-        let x = storage_zeroed(ctx, "x", (cols * n_tokens) as usize + (16 << 10));
-        let y = storage_zeroed(ctx, "y", (rows * n_tokens) as usize);
-        let bound = kernels.bind(ctx, &step, &weight, &x, &y, None, None, n_tokens).map_err(|e| e.to_string())?;
-        let t = timer.median(ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
-        let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
-        let kernel = if bound.uses_cpu_kernel() { "matmul_rows.wgsl (CPU adapter)" } else { "matmul.wgsl" };
-        println!(
-            "{:<7} {:>13} {:>9.1} {:>9.2} {:>9.2}  {kernel}",
-            ty.name(),
-            format!("{cols} -> {rows}"),
-            t * 1e3,
-            flops / t * 1e-9,
-            f64::from(n_tokens) * t_matvec / t
-        );
+        for &n_tokens in matmul_tokens {
+            step.write(ctx, 0, n_tokens);
+            // 64 KiB past the tokens, as the model's activations: a CPU adapter's kernel reads x
+            // through a uniform window from each group of tokens.
+            let x = storage_zeroed(ctx, "x", (cols * n_tokens) as usize + (16 << 10));
+            let y = storage_zeroed(ctx, "y", (rows * n_tokens) as usize);
+            let bound = kernels.bind(ctx, &step, &weight, &x, &y, None, None, n_tokens).map_err(|e| e.to_string())?;
+            let t = timer.median(ctx, runs.min(5), 1, &|pass| bound.encode(pass, n_tokens))?;
+            let flops = 2.0 * f64::from(n_tokens) * f64::from(cols) * f64::from(rows);
+            let kernel = if bound.uses_cpu_kernel() { "matmul_rows.wgsl (CPU adapter)" } else { "matmul.wgsl" };
+            println!(
+                "{:<7} {:>13} {n_tokens:>6} {:>9.1} {:>9.2} {:>9.2}  {kernel}",
+                ty.name(),
+                format!("{cols} -> {rows}"),
+                t * 1e3,
+                flops / t * 1e-9,
+                f64::from(n_tokens) * t_matvec / t
+            );
+        }
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! Python with `llama-cpp-python` is given (`--llama-cpp`, or `MINDSEYE_LLAMA_PYTHON`).
 
 use super::backend::Backend;
-use mindseye_core::gpu::{GpuModel, Timing, bench};
+use mindseye_core::gpu::{BATCH_LIMIT, Capacity, DEFAULT_BATCH, GpuModel, Timing, bench};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -15,6 +15,9 @@ pub struct Args {
     prompt_tokens: usize,
     #[arg(long, default_value_t = 32)]
     decode_tokens: usize,
+    /// Prompt tokens per command buffer (from 1 to 512; llama.cpp's side runs batches of 512).
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::value_parser!(u32).range(1..=i64::from(BATCH_LIMIT)))]
+    batch: u32,
     /// A Python interpreter with llama-cpp-python, to run llama.cpp on the same file as the peer.
     #[arg(long)]
     llama_cpp: Option<PathBuf>,
@@ -39,9 +42,10 @@ enum ProfileTiming {
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let started = Instant::now();
-    let n_ctx = args.prompt_tokens + args.decode_tokens + 8;
+    let n_ctx = u32::try_from(args.prompt_tokens + args.decode_tokens + 8).map_err(|_| "too many tokens".to_owned())?;
+    let capacity = Capacity { n_ctx, batch: args.batch };
     let mut rss_device_open = None;
-    let (_, tokenizer, mut backend) = Backend::open_gpu(&args.model, n_ctx, || rss_device_open = rss_mib("VmRSS"))?;
+    let (_, tokenizer, mut backend) = Backend::open_gpu(&args.model, capacity, || rss_device_open = rss_mib("VmRSS"))?;
     let load_s = started.elapsed().as_secs_f64();
     let Backend::Gpu(model) = &mut backend else { unreachable!("opened on the GPU") };
     let n_vocab = model.config.n_vocab;
@@ -63,6 +67,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     );
     println!("device:   {}", model.adapter_name());
     println!("kernels:  {} dispatches per decoded token, one command buffer", model.dispatches_per_token());
+    println!("prompt:   {} tokens, in command buffers of up to {}", prompt.len(), model.batch_size());
     let ours = Figures {
         load_s,
         prefill_tok_s: measured.prefill_tokens_per_s(),
