@@ -27,12 +27,12 @@ test:
 	bash scripts/test.sh
 
 # Our engine next to wllama (llama.cpp in wasm) in headless Chromium, on one GGUF file:
-#   make bench-browser MODEL=path/to/model.gguf [PROMPT_TOKENS=16] [DECODE_TOKENS=8] [PROFILE=1]
+#   make bench-browser MODEL=path/to/model.gguf [PROMPT_TOKENS=16] [DECODE_TOKENS=8] [BATCH=64] [PROFILE=1]
 PROMPT_TOKENS ?= 16
 DECODE_TOKENS ?= 8
 bench-browser: dist
-	@test -n "$(MODEL)" || { echo "usage: make bench-browser MODEL=path/to/model.gguf [PROMPT_TOKENS=16] [DECODE_TOKENS=8] [PROFILE=1]"; exit 2; }
-	node scripts/browser_bench.mjs --model "$(MODEL)" --prompt-tokens $(PROMPT_TOKENS) --decode-tokens $(DECODE_TOKENS) $(if $(PROFILE),--profile)
+	@test -n "$(MODEL)" || { echo "usage: make bench-browser MODEL=path/to/model.gguf [PROMPT_TOKENS=16] [DECODE_TOKENS=8] [BATCH=64] [PROFILE=1]"; exit 2; }
+	node scripts/browser_bench.mjs --model "$(MODEL)" --prompt-tokens $(PROMPT_TOKENS) --decode-tokens $(DECODE_TOKENS) $(if $(BATCH),--batch $(BATCH)) $(if $(PROFILE),--profile)
 
 build-tools:
 	bash scripts/install-tools.sh build

@@ -3,7 +3,7 @@
 // WebGPU on SwiftShader, scripts/chromium.mjs), one after the other in fresh browser contexts:
 //
 //   node scripts/browser_bench.mjs --model PATH [--prompt-tokens 16] [--decode-tokens 8]
-//        [--prompt TEXT] [--threads N] [--dist dist] [--profile] [--json]
+//        [--prompt TEXT] [--batch B] [--threads N] [--dist dist] [--profile] [--json]
 //
 // - ours: the app's #/bench page (app/src/bench.rs, mindseye_core::gpu::bench) from dist/ (`make
 //   dist`): WebGPU, which in headless Chromium is SwiftShader, a CPU implementation of Vulkan.
@@ -19,8 +19,10 @@
 // TTFT (the prompt in one call to its first token on the page); prefill tok/s (prompt tokens over
 // the engine's own prefill time); decode tok/s (decode steps over the time from the first to the
 // last token on the page).
+// --batch: ours builds the model for prompt batches of B tokens (1 to 512; default 64), as
+// `mindseye bench model --batch` natively.
 // --profile: after measuring, our page also times each kernel kind by GPU timestamps for the
-// prompt's first batch (up to 64 tokens) and one decoded token (mindseye_core::gpu::bench::profile,
+// prompt's first batch (up to the batch's tokens) and one decoded token (mindseye_core::gpu::bench::profile,
 // as `mindseye bench model --profile` natively), printed below the table.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -69,10 +71,11 @@ async function withPage(context, run) {
  * Runs the app's #/bench page at `appUrl` (the app's address on the server) and returns its report.
  * Give `prompt` (text) or `promptTokens`; `profile` adds the report's `profile`.
  */
-export async function benchOurs(context, appUrl, { prompt, promptTokens, decodeSteps, profile, timeoutMs = 600_000 }) {
+export async function benchOurs(context, appUrl, { prompt, promptTokens, decodeSteps, batch, profile, timeoutMs = 600_000 }) {
   const query = new URLSearchParams({ model: MODEL_URL, "decode-tokens": String(decodeSteps) });
   if (prompt !== undefined) query.set("prompt", prompt);
   else query.set("prompt-tokens", String(promptTokens));
+  if (batch !== undefined) query.set("batch", String(batch));
   if (profile) query.set("profile", "1");
   return withPage(context, async (page) => {
     await page.goto(`${appUrl}#/bench/${query}`);
@@ -155,6 +158,7 @@ function parseArgs(argv) {
     else if (flag === "--decode-tokens") opts.decodeSteps = count(flag, value(++i));
     else if (flag === "--prompt") opts.prompt = value(++i);
     else if (flag === "--threads") opts.threads = count(flag, value(++i));
+    else if (flag === "--batch") opts.batch = count(flag, value(++i));
     else if (flag === "--dist") opts.dist = value(++i);
     else if (flag === "--json") opts.json = true;
     else if (flag === "--profile") opts.profile = true;
@@ -192,7 +196,7 @@ async function main() {
     console.log(`browser:  headless Chromium ${browser.version()}`);
     console.log(`WebGPU:   ${JSON.stringify(adapter)}; ours ran on "${ours.adapter.name}" (${ours.adapter.backend}, ${ours.adapter.device_type})`);
     console.log(`wllama:   ${theirs.multithread ? "multi" : "single"}-thread build, ${theirs.threads} thread(s), crossOriginIsolated ${theirs.cross_origin_isolated}`);
-    console.log(`prompt:   ${ours.prompt_tokens} tokens, ${opts.decodeSteps} decode steps after the first token\n`);
+    console.log(`prompt:   ${ours.prompt_tokens} tokens (ours in batches of ${ours.batch}), ${opts.decodeSteps} decode steps after the first token\n`);
     console.log(table(ours, theirs));
     if (ours.profile_text) {
       console.log(`\nprofile of ours: GPU timestamp queries (one compute pass per kernel, timed at its start and end)\n`);

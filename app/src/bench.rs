@@ -1,4 +1,4 @@
-//! The benchmark page, `#/bench/model=URL&prompt-tokens=N&decode-tokens=M[&profile=1]` (reached
+//! The benchmark page, `#/bench/model=URL&prompt-tokens=N&decode-tokens=M[&batch=B][&profile=1]` (reached
 //! only by its address; `scripts/browser_bench.mjs` drives it next to wllama): fetches the model,
 //! loads it into the page's engine, measures it (`mindseye_core::gpu::bench`), profiles it when
 //! asked, and shows the report as JSON.
@@ -47,7 +47,7 @@ async fn run(engine: Engine, query: &str, status: RwSignal<String>) -> Result<St
 
     status.try_set("Loading it into the GPU\u{2026}".into());
     let started = crate::browser::now_ms();
-    engine.load(ModelSource::local(file)).await?;
+    engine.load_for_batch(ModelSource::local(file), request.batch).await?;
     let load_s = seconds_since(started);
 
     status.try_set("Measuring\u{2026}".into());

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use mindseye_core::chat::Template;
 use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
 use mindseye_core::gpu::bench::{self, Measurement, Profiles, Prompt};
-use mindseye_core::gpu::{AdapterSummary, Context, GpuError, GpuLoader, GpuModel, Output, ScoreError, Timing, Want};
+use mindseye_core::gpu::{
+    AdapterSummary, Capacity, Context, DEFAULT_BATCH, GpuError, GpuLoader, GpuModel, Output, ScoreError, Timing, Want,
+};
 use mindseye_core::karel::StraightLineGrammar;
 use mindseye_core::model::{Config, Generator, Limits, Step};
 use mindseye_core::sampling::{OptionScores, TokenConstraint, TokenTexts};
@@ -128,11 +130,17 @@ impl Engine {
 
     /// Streams `source` into the GPU. Replaces the loaded model only once the new one is ready.
     pub async fn load(self, source: ModelSource) -> Result<String, String> {
+        self.load_for_batch(source, DEFAULT_BATCH).await
+    }
+
+    /// [`Engine::load`], with the model built for prompt batches of `batch` tokens (the benchmark
+    /// page's `batch=`).
+    pub async fn load_for_batch(self, source: ModelSource, batch: u32) -> Result<String, String> {
         let name = source.name.clone();
         let total = source.size();
         self.last_source.set_value(Some(source.clone()));
         self.state.set(EngineState::Loading { name: name.clone(), done: 0, total });
-        match self.load_inner(source, total).await {
+        match self.load_inner(source, total, batch).await {
             Ok(loaded) => {
                 let message = format!(
                     "{name} is on the GPU ({} {} layers, {} tokens of context).",
@@ -152,7 +160,7 @@ impl Engine {
         }
     }
 
-    async fn load_inner(self, source: ModelSource, total: u64) -> Result<Loaded, String> {
+    async fn load_inner(self, source: ModelSource, total: u64, batch: u32) -> Result<Loaded, String> {
         let ctx = self.context().await?;
         let mut reader = mindseye_core::gguf::StreamReader::new();
         let mut chunks = source.chunks(CHUNK);
@@ -180,7 +188,8 @@ impl Engine {
         let tokenizer = Tokenizer::from_gguf(&file).map_err(|e| format!("tokenizer: {e}"))?;
         let template = Template::declared_in(&file);
         let context = Config::from_gguf(&file).map_err(|e| e.to_string())?.context_within(KV_BUDGET);
-        let model = loader.finish(ctx.clone(), context).map_err(|e| e.to_string())?;
+        let capacity = Capacity { n_ctx: context, batch };
+        let model = loader.finish(ctx.clone(), capacity).map_err(|e| e.to_string())?;
         Ok(Loaded {
             name: source.name.clone(),
             identity: source.identity.clone(),

@@ -40,6 +40,7 @@ test("both engines tokenize the prompt like llama.cpp and decode its greedy toke
   assert.equal(theirs.prompt_tokens, plain.tokens.length);
   assert.deepEqual(ours.tokens, plain.greedy.slice(0, DECODE_STEPS + 1));
   assert.deepEqual(theirs.tokens, ours.tokens);
+  assert.equal(ours.batch, 64, "the default prompt batch");
 });
 
 test("both engines report positive, finite load, prefill, first-token and decode figures", async () => {
@@ -74,4 +75,18 @@ test("our profile times every kernel kind of the prompt batch and the next token
   assert.match(ours.profile_text, new RegExp(`^prefill of ${prefill.n_tokens} tokens at position 0:\n  kernel`));
   assert.match(ours.profile_text, new RegExp(`\n\none decoded token at position ${prefill.n_tokens}:\n  kernel`));
   assert.ok(ours.profile_text.includes("matvec Q8_0"), ours.profile_text);
+});
+
+test("ours built for prompt batches of 3 decodes the same greedy tokens, its profile timing the first batch", async () => {
+  const args = { prompt: plain.prompt, decodeSteps: DECODE_STEPS, batch: 3, profile: true, timeoutMs: 60_000 };
+  const ours = await benchOurs(context, site.url, args);
+  assert.equal(ours.batch, 3);
+  assert.deepEqual(ours.tokens, plain.greedy.slice(0, DECODE_STEPS + 1));
+  assert.equal(ours.profile.prefill.n_tokens, 3);
+  assert.equal(ours.profile.decode.n_tokens, 1);
+});
+
+test("a batch outside 1 to 512 is refused on the page with the range", async () => {
+  const args = { prompt: plain.prompt, decodeSteps: 1, batch: 513, timeoutMs: 60_000 };
+  await assert.rejects(benchOurs(context, site.url, args), /batch must be a whole number from 1 to 512, not "513"/);
 });

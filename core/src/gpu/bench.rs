@@ -4,10 +4,11 @@
 //! new token), then greedy decode steps, each token read back before the next call.
 //!
 //! The page is driven by its URL: `#/bench/model=URL&prompt-tokens=N&decode-tokens=M`, or
-//! `prompt=TEXT` for a given prompt instead of `prompt-tokens`, and `profile=1` to time each kernel
-//! kind afterwards ([`profile`]); [`Request::parse`] reads that.
+//! `prompt=TEXT` for a given prompt instead of `prompt-tokens`, `batch=B` to build the model for
+//! prompt batches of B tokens (`bench model --batch`), and `profile=1` to time each kernel kind
+//! afterwards ([`profile`]); [`Request::parse`] reads that.
 
-use super::{AdapterSummary, GpuError, GpuModel, Output, Profile, Timing, Want};
+use super::{AdapterSummary, BATCH_LIMIT, DEFAULT_BATCH, GpuError, GpuModel, Output, Profile, Timing, Want};
 use crate::tokenizer::Tokenizer;
 use std::fmt;
 
@@ -22,6 +23,8 @@ pub struct Measurement {
     /// One token on the freshly loaded model: where drivers compile and upload lazily.
     pub warmup_s: f64,
     pub prompt_tokens: usize,
+    /// Prompt tokens per command buffer ([`GpuModel::batch_size`]).
+    pub batch: usize,
     /// The whole prompt in one call until its argmax is on the host: the time to the first token.
     pub prefill_s: f64,
     pub decode_steps: usize,
@@ -66,7 +69,8 @@ pub async fn measure(
         tokens.push(token);
     }
     let decode_s = clock() - started;
-    Ok(Measurement { warmup_s, prompt_tokens: prompt.len(), prefill_s, decode_steps, decode_s, tokens })
+    let batch = model.batch_size();
+    Ok(Measurement { warmup_s, prompt_tokens: prompt.len(), batch, prefill_s, decode_steps, decode_s, tokens })
 }
 
 /// Where the time of the prompt's first batch (up to [`GpuModel::batch_size`] tokens) and of one decoded token
@@ -135,6 +139,8 @@ pub struct Request {
     pub model: String,
     pub prompt: Prompt,
     pub decode_steps: usize,
+    /// Prompt tokens per command buffer the model is built for: `batch=B`, 1 to [`BATCH_LIMIT`].
+    pub batch: u32,
     /// Also time each kernel kind ([`profile`]): `profile=1`.
     pub profile: bool,
 }
@@ -157,17 +163,19 @@ pub enum RequestError {
     BadEncoding(String),
     #[error("profile must be 1 or 0, not {0:?}")]
     BadProfile(String),
-    #[error("unknown benchmark setting {0:?} (expected model, prompt, prompt-tokens, decode-tokens or profile)")]
+    #[error("unknown benchmark setting {0:?} (expected model, prompt, prompt-tokens, decode-tokens, batch or profile)")]
     Unknown(String),
 }
 
 impl Request {
     /// Reads `model=URL&prompt-tokens=N&decode-tokens=M` (or `prompt=TEXT` for a given prompt),
-    /// form-encoded as `URLSearchParams` writes it; the counts default to 64 and 32, as in the CLI.
+    /// form-encoded as `URLSearchParams` writes it; the counts default to 64 and 32 and the batch
+    /// to [`DEFAULT_BATCH`], as in the CLI.
     pub fn parse(query: &str) -> Result<Request, RequestError> {
         let mut model = None;
         let mut prompt = Prompt::Tokens(64);
         let mut decode_steps = 32;
+        let mut batch = DEFAULT_BATCH;
         let mut profile = false;
         for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -179,6 +187,7 @@ impl Request {
                 "prompt" => prompt = Prompt::Text(value),
                 "prompt-tokens" => prompt = Prompt::Tokens(count("prompt-tokens", &value, MAX_PROMPT_TOKENS)?),
                 "decode-tokens" => decode_steps = count("decode-tokens", &value, MAX_DECODE_STEPS)?,
+                "batch" => batch = count("batch", &value, BATCH_LIMIT as usize)? as u32,
                 "profile" => {
                     profile = match value.as_str() {
                         "1" => true,
@@ -189,7 +198,7 @@ impl Request {
                 _ => return Err(RequestError::Unknown(key)),
             }
         }
-        Ok(Request { model: model.ok_or(RequestError::NoModel)?, prompt, decode_steps, profile })
+        Ok(Request { model: model.ok_or(RequestError::NoModel)?, prompt, decode_steps, batch, profile })
     }
 }
 
@@ -301,9 +310,23 @@ mod tests {
     #[test]
     fn a_request_reads_the_model_and_both_counts() {
         let r = Request::parse("model=%2Fbench%2Fmodel.gguf&prompt-tokens=16&decode-tokens=8").unwrap();
-        let want =
-            Request { model: "/bench/model.gguf".into(), prompt: Prompt::Tokens(16), decode_steps: 8, profile: false };
+        let want = Request {
+            model: "/bench/model.gguf".into(),
+            prompt: Prompt::Tokens(16),
+            decode_steps: 8,
+            batch: DEFAULT_BATCH,
+            profile: false,
+        };
         assert_eq!(r, want);
+    }
+
+    #[test]
+    fn a_request_builds_the_model_for_the_batch_it_names() {
+        assert_eq!(Request::parse("model=m&batch=256").unwrap().batch, 256);
+        for bad in ["0", "513", "lots"] {
+            let err = Request::parse(&format!("model=m&batch={bad}")).unwrap_err();
+            assert_eq!(err, RequestError::BadCount { key: "batch", value: bad.into(), max: BATCH_LIMIT as usize });
+        }
     }
 
     #[test]
@@ -349,6 +372,7 @@ mod tests {
         let m = Measurement {
             warmup_s: 1.0,
             prompt_tokens: 16,
+            batch: 64,
             prefill_s: 0.5,
             decode_steps: 8,
             decode_s: 2.0,
