@@ -9,7 +9,12 @@
 // The keys are walked in chunks of 64 with an online (running-max) softmax, so any context length
 // works in 1.3 KiB of workgroup memory: per chunk a tree reduction (six halving steps) gives every
 // thread the chunk's max; each thread keeps the running sum of its own keys' weights, and those
-// are summed once, after the last chunk. (CPU adapters run attention_rows.wgsl instead.) The
+// are summed once, after the last chunk. (CPU adapters run attention_rows.wgsl instead.)
+// Prepended by `const SPLITS: u32 = ...;`. With SPLITS = 1 a workgroup walks all its keys and
+// writes the output. Decode over a long context is compiled with SPLITS > 1 (flash-decoding): the
+// keys' chunks are shared out among SPLITS workgroups per head, so a few heads still fill a GPU,
+// and each writes its partial result (running max, sum of weights, unnormalised weighted sum of
+// values) for attention_merge.wgsl to combine. The
 // cache holds `kv` values (an alias core::gpu::attention puts ahead of the source: f32, or f16
 // with `shader-f16`, see rope_kv.wgsl); they are widened to f32 as they are read, and all
 // arithmetic is f32. tanh is computed from exp in a form that cannot
@@ -22,10 +27,14 @@
 //   3: out     storage, read_write  array<f32>        [n_tokens][n_heads][head_dim]
 //   4: params  storage, read        Params  (not a uniform: see core::gpu::kernels::storage_params)
 //   5: step    uniform              Step (step.wgsl)
+//   6: partial storage, read_write  array<f32>        SPLITS > 1 only: [n_tokens][n_heads][SPLITS]
+//                                                     records of head_dim + 2 floats: m, l, the
+//                                                     weighted sum (a placeholder with SPLITS = 1)
 // (Params, Step, LOWEST and tanh_safe: attention_common.wgsl, which core::gpu::attention puts
 // ahead of this file.)
-// Dispatch: one workgroup of 64 threads per (token, head), n_tokens * n_heads workgroups folded
-// into (x, y) past 65,535. Thread i owns output dimensions i, i + 64, ... (head_dim <= 256).
+// Dispatch: one workgroup of 64 threads per (token, head, split), n_tokens * n_heads * SPLITS
+// workgroups folded into (x, y) past 65,535. Thread i owns output dimensions i, i + 64, ...
+// (head_dim <= 256).
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> k_cache: array<vec4<kv>>;
@@ -33,6 +42,7 @@
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read> params: Params;
 @group(0) @binding(5) var<uniform> step: Step;
+@group(0) @binding(6) var<storage, read_write> partial: array<f32>;
 
 const WG: u32 = 64u;
 const MAX_DIMS_PER_THREAD: u32 = 4u; // head_dim <= 256
@@ -64,7 +74,8 @@ fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-    let flat = wid.y * groups.x + wid.x;
+    let flat = (wid.y * groups.x + wid.x) / SPLITS;
+    let split = (wid.y * groups.x + wid.x) % SPLITS;
     let n_heads = params.n_heads;
     let t = flat / n_heads;
     if (t >= step.n_tokens) {
@@ -81,6 +92,12 @@ fn main(
     if (params.window > 0u && p + 1u > params.window) {
         start = p + 1u - params.window;
     }
+    // This split's share of the chunks (all of them with SPLITS = 1); a split past the last
+    // chunk walks none and reports m = LOWEST, l = 0.
+    let n_chunks = (end - start + WG - 1u) / WG;
+    let per_split = (n_chunks + SPLITS - 1u) / SPLITS;
+    let first = start + min(split * per_split, n_chunks) * WG;
+    let stop = min(start + min((split + 1u) * per_split, n_chunks) * WG, end);
 
     let q_base = (t * params.q_stride + h * params.head_dim) / 4u;
     for (var i = lid; i < quads; i += WG) {
@@ -93,10 +110,10 @@ fn main(
     var m = LOWEST;
     var l = 0.0;
     var acc: array<f32, MAX_DIMS_PER_THREAD>;
-    for (var c = start; c < end; c += WG) {
+    for (var c = first; c < stop; c += WG) {
         let j = c + lid;
         var s = LOWEST;
-        if (j < end) {
+        if (j < stop) {
             let k_base = j * kv_stride + kv_h * quads;
             var d = 0.0;
             for (var i = 0u; i < quads; i++) {
@@ -109,12 +126,12 @@ fn main(
         }
         let m_new = max(m, workgroup_reduce(lid, s, true));
         let alpha = exp(m - m_new);
-        let weight = select(0.0, exp(s - m_new), j < end);
+        let weight = select(0.0, exp(s - m_new), j < stop);
         probs[lid] = weight;
         l = l * alpha + weight;
         workgroupBarrier();
 
-        let count = min(WG, end - c);
+        let count = min(WG, stop - c);
         for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
             let dim = lid + WG * di;
             if (dim < params.head_dim) {
@@ -133,11 +150,25 @@ fn main(
     }
     l = workgroup_reduce(lid, l, false);
 
-    let out_base = (t * n_heads + h) * params.head_dim;
+    if (SPLITS == 1u) {
+        let out_base = (t * n_heads + h) * params.head_dim;
+        for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
+            let dim = lid + WG * di;
+            if (dim < params.head_dim) {
+                out[out_base + dim] = acc[di] / l;
+            }
+        }
+        return;
+    }
+    let record = ((t * n_heads + h) * SPLITS + split) * (params.head_dim + 2u);
+    if (lid == 0u) {
+        partial[record] = m;
+        partial[record + 1u] = l;
+    }
     for (var di = 0u; di < MAX_DIMS_PER_THREAD; di++) {
         let dim = lid + WG * di;
         if (dim < params.head_dim) {
-            out[out_base + dim] = acc[di] / l;
+            partial[record + 2u + dim] = acc[di];
         }
     }
 }

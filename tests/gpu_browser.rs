@@ -51,6 +51,11 @@ async fn every_kernel_compiles_on_webgpu() {
             let stack = stacks.pop().expect("every part returns the whole stack");
             MatvecGlu::new(ctx).bind(ctx, &stack, &x, &y, Activation::Silu).expect("fused gate and up bind");
         }
+        // Attention compiles its GPU kernels' split decode form and merge when bound to them.
+        let cache = KvCache::new(ctx, "cache", 16, 2, 64).expect("a cache");
+        let q = storage_zeroed(ctx, "q", 4 * 64);
+        let config = AttentionConfig { n_heads: 4, scale: 0.125, softcap: None, window: None, q_stride: None };
+        Attention::new(ctx).bind(ctx, &step, &q, &cache, &q, &config).expect("attention binds");
         if let Some(e) = scope.pop().await {
             panic!("{ty_path}: {e}", ty_path = if ctx.uses_cpu_kernels() { "CPU kernels" } else { "GPU kernels" });
         }

@@ -1067,7 +1067,12 @@ fn check_attention_on(ctx: &Context, path: &str, c: &AttentionCase, q_stride: Op
     let step = step_at(ctx, c.pos0 as u32, c.n_tokens as u32);
     let attend = Attention::new(ctx).bind(ctx, &step, &qb, &cache, &out, &config).unwrap();
     assert_eq!(attend.uses_cpu_kernel(), path.ends_with("cpu kernel"));
-    submit_pass(ctx, |pass| attend.encode(pass, c.n_tokens as u32));
+    let (n_tokens, pos0) = (c.n_tokens as u32, c.pos0 as u32);
+    // Decode over more than ATTENTION_SPLIT_MIN_KEYS keys splits them, on the GPU kernel only.
+    let keys = c.window.map_or(c.pos0 + 1, |w| (c.pos0 + 1).min(w)) as u32;
+    let splits = !attend.uses_cpu_kernel() && n_tokens == 1 && keys > ATTENTION_SPLIT_MIN_KEYS;
+    assert_eq!(attend.dispatch_count(n_tokens, pos0), if splits { 2 } else { 1 }, "{path}");
+    submit_pass(ctx, |pass| attend.encode(pass, n_tokens, pos0));
     let got = read(ctx, &out, q.len());
     let want = attention_ref(c, &q, &k, &v);
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -1093,6 +1098,62 @@ fn attention_decode_matches_the_cpu_with_grouped_query_heads() {
         q_scale: 2.0,
     };
     check_attention(&c, None, 90);
+}
+
+#[test]
+fn long_decode_attention_shares_its_keys_out_among_workgroups_and_merges_them() {
+    // 1,000 keys: 16 chunks of 64 over 16 splits of one chunk each (the last one short), Qwen's
+    // grouping; then 300 keys, just past the split threshold: 5 chunks, 11 splits without keys.
+    for (pos0, seed) in [(999, 96), (299, 97)] {
+        let c = AttentionCase {
+            n_heads: 14,
+            n_kv: 2,
+            head_dim: 64,
+            n_ctx: 1024,
+            pos0,
+            n_tokens: 1,
+            scale: 0.125,
+            softcap: None,
+            window: None,
+            q_scale: 2.0,
+        };
+        check_attention(&c, None, seed);
+    }
+}
+
+#[test]
+fn long_decode_attention_split_keeps_the_window_and_the_soft_cap() {
+    // Gemma 2 shapes at position 1,500 with a 700-key window: the splits share out keys 800..1500
+    // only; large queries push the scores past the cap.
+    let c = AttentionCase {
+        n_heads: 4,
+        n_kv: 2,
+        head_dim: 256,
+        n_ctx: 1600,
+        pos0: 1500,
+        n_tokens: 1,
+        scale: 0.0625,
+        softcap: Some(50.0),
+        window: Some(700),
+        q_scale: 40.0,
+    };
+    check_attention(&c, None, 98);
+}
+
+#[test]
+fn a_window_shorter_than_the_split_threshold_keeps_long_decode_in_one_walk() {
+    let ctx = context().without_cpu_kernels();
+    let cache = KvCache::new(&ctx, "cache", 2048, 2, 64).unwrap();
+    let buf = storage_zeroed(&ctx, "q", 4 * 64);
+    let bind = |window| {
+        let config = AttentionConfig { n_heads: 4, scale: 1.0, softcap: None, window, q_stride: None };
+        Attention::new(&ctx).bind(&ctx, &Step::new(&ctx), &buf, &cache, &buf, &config).unwrap()
+    };
+    assert_eq!(bind(Some(200)).dispatch_count(1, 2000), 1);
+    assert_eq!(bind(None).dispatch_count(1, 2000), 2);
+    assert_eq!(bind(None).dispatch_count(2, 2000), 1, "prefill has its tokens to spread");
+    assert_eq!(bind(None).dispatch_count(1, ATTENTION_SPLIT_MIN_KEYS - 1), 1);
+    assert_eq!(bind(None).dispatch_count(1, ATTENTION_SPLIT_MIN_KEYS), 2);
 }
 
 #[test]

@@ -253,6 +253,33 @@ fn a_prompt_gives_the_same_logits_whatever_the_batch_it_runs_in() {
 }
 
 #[test]
+fn decoding_after_a_long_prompt_splits_attention_and_matches_the_cpu_reference() {
+    // 400 positions: the decoded tokens' attention shares its keys out among workgroups (GPU
+    // kernels, past ATTENTION_SPLIT_MIN_KEYS); a sliding-window model's short window does not.
+    for name in ["llama-q4_0", "gemma2-q4_0"] {
+        let bytes = gguf(name);
+        let chunks = bytes.chunks(64 << 10).map(|c| Ok::<_, LoadError>(c.to_vec()));
+        let ctx = Arc::new(f32_context().without_cpu_kernels());
+        let mut gpu = load_chunks(ctx, chunks, Capacity { n_ctx: 400, batch: DEFAULT_BATCH }).expect("loads");
+        let cpu = CpuModel::from_bytes(&bytes).unwrap();
+        let n_vocab = gpu.config.n_vocab;
+        let tokens: Vec<u32> = (0..400).map(|i| ((i * 7919 + 13) % n_vocab) as u32).collect();
+        let mut cache = cpu.cache(tokens.len());
+        let expected: Vec<Vec<f32>> = tokens.iter().map(|&t| cpu.forward(&mut cache, t).unwrap()).collect();
+        let one_walk = gpu.dispatches_per_token();
+        pollster::block_on(gpu.prefill(&tokens[..396])).expect("prefill");
+        // One more dispatch (the merge) per layer that attends to every key.
+        let c = &gpu.config;
+        let global_layers = (0..c.n_layer).filter(|&i| c.sliding_window.is_none() || !c.is_sliding(i)).count();
+        assert_eq!(gpu.dispatches_per_token(), one_walk + global_layers, "{name}");
+        for pos in 396..400 {
+            let d = relative_difference(&logits(&mut gpu, &[tokens[pos]]), &expected[pos]);
+            assert!(d <= TOLERANCE, "{name} position {pos}: GPU differs by {d:.2e} of the std");
+        }
+    }
+}
+
+#[test]
 fn a_batch_of_no_tokens_or_past_the_limit_is_refused_with_the_range() {
     for batch in [0, BATCH_LIMIT + 1] {
         let error = load_batched(context(), "qwen2-q4_0", batch).err().expect("refused").to_string();

@@ -242,9 +242,18 @@ struct AttentionParams {
     q_stride: u32,
 }
 
+/// Workgroups per head of split decode attention (attention.wgsl's `SPLITS`): with 14 query heads
+/// (Qwen2.5-0.5B) one workgroup per head leaves most of a GPU idle.
+pub const ATTENTION_SPLITS: u32 = 16;
+/// Keys past which GPU decode splits its keys: four 64-key chunks, below which a split kernel
+/// and its merge cost more than one walk.
+pub const ATTENTION_SPLIT_MIN_KEYS: u32 = 256;
+
 /// Causal attention of `n_tokens` queries at positions `pos0..` over a layer's KV cache
 /// (shaders/attention.wgsl; on CPU adapters shaders/attention_rows.wgsl, compiled per head size
-/// when first bound). Decode is `n_tokens = 1`.
+/// when first bound). Decode is `n_tokens = 1`; on the GPU kernel, decode over more than
+/// [`ATTENTION_SPLIT_MIN_KEYS`] keys shares them out among [`ATTENTION_SPLITS`] workgroups per
+/// head, then shaders/attention_merge.wgsl combines their results.
 pub struct Attention {
     pipeline: wgpu::ComputePipeline,
     f16: bool,
@@ -255,16 +264,46 @@ pub struct Attention {
 #[derive(Clone, Debug)]
 pub struct BoundAttention {
     dispatch: Dispatch,
+    /// Split decode (GPU kernel only): the partial results' kernel and the merge.
+    split: Option<(Dispatch, Dispatch)>,
     n_heads: u32,
+    n_ctx: u32,
+    window: Option<u32>,
     cpu: bool,
 }
 
 impl Attention {
     pub fn new(ctx: &Context) -> Self {
         let f16 = ctx.uses_f16();
+        Self { pipeline: Self::gpu_pipeline(ctx, f16, 1), f16, cpu: ctx.uses_cpu_kernels() }
+    }
+
+    /// attention.wgsl for `splits` workgroups per (token, head).
+    fn gpu_pipeline(ctx: &Context, f16: bool, splits: u32) -> wgpu::ComputePipeline {
         let kernel = include_str!("../../../shaders/attention.wgsl");
-        let source = with_kv_type(f16, &format!("{STEP_WGSL}{ATTENTION_COMMON}{kernel}"));
-        Self { pipeline: pipeline(ctx, "attention", &source, "main"), f16, cpu: ctx.uses_cpu_kernels() }
+        let source =
+            with_kv_type(f16, &format!("const SPLITS: u32 = {splits}u;\n{STEP_WGSL}{ATTENTION_COMMON}{kernel}"));
+        pipeline(ctx, &format!("attention.{splits}"), &source, "main")
+    }
+
+    /// The split kernel and its merge, bound to a buffer of partial results for one token.
+    fn bind_split(
+        &self,
+        ctx: &Context,
+        buffers: &[&wgpu::Buffer; 6],
+        n_heads: u32,
+        head_dim: u32,
+    ) -> (Dispatch, Dispatch) {
+        let floats = n_heads as usize * ATTENTION_SPLITS as usize * (head_dim as usize + 2);
+        let partial = super::storage_zeroed(ctx, "attention.partial", floats);
+        let [q, k, v, out, params, step] = *buffers;
+        let split = Self::gpu_pipeline(ctx, self.f16, ATTENTION_SPLITS);
+        let split = Dispatch::new(ctx, "attention.split", &split, &[q, k, v, out, params, step, &partial]);
+        let kernel = include_str!("../../../shaders/attention_merge.wgsl");
+        let source = format!("const SPLITS: u32 = {ATTENTION_SPLITS}u;\n{STEP_WGSL}{ATTENTION_COMMON}{kernel}");
+        let merge = pipeline(ctx, "attention_merge", &source, "main");
+        let merge = Dispatch::new(ctx, "attention_merge", &merge, &[&partial, out, params, step]);
+        (split, merge)
     }
 
     /// The CPU-adapter kernel for heads of `head_dim` dimensions, reading the cache type this
@@ -329,12 +368,15 @@ impl Attention {
         let buffers = [q, &cache.k, &cache.v, out, &params, step.buffer()];
         // The CPU kernel reads eight values a load.
         let cpu = self.cpu && cache.head_dim.is_multiple_of(8);
-        let dispatch = if cpu {
-            Dispatch::new(ctx, "attention_rows", &self.cpu_pipeline(ctx, cache.head_dim), &buffers)
+        let (dispatch, split) = if cpu {
+            (Dispatch::new(ctx, "attention_rows", &self.cpu_pipeline(ctx, cache.head_dim), &buffers), None)
         } else {
-            Dispatch::new(ctx, "attention", &self.pipeline, &buffers)
+            let unused = placeholder(ctx, "attention.partial.unused");
+            let [q, k, v, out, params, step] = buffers;
+            let dispatch = Dispatch::new(ctx, "attention", &self.pipeline, &[q, k, v, out, params, step, &unused]);
+            (dispatch, Some(self.bind_split(ctx, &buffers, n_heads, cache.head_dim)))
         };
-        Ok(BoundAttention { dispatch, n_heads, cpu })
+        Ok(BoundAttention { dispatch, split, n_heads, n_ctx: cache.n_ctx, window, cpu })
     }
 }
 
@@ -344,7 +386,46 @@ impl BoundAttention {
         self.cpu
     }
 
-    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
+    /// Whether `n_tokens` queries from position `pos0` on take the split kernel and its merge.
+    fn splits(&self, n_tokens: u32, pos0: u32) -> bool {
+        let end = pos0.saturating_add(1).min(self.n_ctx);
+        let keys = self.window.map_or(end, |w| end.min(w));
+        self.split.is_some() && n_tokens == 1 && keys > ATTENTION_SPLIT_MIN_KEYS
+    }
+
+    /// The dispatches [`BoundAttention::encode`] records for these queries.
+    pub fn dispatch_count(&self, n_tokens: u32, pos0: u32) -> usize {
+        if self.splits(n_tokens, pos0) { 2 } else { 1 }
+    }
+
+    /// Records attention for `n_tokens` queries from position `pos0` on: the position the step
+    /// buffer will hold when this runs (it picks the split kernel for long decodes).
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32, pos0: u32) {
+        let heads = n_tokens.saturating_mul(self.n_heads);
+        match &self.split {
+            Some((split, merge)) if self.splits(n_tokens, pos0) => {
+                split.record(pass, grid(heads * ATTENTION_SPLITS));
+                merge.record(pass, grid(heads));
+            }
+            _ => self.dispatch.record(pass, grid(heads)),
+        }
+    }
+
+    /// Records the kernel that walks all of each head's keys in one workgroup, whatever the
+    /// position (the benchmark's peer for the split kernel).
+    pub fn encode_one_walk(&self, pass: &mut wgpu::ComputePass<'_>, n_tokens: u32) {
         self.dispatch.record(pass, grid(n_tokens.saturating_mul(self.n_heads)));
     }
+
+    /// This attention for the queries at `pos0..`, as the forward pass records it.
+    pub(crate) fn at(&self, pos0: u32) -> AttentionAt<'_> {
+        AttentionAt { attention: self, pos0 }
+    }
+}
+
+/// A [`BoundAttention`] with the position its queries start at: a kernel whose dispatches depend
+/// on it (see [`BoundAttention::encode`]).
+pub(crate) struct AttentionAt<'a> {
+    pub attention: &'a BoundAttention,
+    pub pos0: u32,
 }

@@ -62,7 +62,8 @@ mod weight;
 
 pub use adapter::{AdapterSummary, Context, GpuError};
 pub use attention::{
-    Attention, AttentionConfig, BoundAttention, BoundRopeKv, KvCache, MAX_HEAD_DIM, RopeConfig, RopeKv, RopeLayout,
+    ATTENTION_SPLIT_MIN_KEYS, ATTENTION_SPLITS, Attention, AttentionConfig, BoundAttention, BoundRopeKv, KvCache,
+    MAX_HEAD_DIM, RopeConfig, RopeKv, RopeLayout,
 };
 pub use buffers::{read_f32, read_u32, storage_f32, storage_u32, storage_zeroed};
 pub use embedding::{BoundEmbedding, Embedding};

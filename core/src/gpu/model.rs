@@ -711,7 +711,7 @@ impl GpuModel {
                 r.kernel(projection, n);
             }
             r.kernel(&l.rope_kv, n);
-            r.kernel(&l.attention, n);
+            r.kernel(&l.attention.at(self.len), n);
             r.kernel(&l.o, n);
             if let Some(norm) = &l.attn_post_norm {
                 r.kernel(norm, n);

@@ -2,9 +2,10 @@
 //! normal path (every kernel in one compute pass, one command buffer), the dispatch count, and the
 //! per-kernel profiler (`profile.rs`), which cannot drift apart.
 
+use super::attention::AttentionAt;
 use super::{
-    BoundAttention, BoundEmbedding, BoundGlu, BoundMatmul, BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv,
-    BoundSoftcap, BoundTopK,
+    BoundEmbedding, BoundGlu, BoundMatmul, BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv, BoundSoftcap,
+    BoundTopK,
 };
 use crate::quant::Type;
 use std::fmt;
@@ -138,7 +139,7 @@ macro_rules! kernels {
 kernels! {
     BoundRmsNorm => |k, pass, n| if k.adds_residual() { KernelKind::AddRmsNorm } else { KernelKind::RmsNorm }, 1, k.encode(pass, n);
     BoundRopeKv => |k, pass, n| KernelKind::RopeKv, 1, k.encode(pass, n);
-    BoundAttention => |k, pass, n| KernelKind::Attention, 1, k.encode(pass, n);
+    AttentionAt<'_> => |k, pass, n| KernelKind::Attention, k.attention.dispatch_count(n, k.pos0), k.attention.encode(pass, n, k.pos0);
     BoundGlu => |k, pass, n| KernelKind::Glu, 1, k.encode(pass, n);
     BoundMatvecGlu => |k, pass, n| KernelKind::MatvecGlu(k.weight_type()), 1, k.encode(pass);
     BoundEmbedding => |k, pass, n| KernelKind::Embedding, k.dispatch_count(), k.encode(pass, n);

@@ -106,6 +106,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             kernels(&ctx, runs, footprint, &types, &shapes, &matmul_tokens)?;
             if !no_attention {
                 let f32_ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?.without_f16();
+                let f32_ctx = if portable { f32_ctx.without_subgroups() } else { f32_ctx };
+                let f32_ctx = if gpu_kernels { f32_ctx.without_cpu_kernels() } else { f32_ctx };
                 attention(&ctx, &f32_ctx, runs, footprint)?;
             }
             Ok(ExitCode::SUCCESS)
@@ -455,7 +457,10 @@ fn attention_at(
     println!(
         "attention, decode at position {positions}: {n_heads} query heads over {n_kv} kv heads of {head_dim} ({model})"
     );
-    println!("{:<10} {:>9} {:>7} {:>10} {:>9} {:>12}", "cache", "MiB", "copies", "us/layer", "GB/s", "time vs f32");
+    println!(
+        "{:<10} {:>9} {:>7} {:>10} {:>9} {:>12} {:>13} {:>9}",
+        "cache", "MiB", "copies", "us/layer", "GB/s", "time vs f32", "one walk us", "speed-up"
+    );
     let mut f32_time = None;
     let contexts = [Some(f32_ctx), ctx.uses_f16().then_some(ctx)];
     for ctx in contexts.into_iter().flatten() {
@@ -479,15 +484,19 @@ fn attention_at(
             .map(|cache| kernel.bind(ctx, &step, &q, cache, &out, &config))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        let t = timer.median(ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass, 1)))?;
+        let t = timer.median(ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode(pass, 1, positions - 1)))?;
+        // The same heads walked by one workgroup each, as before decode split its keys.
+        let t_walk = timer.median(ctx, runs, copies, &|pass| bound.iter().for_each(|b| b.encode_one_walk(pass, 1)))?;
         let name = if caches[0].is_f16() { "f16" } else { "f32" };
         let versus = f32_time.map_or("1.00".to_string(), |f: f64| format!("{:.2}", t / f));
         f32_time.get_or_insert(t);
         println!(
-            "{name:<10} {:>9.2} {copies:>7} {:>10.1} {:>9.2} {versus:>12}",
+            "{name:<10} {:>9.2} {copies:>7} {:>10.1} {:>9.2} {versus:>12} {:>13.1} {:>8.2}x",
             bytes as f64 / (1 << 20) as f64,
             t * 1e6,
-            bytes as f64 / t * 1e-9
+            bytes as f64 / t * 1e-9,
+            t_walk * 1e6,
+            t_walk / t
         );
     }
     Ok(())
