@@ -604,10 +604,10 @@ impl GpuModel {
         self.run(tokens, None).await
     }
 
-    /// Tokens per recorded batch: the model's [`Capacity::batch`]. On a CPU adapter whose projections could not all bind the
-    /// CPU-adapter matmul kernel (rows longer than its 64 KiB window), a prompt runs one token at a
-    /// time through the matrix-vector kernels, which lavapipe runs about three times faster per
-    /// token than the GPU's matmul.wgsl.
+    /// Tokens per recorded batch: the model's [`Capacity::batch`]. On a CPU adapter whose
+    /// projections could not all bind the CPU-adapter matmul kernel (rows longer than its 64 KiB
+    /// window), a prompt runs one token at a time through the matrix-vector kernels, which
+    /// lavapipe runs about three times faster per token than the GPU's matmul.wgsl.
     pub fn batch_size(&self) -> usize {
         let slow_matmul = self.ctx.uses_cpu_kernels() && !self.plan.matmuls_use_cpu_kernel();
         if slow_matmul { 1 } else { self.batch as usize }

@@ -16,7 +16,11 @@ pub struct Args {
     #[arg(long, default_value_t = 32)]
     decode_tokens: usize,
     /// Prompt tokens per command buffer (from 1 to 512; llama.cpp's side runs batches of 512).
-    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::value_parser!(u32).range(1..=i64::from(BATCH_LIMIT)))]
+    #[arg(
+        long,
+        default_value_t = DEFAULT_BATCH,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(BATCH_LIMIT))
+    )]
     batch: u32,
     /// A Python interpreter with llama-cpp-python, to run llama.cpp on the same file as the peer.
     #[arg(long)]
