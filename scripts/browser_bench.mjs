@@ -22,8 +22,9 @@
 // --batch: ours builds the model for prompt batches of B tokens (1 to 512; default 64), as
 // `mindseye bench model --batch` natively.
 // --profile: after measuring, our page also times each kernel kind by GPU timestamps for the
-// prompt's first batch (up to the batch's tokens) and one decoded token (mindseye_core::gpu::bench::profile,
-// as `mindseye bench model --profile` natively), printed below the table.
+// prompt's first batch (up to the batch's tokens) and one decoded token
+// (mindseye_core::gpu::bench::profile, as `mindseye bench model --profile` natively), printed
+// below the table.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

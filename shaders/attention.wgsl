@@ -14,11 +14,10 @@
 // writes the output. Decode over a long context is compiled with SPLITS > 1 (flash-decoding): the
 // keys' chunks are shared out among SPLITS workgroups per head, so a few heads still fill a GPU,
 // and each writes its partial result (running max, sum of weights, unnormalised weighted sum of
-// values) for attention_merge.wgsl to combine. The
-// cache holds `kv` values (an alias core::gpu::attention puts ahead of the source: f32, or f16
-// with `shader-f16`, see rope_kv.wgsl); they are widened to f32 as they are read, and all
-// arithmetic is f32. tanh is computed from exp in a form that cannot
-// overflow.
+// values) for attention_merge.wgsl to combine. The cache holds `kv` values (an alias
+// core::gpu::attention puts ahead of the source: f32, or f16 with `shader-f16`, see rope_kv.wgsl);
+// they are widened to f32 as they are read, and all arithmetic is f32. tanh is computed from exp
+// in a form that cannot overflow.
 //
 // Bindings (group 0):
 //   0: q       storage, read        array<vec4<f32>>  [n_tokens][q_stride], heads first
@@ -74,8 +73,9 @@ fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-    let flat = (wid.y * groups.x + wid.x) / SPLITS;
-    let split = (wid.y * groups.x + wid.x) % SPLITS;
+    let index = wid.y * groups.x + wid.x;
+    let flat = index / SPLITS;
+    let split = index % SPLITS;
     let n_heads = params.n_heads;
     let t = flat / n_heads;
     if (t >= step.n_tokens) {

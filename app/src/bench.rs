@@ -1,7 +1,7 @@
-//! The benchmark page, `#/bench/model=URL&prompt-tokens=N&decode-tokens=M[&batch=B][&profile=1]` (reached
-//! only by its address; `scripts/browser_bench.mjs` drives it next to wllama): fetches the model,
-//! loads it into the page's engine, measures it (`mindseye_core::gpu::bench`), profiles it when
-//! asked, and shows the report as JSON.
+//! The benchmark page, `#/bench/model=URL&prompt-tokens=N&decode-tokens=M[&batch=B][&profile=1]`
+//! (reached only by its address; `scripts/browser_bench.mjs` drives it next to wllama): fetches the
+//! model, loads it into the page's engine, measures it (`mindseye_core::gpu::bench`), profiles it
+//! when asked, and shows the report as JSON.
 
 use crate::engine::Engine;
 use crate::models::ModelSource;

@@ -99,7 +99,7 @@ for m in $MODEL_FILES; do
   timeout 90 taskset -c 0,1 $D/mindseye bench model "$m" --prompt-tokens 128 --decode-tokens 64 --profile
 done
 
-say "prompt batch: tokens per command buffer (bench model --batch), 256-token prompt"
+say "prompt batch: tokens per command buffer (bench model --batch), 512-token prompt"
 # The engine runs prompts in batches of 64 (DEFAULT_BATCH); a 64-token batch of an 896-row matrix
 # is 14 matmul workgroups for the H200's 132 SMs. Which batch should a GPU adapter get?
 for m in /tmp/models/qwen2.5-0.5b-shape-q4_0-pure.gguf /tmp/models/llama-3.2-1b-shape-q4_0-pure.gguf; do

@@ -73,8 +73,8 @@ pub async fn measure(
     Ok(Measurement { warmup_s, prompt_tokens: prompt.len(), batch, prefill_s, decode_steps, decode_s, tokens })
 }
 
-/// Where the time of the prompt's first batch (up to [`GpuModel::batch_size`] tokens) and of one decoded token
-/// after it goes, kernel kind by kind.
+/// Where the time of the prompt's first batch (up to [`GpuModel::batch_size`] tokens) and of one
+/// decoded token after it goes, kernel kind by kind.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Profiles {
     pub prefill: Profile,

@@ -93,9 +93,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     })
                     .collect::<Result<_, _>>()?
             };
-            let ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?;
-            let ctx = if portable { ctx.without_subgroups() } else { ctx };
-            let ctx = if gpu_kernels { ctx.without_cpu_kernels() } else { ctx };
+            // The adapter with the kernels these flags ask for (the attention figures open it twice).
+            let open = || -> Result<Context, String> {
+                let ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?;
+                let ctx = if portable { ctx.without_subgroups() } else { ctx };
+                Ok(if gpu_kernels { ctx.without_cpu_kernels() } else { ctx })
+            };
+            let ctx = open()?;
             let ctx = match matvec_shape {
                 Some((threads, rows)) => ctx.with_matvec_shape(threads, rows).map_err(|e| e.to_string())?,
                 None => ctx,
@@ -105,10 +109,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             let matmul_tokens = if no_matmul { Vec::new() } else { matmul_tokens };
             kernels(&ctx, runs, footprint, &types, &shapes, &matmul_tokens)?;
             if !no_attention {
-                let f32_ctx = pollster::block_on(Context::new()).map_err(|e| e.to_string())?.without_f16();
-                let f32_ctx = if portable { f32_ctx.without_subgroups() } else { f32_ctx };
-                let f32_ctx = if gpu_kernels { f32_ctx.without_cpu_kernels() } else { f32_ctx };
-                attention(&ctx, &f32_ctx, runs, footprint)?;
+                attention(&ctx, &open()?.without_f16(), runs, footprint)?;
             }
             Ok(ExitCode::SUCCESS)
         }
