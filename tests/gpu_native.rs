@@ -71,3 +71,26 @@ fn forty_contexts_opened_in_turn_all_find_the_adapter() {
         drop(ctx);
     }
 }
+
+/// Test binaries open a context per test on as many threads as there are cores; NVIDIA's driver has
+/// raced in concurrent device creation, so contexts open one at a time, and all of them work.
+#[test]
+fn contexts_opened_on_sixteen_threads_at_once_all_work() {
+    let barrier = std::sync::Barrier::new(16);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..16)
+            .map(|i| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let ctx = pollster::block_on(Context::new()).unwrap_or_else(|e| panic!("thread {i}: {e}"));
+                    let report = pollster::block_on(self_test(&ctx)).unwrap_or_else(|e| panic!("thread {i}: {e}"));
+                    assert_eq!(report.max_abs_error, 0.0, "thread {i}");
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("a thread panicked");
+        }
+    });
+}

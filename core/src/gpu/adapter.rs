@@ -192,6 +192,9 @@ fn instance() -> &'static wgpu::Instance {
     INSTANCE.get_or_init(new_instance)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+static OPENING: Mutex<()> = Mutex::new(());
+
 /// In the browser an instance is only a handle on `navigator.gpu`.
 #[cfg(target_arch = "wasm32")]
 fn instance() -> wgpu::Instance {
@@ -202,7 +205,15 @@ impl Context {
     /// Opens the best adapter on this platform: WebGPU in the browser, Vulkan/Metal/DX12 natively.
     /// The device gets the adapter's own limits (not WebGPU's defaults, which cap storage bindings
     /// at 128 MiB even on large GPUs) and the optional features our kernels can use.
+    // Native wgpu's requests are ready futures (wgpu-core does the work as they are made), so the
+    // guard below is never held across a suspension.
+    #[allow(clippy::await_holding_lock)]
     pub async fn new() -> Result<Self, GpuError> {
+        // Natively, one context opens at a time: NVIDIA's Linux driver has raced in concurrent
+        // adapter and device creation (gfx-rs/wgpu#5930, kvark/blade#336), which a test binary
+        // opening a context per test on 16 threads does.
+        #[cfg(not(target_arch = "wasm32"))]
+        let _opening = OPENING.lock().unwrap_or_else(PoisonError::into_inner);
         let instance = instance();
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
