@@ -120,6 +120,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 /// ffn_up (2048 -> 8192).
 const SHAPES: [(u32, u32); 3] = [(896, 4864), (2048, 8192), (4864, 896)];
 const WARMUP: usize = 2;
+/// Dispatches per pass when timing the cost of a dispatch itself.
+const FLOOR_DISPATCHES: usize = 256;
 
 /// "COLSxROWS", both from 1 to 65,536.
 fn parse_shape(s: &str) -> Result<(u32, u32), String> {
@@ -317,6 +319,16 @@ fn kernels(
     println!("order:     each copy writes its own output, so a GPU may overlap the dispatches; chained: all");
     println!("           write one (wgpu puts a barrier between them, as between a decode step's kernels),");
     println!("           the matvec and the copy alike");
+    // What a decode step pays per kernel before any work: a step is ~200 chained dispatches.
+    let floor = |order| {
+        let copy = CopyKernel::new(ctx, 16, FLOOR_DISPATCHES, order);
+        timer.median(ctx, runs, FLOOR_DISPATCHES, &|pass| copy.record(pass))
+    };
+    println!(
+        "dispatch:  {:.1} us chained, {:.1} us independent (a 16-byte copy, {FLOOR_DISPATCHES} in a pass): the floor of every kernel",
+        floor(Order::Chained)? * 1e6,
+        floor(Order::Independent)? * 1e6
+    );
     println!();
     println!(
         "{:<7} {:>13} {:>9} {:>7} {:>10} {:>9} {:>10} {:>7} {:>11} {:>8}",
