@@ -314,6 +314,28 @@ fn a_profiled_prefill_times_the_matmul_kernels_and_chooses_the_same_token() {
 }
 
 #[test]
+fn a_timestamp_profile_also_times_the_token_as_run_and_leaves_the_model_as_forward_would() {
+    let name = "llama-q4_0";
+    let prompt = first_prompt(name);
+    let mut profiled = gpu_model(context(), name);
+    if !profiled.context().summary.timestamps {
+        return; // nothing to time by (lavapipe, in CI, has timestamp queries)
+    }
+    let mut plain = gpu_model(context(), name);
+    pollster::block_on(profiled.prefill(&prompt)).unwrap();
+    pollster::block_on(plain.prefill(&prompt)).unwrap();
+    let profile = pollster::block_on(profiled.profile(&[1], Timing::Timestamps)).unwrap();
+    let as_run = profile.as_run_s.expect("timed as run");
+    assert!(as_run.is_finite() && as_run > 0.0, "{as_run}");
+    // The token ran twice (as run, then kernel by kernel) and wrote the same cache entries.
+    pollster::block_on(plain.forward(&[1], Want::Argmax)).unwrap();
+    assert_eq!(profiled.len(), plain.len());
+    assert_eq!(logits(&mut profiled, &[2]), logits(&mut plain, &[2]));
+    let by_wall = pollster::block_on(profiled.profile(&[3], Timing::WallTime)).unwrap();
+    assert_eq!(by_wall.as_run_s, None);
+}
+
+#[test]
 fn a_second_model_with_the_same_weight_types_compiles_no_new_pipelines() {
     // Matrix-vector pipelines are compiled per weight type and row length when first bound.
     let ctx = Arc::new(context().without_cpu_kernels());

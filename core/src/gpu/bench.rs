@@ -101,6 +101,21 @@ pub async fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing) -> Re
     Ok(Profiles { prefill, decode })
 }
 
+/// How much of a decoded token's time the GPU is busy, as a line to print: the profiled token's GPU
+/// time as run ([`Profile::as_run_s`]) against the seconds per token at `decode_tok_s`. None
+/// without timestamps.
+pub fn gpu_busy(decode: &Profile, decode_tok_s: f64) -> Option<String> {
+    let as_run = decode.as_run_s?;
+    let per_token = 1.0 / decode_tok_s;
+    Some(format!(
+        "GPU busy: {:.2} ms of GPU time for that token as run, against {:.2} ms a token while decoding: {:.0}%; \
+         the rest is the host recording, submitting and reading back each token",
+        as_run * 1e3,
+        per_token * 1e3,
+        100.0 * as_run / per_token
+    ))
+}
+
 async fn argmax(model: &mut GpuModel, tokens: &[u32]) -> Result<u32, GpuError> {
     match model.forward(tokens, Want::Argmax).await? {
         Output::Token(t) => Ok(t),
@@ -247,8 +262,8 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report, with the profile's tables also as text (`profile_text`), so a script prints
-    /// what the CLI does without laying them out again.
+    /// The report, with the profile's tables and the GPU's busy share ([`gpu_busy`]) also as text
+    /// (`profile_text`), so a script prints what the CLI does without laying them out again.
     pub fn to_json(&self) -> String {
         #[derive(serde::Serialize)]
         struct WithText<'a> {
@@ -257,7 +272,11 @@ impl Report {
             #[serde(skip_serializing_if = "Option::is_none")]
             profile_text: Option<String>,
         }
-        let with_text = WithText { report: self, profile_text: self.profile.as_ref().map(Profiles::to_string) };
+        let profile_text = self.profile.as_ref().map(|profiles| {
+            let busy = gpu_busy(&profiles.decode, self.measurement.decode_tokens_per_s());
+            busy.map_or_else(|| profiles.to_string(), |busy| format!("{profiles}\n\n{busy}"))
+        });
+        let with_text = WithText { report: self, profile_text };
         // Plain data with string keys: serialising it cannot fail; "{}" keeps this total anyway.
         serde_json::to_string_pretty(&with_text).unwrap_or_else(|_| "{}".into())
     }
@@ -278,7 +297,8 @@ mod tests {
     fn profiles_print_the_prefill_and_decode_tables_under_their_headings() {
         use crate::gpu::record::KernelKind;
         use crate::quant::Type;
-        let call = |n_tokens, kind, token| Profile::new(Timing::Timestamps, n_tokens, vec![(kind, 3, 0.002)], token);
+        let call =
+            |n_tokens, kind, token| Profile::new(Timing::Timestamps, n_tokens, vec![(kind, 3, 0.002)], token, None);
         let profiles = Profiles {
             prefill: call(16, KernelKind::Matmul(Type::Q8_0), 7),
             decode: call(1, KernelKind::Matvec(Type::Q8_0), 9),
@@ -288,6 +308,17 @@ mod tests {
         assert_eq!(prefill, format!("prefill of 16 tokens at position 0:\n{}", profiles.prefill));
         assert_eq!(decode, format!("one decoded token at position 16:\n{}", profiles.decode));
         assert!(decode.contains("matvec Q8_0"), "{decode}");
+    }
+
+    #[test]
+    fn the_gpu_busy_share_is_the_token_s_gpu_time_as_run_over_the_time_per_decoded_token() {
+        use crate::gpu::record::KernelKind;
+        let decode = |as_run_s| Profile::new(Timing::Timestamps, 1, vec![(KernelKind::RmsNorm, 1, 0.001)], 0, as_run_s);
+        // 4 ms of GPU time at 125 tokens/s (8 ms a token).
+        let line = gpu_busy(&decode(Some(0.004)), 125.0).expect("timed as run");
+        assert!(line.starts_with("GPU busy: 4.00 ms of GPU time"), "{line}");
+        assert!(line.contains("against 8.00 ms a token while decoding: 50%"), "{line}");
+        assert_eq!(gpu_busy(&decode(None), 125.0), None);
     }
 
     #[test]

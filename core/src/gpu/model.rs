@@ -6,7 +6,7 @@
 //! (position, token count), records the layers, and reads back either the chosen token (4 bytes,
 //! on-GPU argmax) or the last position's logits.
 
-use super::profile::{Profile, TimestampRecorder, Timing};
+use super::profile::{Profile, SpanRecorder, TimestampRecorder, Timing};
 use super::{
     Activation, AdapterSummary, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundMatmul,
     BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv, BoundSoftcap, BoundTopK, Context, Embedding, Glu, GpuError,
@@ -654,10 +654,16 @@ impl GpuModel {
         let want = Some(Want::Argmax);
         let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.start(tokens);
+        let mut as_run = None;
         let times = match timing {
             Timing::Timestamps => {
                 let mut counter = Counter::default();
                 self.record(&mut counter, n, want);
+                // The call as forward records it, then kernel by kernel: both write the same cache
+                // entries and outputs.
+                let mut span = SpanRecorder::new(&self.ctx, counter.copies + 1)?;
+                self.record(&mut span, n, want);
+                as_run = Some(span.finish().await?);
                 let mut recorder = TimestampRecorder::new(&self.ctx, counter.kernels)?;
                 self.record(&mut recorder, n, want);
                 recorder.finish().await
@@ -673,7 +679,7 @@ impl GpuModel {
         if let Some(error) = scope.pop().await {
             return Err(GpuError::Rejected(error.to_string()));
         }
-        Ok(Profile::new(timing, n, times?, self.read_argmax().await?))
+        Ok(Profile::new(timing, n, times?, self.read_argmax().await?, as_run))
     }
 
     fn check_tokens(&self, tokens: &[u32]) -> Result<(), GpuError> {

@@ -2,6 +2,8 @@
 //! as in the normal path but with every kernel in its own compute pass, timed by GPU timestamp
 //! queries at the pass's start and end; without TIMESTAMP_QUERY, every kernel is submitted alone
 //! and timed by the wall clock (natively only: the browser has neither the clock nor blocking waits).
+//! With timestamps the call is also run once as the normal path records it, for its GPU time
+//! without the per-kernel passes ([`Profile::as_run_s`]).
 
 use super::buffers::map_read;
 use super::record::{Kernel, KernelKind, Recorder};
@@ -61,10 +63,20 @@ pub struct Profile {
     pub kinds: Vec<KindTime>,
     /// The token the call chose (as `forward` with `Want::Argmax` would).
     pub token: u32,
+    /// GPU seconds of the same call recorded as `forward` records it (kernels sharing compute
+    /// passes, without a pass and two timestamps each), from its first pass's start to its last
+    /// pass's end: what the GPU spends on it. Timed by timestamps only.
+    pub as_run_s: Option<f64>,
 }
 
 impl Profile {
-    pub(crate) fn new(timing: Timing, n_tokens: u32, times: Vec<(KernelKind, usize, f64)>, token: u32) -> Self {
+    pub(crate) fn new(
+        timing: Timing,
+        n_tokens: u32,
+        times: Vec<(KernelKind, usize, f64)>,
+        token: u32,
+        as_run_s: Option<f64>,
+    ) -> Self {
         let mut by_kind: BTreeMap<KernelKind, KindTime> = BTreeMap::new();
         for (kind, dispatches, seconds) in times {
             let entry = by_kind.entry(kind).or_insert(KindTime { kind, kernels: 0, dispatches: 0, seconds: 0.0 });
@@ -74,7 +86,7 @@ impl Profile {
         }
         let mut kinds: Vec<KindTime> = by_kind.into_values().collect();
         kinds.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
-        Profile { timing, n_tokens, kinds, token }
+        Profile { timing, n_tokens, kinds, token, as_run_s }
     }
 
     pub fn dispatches(&self) -> usize {
@@ -104,7 +116,12 @@ impl fmt::Display for Profile {
                 100.0 * k.seconds / total.max(f64::MIN_POSITIVE)
             )?;
         }
-        write!(f, "  {:<KIND$} {:>10} {:>10.2}", "total", self.dispatches(), total * 1e3)
+        write!(f, "  {:<KIND$} {:>10} {:>10.2}", "total", self.dispatches(), total * 1e3)?;
+        if let Some(as_run) = self.as_run_s {
+            let note = "the same work with its kernels sharing passes, as decoding runs it";
+            write!(f, "\n  {:<KIND$} {:>10} {:>10.2}  ({note})", "as run", self.dispatches(), as_run * 1e3)?;
+        }
+        Ok(())
     }
 }
 
@@ -123,43 +140,16 @@ pub(crate) struct TimestampRecorder<'a> {
 
 impl<'a> TimestampRecorder<'a> {
     pub fn new(ctx: &'a Context, kernels: usize) -> Result<Self, GpuError> {
-        let capacity = u32::try_from(kernels * 2)
-            .ok()
-            .filter(|&n| (1..=wgpu::QUERY_SET_MAX_QUERIES).contains(&n))
+        let queries = pass_queries(ctx, kernels)
             .ok_or_else(|| GpuError::Unsupported(format!("profiling {kernels} kernels in one call")))?;
-        let queries = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
-            label: Some("profile"),
-            ty: wgpu::QueryType::Timestamp,
-            count: capacity,
-        });
         let encoder = ctx.device.create_command_encoder(&Default::default());
         Ok(Self { ctx, encoder, queries, kernels: Vec::with_capacity(kernels) })
     }
 
     /// Submits the recorded work and returns each kernel's (kind, dispatches, seconds).
-    pub async fn finish(mut self) -> Result<Vec<(KernelKind, usize, f64)>, GpuError> {
+    pub async fn finish(self) -> Result<Vec<(KernelKind, usize, f64)>, GpuError> {
         let used = self.kernels.len() as u32 * 2;
-        let bytes = u64::from(used.max(1)) * 8;
-        let buffer = |usage| {
-            self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("profile.timestamps"),
-                size: bytes,
-                usage,
-                mapped_at_creation: false,
-            })
-        };
-        let resolved = buffer(wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC);
-        let staging = buffer(wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
-        if used > 0 {
-            self.encoder.resolve_query_set(&self.queries, 0..used, &resolved, 0);
-            self.encoder.copy_buffer_to_buffer(&resolved, 0, &staging, 0, bytes);
-        }
-        self.ctx.queue.submit([self.encoder.finish()]);
-        let ticks: Vec<u64> = map_read(self.ctx, &staging)
-            .await?
-            .chunks_exact(8)
-            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-            .collect();
+        let ticks = submit_and_read(self.ctx, self.encoder, &self.queries, used).await?;
         let period_s = f64::from(self.ctx.queue.get_timestamp_period()) * 1e-9;
         Ok(self
             .kernels
@@ -187,6 +177,103 @@ impl Recorder for TimestampRecorder<'_> {
     }
 
     fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        encode(&mut self.encoder);
+    }
+}
+
+/// Timestamps for the start and end of `passes` compute passes; None past a query set's limit.
+fn pass_queries(ctx: &Context, passes: usize) -> Option<wgpu::QuerySet> {
+    let count = u32::try_from(passes * 2).ok().filter(|&n| (1..=wgpu::QUERY_SET_MAX_QUERIES).contains(&n))?;
+    Some(ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+        label: Some("profile"),
+        ty: wgpu::QueryType::Timestamp,
+        count,
+    }))
+}
+
+/// Resolves the first `used` timestamps of `queries` at the end of `encoder`, submits it and reads
+/// them back, in ticks.
+async fn submit_and_read(
+    ctx: &Context,
+    mut encoder: wgpu::CommandEncoder,
+    queries: &wgpu::QuerySet,
+    used: u32,
+) -> Result<Vec<u64>, GpuError> {
+    let bytes = u64::from(used.max(1)) * 8;
+    let buffer = |usage| {
+        ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("profile.timestamps"),
+            size: bytes,
+            usage,
+            mapped_at_creation: false,
+        })
+    };
+    let resolved = buffer(wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC);
+    let staging = buffer(wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
+    if used > 0 {
+        encoder.resolve_query_set(queries, 0..used, &resolved, 0);
+        encoder.copy_buffer_to_buffer(&resolved, 0, &staging, 0, bytes);
+    }
+    ctx.queue.submit([encoder.finish()]);
+    Ok(map_read(ctx, &staging)
+        .await?
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+        .collect())
+}
+
+/// Records as [`super::record::PassRecorder`] does (consecutive kernels share a compute pass, copies
+/// end it), with timestamps at each pass's start and end, for [`Profile::as_run_s`].
+pub(crate) struct SpanRecorder<'a> {
+    ctx: &'a Context,
+    encoder: wgpu::CommandEncoder,
+    pass: Option<wgpu::ComputePass<'static>>,
+    queries: wgpu::QuerySet,
+    passes: u32,
+}
+
+impl<'a> SpanRecorder<'a> {
+    /// For a call of at most `passes` compute passes (one more than its copies).
+    pub fn new(ctx: &'a Context, passes: usize) -> Result<Self, GpuError> {
+        let queries = pass_queries(ctx, passes)
+            .ok_or_else(|| GpuError::Unsupported(format!("timing {passes} compute passes in one call")))?;
+        let encoder = ctx.device.create_command_encoder(&Default::default());
+        Ok(Self { ctx, encoder, pass: None, queries, passes: 0 })
+    }
+
+    /// Submits the recorded work and returns the seconds from the first pass's start to the last
+    /// pass's end.
+    pub async fn finish(mut self) -> Result<f64, GpuError> {
+        self.pass = None;
+        let ticks = submit_and_read(self.ctx, self.encoder, &self.queries, self.passes * 2).await?;
+        let starts = ticks.iter().step_by(2).copied().min().unwrap_or(0);
+        let ends = ticks.iter().skip(1).step_by(2).copied().max().unwrap_or(0);
+        Ok(ends.saturating_sub(starts) as f64 * f64::from(self.ctx.queue.get_timestamp_period()) * 1e-9)
+    }
+}
+
+impl Recorder for SpanRecorder<'_> {
+    fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32) {
+        if self.pass.is_none() {
+            // Sized by counting the copies first; an index past the set is a validation error,
+            // which the caller's error scope reports.
+            let first = self.passes * 2;
+            self.passes += 1;
+            let timestamp_writes = Some(wgpu::ComputePassTimestampWrites {
+                query_set: &self.queries,
+                beginning_of_pass_write_index: Some(first),
+                end_of_pass_write_index: Some(first + 1),
+            });
+            let descriptor = wgpu::ComputePassDescriptor { label: None, timestamp_writes };
+            self.pass = Some(self.encoder.begin_compute_pass(&descriptor).forget_lifetime());
+        }
+        if let Some(pass) = self.pass.as_mut() {
+            kernel.record(pass, n_tokens);
+        }
+    }
+
+    fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        self.pass = None; // ends the pass
         encode(&mut self.encoder);
     }
 }

@@ -94,11 +94,12 @@ impl Recorder for PassRecorder {
     }
 }
 
-/// Counts kernels and dispatches without recording anything.
+/// Counts kernels, dispatches and copies without recording anything.
 #[derive(Default)]
 pub(crate) struct Counter {
     pub kernels: usize,
     pub dispatches: usize,
+    pub copies: usize,
 }
 
 impl Recorder for Counter {
@@ -107,7 +108,9 @@ impl Recorder for Counter {
         self.dispatches += kernel.dispatches(n_tokens);
     }
 
-    fn copy(&mut self, _: impl FnOnce(&mut wgpu::CommandEncoder)) {}
+    fn copy(&mut self, _: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        self.copies += 1;
+    }
 }
 
 /// `Kernel` for the bound kernels: `$k` is the kernel, `$pass` the pass and `$n` the token count.

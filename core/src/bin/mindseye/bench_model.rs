@@ -94,7 +94,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             ProfileTiming::Auto => Timing::best(model.context()),
             ProfileTiming::Wall => Timing::WallTime,
         };
-        profile(model, &prompt, timing)?;
+        profile(model, &prompt, timing, ours.decode_tok_s)?;
     }
     let python = args.llama_cpp.clone().or_else(|| std::env::var_os("MINDSEYE_LLAMA_PYTHON").map(PathBuf::from));
     if let Some(python) = &python {
@@ -126,12 +126,16 @@ impl Figures {
     }
 }
 
-/// Prints where the time of the prompt's first batch and of one decoded token goes.
-fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing) -> Result<(), String> {
+/// Prints where the time of the prompt's first batch and of one decoded token goes, and how much
+/// of a decoded token's time (at `decode_tok_s`) the GPU is busy.
+fn profile(model: &mut GpuModel, prompt: &[u32], timing: Timing, decode_tok_s: f64) -> Result<(), String> {
     println!();
     println!("profile timing: {timing}");
     let profiles = pollster::block_on(bench::profile(model, prompt, timing)).map_err(|e| e.to_string())?;
     println!("\n{profiles}");
+    if let Some(busy) = bench::gpu_busy(&profiles.decode, decode_tok_s) {
+        println!("\n{busy}");
+    }
     Ok(())
 }
 
