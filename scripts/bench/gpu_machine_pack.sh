@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Fills .device/ (git-ignored) with what scripts/bench/gpu_machine.sh needs on a GPU machine that has
-# no network: release binaries, the llama-cpp-python sdist trimmed to what a CUDA build reads, the
-# wheels and tokenizer files the model writer needs; and .gl/ with the Vulkan loader. Run here, then
-# run gpu_machine.sh there with .device and .gl carried.
+# no network: release binaries (this tree's, and the mindseye of each commit in BASELINES), the
+# llama-cpp-python sdist trimmed to what a CUDA build reads, the wheels and tokenizer files the model
+# writer needs; and .gl/ with the Vulkan loader. Run here, then run gpu_machine.sh there with .device
+# and .gl carried.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$HOME/.cargo/bin:$PATH"
 grep -qx '/.device/' .git/info/exclude 2>/dev/null || printf '/.device/\n/.gl/\n' >> .git/info/exclude
 mkdir -p .device .gl /tmp/pack
 
+# Baseline builds for the A/B section, each `mindseye-COMMIT`: 47ba0db is the last build an H200 ran
+# (2026-12-04, docs/bench/h200-2026-12-04-matvec-shapes.txt), so the next GPU run measures every
+# change since then against it on the same machine, not against a log from another day.
+BASELINES=${BASELINES:-47ba0db}
 cargo build --release --bin mindseye
+rm -rf /tmp/pack/bin && mkdir -p /tmp/pack/bin
+for c in $BASELINES; do
+  [ -d "/tmp/pack/wt-$c" ] || git worktree add -f --detach "/tmp/pack/wt-$c" "$c"
+  (cd "/tmp/pack/wt-$c" && cargo build --release -p mindseye-core --bin mindseye --target-dir "/tmp/pack/target-$c")
+  cp "/tmp/pack/target-$c/release/mindseye" "/tmp/pack/bin/mindseye-$c"
+done
 tests=$(cargo test --release -p mindseye-tests --test model_gpu --test gpu_kernels --test gpu_native --test gpu_load_memory --no-run \
   --message-format json 2>/dev/null | python3 -c '
 import json, sys
@@ -17,7 +28,6 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["kind"] == ["test"]:
         print(m["target"]["name"], m["executable"])')
-rm -rf /tmp/pack/bin && mkdir -p /tmp/pack/bin
 cp target/release/mindseye /tmp/pack/bin/
 while read -r name exe; do cp "$exe" "/tmp/pack/bin/$name"; done <<< "$tests"
 strip /tmp/pack/bin/*
