@@ -192,6 +192,7 @@ fn instance() -> &'static wgpu::Instance {
     INSTANCE.get_or_init(new_instance)
 }
 
+/// Held while a context opens natively ([`Context::new`]).
 #[cfg(not(target_arch = "wasm32"))]
 static OPENING: Mutex<()> = Mutex::new(());
 

@@ -63,8 +63,8 @@ pub struct Profile {
     pub kinds: Vec<KindTime>,
     /// The token the call chose (as `forward` with `Want::Argmax` would).
     pub token: u32,
-    /// GPU seconds of the same call recorded as `forward` records it (kernels sharing compute
-    /// passes, without a pass and two timestamps each), from its first pass's start to its last
+    /// GPU seconds of the same call recorded as `forward` records it (its kernels sharing compute
+    /// passes, not each in a timed pass of its own), from its first pass's start to its last
     /// pass's end: what the GPU spends on it. Timed by timestamps only.
     pub as_run_s: Option<f64>,
 }
