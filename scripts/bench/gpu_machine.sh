@@ -73,13 +73,15 @@ say "GPU parity and kernel tests on this adapter, 16 threads as cargo test runs 
 # in parallel: each context loaded the driver again, and NVIDIA's finds no adapter from the 31st
 # load on. Contexts now share one instance and open one at a time; a binary that still fails in
 # parallel runs again on one thread, to tell a race from a real failure.
+run_tests() { # BINARY THREADS LOG: runs, prints the summary; fails unless every test passed
+  timeout 150 taskset -c 0,1 $D/$1 --test-threads $2 > "$3" 2>&1
+  grep -E -A3 "^test result|FAILED|panicked" "$3" | head -60
+  grep -q "^test result: ok" "$3"
+}
 for t in gpu_native gpu_kernels model_gpu; do
-  timeout 150 taskset -c 0,1 $D/$t --test-threads 16 > "$OUT/tests-$t.log" 2>&1
-  grep -E -A3 "^test result|FAILED|panicked" "$OUT/tests-$t.log" | head -60
-  if ! grep -q "^test result: ok" "$OUT/tests-$t.log"; then
+  if ! run_tests $t 16 "$OUT/tests-$t.log"; then
     echo "-- $t again, one thread"
-    timeout 150 taskset -c 0,1 $D/$t --test-threads 1 > "$OUT/tests-$t-1.log" 2>&1
-    grep -E -A3 "^test result|FAILED|panicked" "$OUT/tests-$t-1.log" | head -60
+    run_tests $t 1 "$OUT/tests-$t-1.log"
   fi
 done
 timeout 60 taskset -c 0,1 $D/gpu_load_memory --nocapture > "$OUT/tests-gpu_load_memory.log" 2>&1

@@ -6,7 +6,7 @@
 //! (position, token count), records the layers, and reads back either the chosen token (4 bytes,
 //! on-GPU argmax) or the last position's logits.
 
-use super::profile::{Profile, SpanRecorder, TimestampRecorder, Timing};
+use super::profile::{Profile, TimestampRecorder, Timing, as_run_queries, as_run_seconds};
 use super::{
     Activation, AdapterSummary, Attention, AttentionConfig, BoundAttention, BoundEmbedding, BoundGlu, BoundMatmul,
     BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv, BoundSoftcap, BoundTopK, Context, Embedding, Glu, GpuError,
@@ -661,9 +661,10 @@ impl GpuModel {
                 self.record(&mut counter, n, want);
                 // The call as forward records it, then kernel by kernel: both write the same cache
                 // entries and outputs.
-                let mut span = SpanRecorder::new(&self.ctx, counter.copies + 1)?;
-                self.record(&mut span, n, want);
-                as_run = Some(span.finish().await?);
+                let queries = as_run_queries(&self.ctx, counter.copies + 1)?;
+                let mut recorder = PassRecorder::timed(&self.ctx.device, queries.clone());
+                self.record(&mut recorder, n, want);
+                as_run = Some(as_run_seconds(&self.ctx, recorder, &queries).await?);
                 let mut recorder = TimestampRecorder::new(&self.ctx, counter.kernels)?;
                 self.record(&mut recorder, n, want);
                 recorder.finish().await

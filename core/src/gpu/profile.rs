@@ -6,7 +6,7 @@
 //! without the per-kernel passes ([`Profile::as_run_s`]).
 
 use super::buffers::map_read;
-use super::record::{Kernel, KernelKind, Recorder};
+use super::record::{Kernel, KernelKind, PassRecorder, Recorder};
 use super::{Context, GpuError};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -222,60 +222,25 @@ async fn submit_and_read(
         .collect())
 }
 
-/// Records as [`super::record::PassRecorder`] does (consecutive kernels share a compute pass, copies
-/// end it), with timestamps at each pass's start and end, for [`Profile::as_run_s`].
-pub(crate) struct SpanRecorder<'a> {
-    ctx: &'a Context,
-    encoder: wgpu::CommandEncoder,
-    pass: Option<wgpu::ComputePass<'static>>,
-    queries: wgpu::QuerySet,
-    passes: u32,
+/// Timestamps for [`Profile::as_run_s`]: a call of at most `passes` compute passes (one more than
+/// its copies), recorded by [`PassRecorder::timed`].
+pub(crate) fn as_run_queries(ctx: &Context, passes: usize) -> Result<wgpu::QuerySet, GpuError> {
+    pass_queries(ctx, passes)
+        .ok_or_else(|| GpuError::Unsupported(format!("timing {passes} compute passes in one call")))
 }
 
-impl<'a> SpanRecorder<'a> {
-    /// For a call of at most `passes` compute passes (one more than its copies).
-    pub fn new(ctx: &'a Context, passes: usize) -> Result<Self, GpuError> {
-        let queries = pass_queries(ctx, passes)
-            .ok_or_else(|| GpuError::Unsupported(format!("timing {passes} compute passes in one call")))?;
-        let encoder = ctx.device.create_command_encoder(&Default::default());
-        Ok(Self { ctx, encoder, pass: None, queries, passes: 0 })
-    }
-
-    /// Submits the recorded work and returns the seconds from the first pass's start to the last
-    /// pass's end.
-    pub async fn finish(mut self) -> Result<f64, GpuError> {
-        self.pass = None;
-        let ticks = submit_and_read(self.ctx, self.encoder, &self.queries, self.passes * 2).await?;
-        let starts = ticks.iter().step_by(2).copied().min().unwrap_or(0);
-        let ends = ticks.iter().skip(1).step_by(2).copied().max().unwrap_or(0);
-        Ok(ends.saturating_sub(starts) as f64 * f64::from(self.ctx.queue.get_timestamp_period()) * 1e-9)
-    }
-}
-
-impl Recorder for SpanRecorder<'_> {
-    fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32) {
-        if self.pass.is_none() {
-            // Sized by counting the copies first; an index past the set is a validation error,
-            // which the caller's error scope reports.
-            let first = self.passes * 2;
-            self.passes += 1;
-            let timestamp_writes = Some(wgpu::ComputePassTimestampWrites {
-                query_set: &self.queries,
-                beginning_of_pass_write_index: Some(first),
-                end_of_pass_write_index: Some(first + 1),
-            });
-            let descriptor = wgpu::ComputePassDescriptor { label: None, timestamp_writes };
-            self.pass = Some(self.encoder.begin_compute_pass(&descriptor).forget_lifetime());
-        }
-        if let Some(pass) = self.pass.as_mut() {
-            kernel.record(pass, n_tokens);
-        }
-    }
-
-    fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder)) {
-        self.pass = None; // ends the pass
-        encode(&mut self.encoder);
-    }
+/// Submits what `recorder` (timed into `queries`) holds and returns the seconds from its first
+/// pass's start to its last pass's end.
+pub(crate) async fn as_run_seconds(
+    ctx: &Context,
+    recorder: PassRecorder,
+    queries: &wgpu::QuerySet,
+) -> Result<f64, GpuError> {
+    let (encoder, passes) = recorder.end();
+    let ticks = submit_and_read(ctx, encoder, queries, passes * 2).await?;
+    let starts = ticks.iter().step_by(2).copied().min().unwrap_or(0);
+    let ends = ticks.iter().skip(1).step_by(2).copied().max().unwrap_or(0);
+    Ok(ends.saturating_sub(starts) as f64 * f64::from(ctx.queue.get_timestamp_period()) * 1e-9)
 }
 
 /// Records through `record` with every kernel submitted alone and waited for, timed by the wall

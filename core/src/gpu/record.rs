@@ -64,27 +64,51 @@ pub(crate) trait Recorder {
     fn copy(&mut self, encode: impl FnOnce(&mut wgpu::CommandEncoder));
 }
 
-/// The normal path: consecutive kernels share one compute pass; copies end it.
+/// The normal path: consecutive kernels share one compute pass; copies end it. Timed (for the
+/// profiler's `as_run_s`), pass k also writes timestamps `2k` and `2k + 1` at its start and end.
 pub(crate) struct PassRecorder {
     encoder: wgpu::CommandEncoder,
     pass: Option<wgpu::ComputePass<'static>>,
+    /// The query set of a timed recording, and the passes opened so far.
+    timed: Option<(wgpu::QuerySet, u32)>,
 }
 
 impl PassRecorder {
     pub fn new(device: &wgpu::Device) -> Self {
-        Self { encoder: device.create_command_encoder(&Default::default()), pass: None }
+        Self { encoder: device.create_command_encoder(&Default::default()), pass: None, timed: None }
     }
 
-    pub fn finish(mut self) -> wgpu::CommandBuffer {
+    /// Records into `queries` too, which must hold two timestamps per pass the recording opens.
+    pub fn timed(device: &wgpu::Device, queries: wgpu::QuerySet) -> Self {
+        Self { timed: Some((queries, 0)), ..Self::new(device) }
+    }
+
+    pub fn finish(self) -> wgpu::CommandBuffer {
+        self.end().0.finish()
+    }
+
+    /// Ends the last pass; gives back the encoder and the passes timed (0 unless timed).
+    pub fn end(mut self) -> (wgpu::CommandEncoder, u32) {
         self.pass = None;
-        self.encoder.finish()
+        (self.encoder, self.timed.map_or(0, |(_, passes)| passes))
     }
 }
 
 impl Recorder for PassRecorder {
     fn kernel(&mut self, kernel: &dyn Kernel, n_tokens: u32) {
-        let encoder = &mut self.encoder;
-        let pass = self.pass.get_or_insert_with(|| encoder.begin_compute_pass(&Default::default()).forget_lifetime());
+        let Self { encoder, pass, timed } = self;
+        let pass = pass.get_or_insert_with(|| {
+            // An index past the query set is a validation error, which the caller's scope reports.
+            let timestamp_writes = timed.as_mut().map(|(queries, passes)| {
+                *passes += 1;
+                wgpu::ComputePassTimestampWrites {
+                    query_set: queries,
+                    beginning_of_pass_write_index: Some(*passes * 2 - 2),
+                    end_of_pass_write_index: Some(*passes * 2 - 1),
+                }
+            });
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes }).forget_lifetime()
+        });
         kernel.record(pass, n_tokens);
     }
 
