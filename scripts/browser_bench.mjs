@@ -199,6 +199,11 @@ async function main() {
     console.log(`wllama:   ${theirs.multithread ? "multi" : "single"}-thread build, ${theirs.threads} thread(s), crossOriginIsolated ${theirs.cross_origin_isolated}`);
     console.log(`prompt:   ${ours.prompt_tokens} tokens (ours in batches of ${ours.batch}), ${opts.decodeSteps} decode steps after the first token\n`);
     console.log(table(ours, theirs));
+    const rate = (seconds) => (ours.decode_steps / seconds).toFixed(2);
+    console.log(
+      `ours, decode with each step submitted before the last token is read back: ${rate(ours.decode_s)} tok/s; ` +
+        `one token at a time: ${rate(ours.decode_one_at_a_time_s)} tok/s (${(ours.decode_one_at_a_time_s / ours.decode_s).toFixed(2)}x)`,
+    );
     if (ours.profile_text) {
       console.log(`\nprofile of ours: GPU timestamp queries (one compute pass per kernel, timed at its start and end)\n`);
       console.log(ours.profile_text);

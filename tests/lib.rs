@@ -143,9 +143,11 @@ pub mod models {
             }
         }
 
-        /// `n` tokens decoded greedily after `prompt`, the argmax taken on the GPU.
+        /// `n` tokens decoded greedily after `prompt`, the argmax taken on the GPU and each step after
+        /// the first submitted ahead (checked).
         pub async fn greedy(model: &mut GpuModel, prompt: Vec<u32>, n: usize) -> Vec<u32> {
             model.truncate(0);
+            let taken_ahead = model.steps_taken_ahead();
             let limits = Limits { max_tokens: n, stop_tokens: vec![] };
             let mut generator =
                 Generator::new(prompt, model.config.n_vocab, SamplingConfig::greedy(), limits, None).unwrap();
@@ -157,6 +159,9 @@ pub mod models {
                     break;
                 }
             }
+            // Every step after the prompt's was submitted ahead, before its token was asked for.
+            let steps = generator.generated().len() as u64;
+            assert_eq!(model.steps_taken_ahead() - taken_ahead, steps.saturating_sub(1), "steps taken ahead");
             generator.generated().to_vec()
         }
 

@@ -357,6 +357,84 @@ fn the_benchmark_run_decodes_llama_cpp_s_greedy_tokens() {
     let measured = pollster::block_on(run).expect("the benchmark runs");
     assert_eq!(measured.tokens, ids(&case["greedy"])[..8]);
     assert!(measured.warmup_s > 0.0 && measured.prefill_s > 0.0 && measured.decode_s > 0.0);
+    assert!(measured.decode_one_at_a_time_s > 0.0);
+}
+
+/// The argmax of `tokens` at the next positions.
+fn argmax(model: &mut GpuModel, tokens: &[u32]) -> u32 {
+    match pollster::block_on(model.forward(tokens, Want::Argmax)).expect("forward") {
+        Output::Token(t) => t,
+        Output::Logits(_) => unreachable!("asked for the argmax"),
+    }
+}
+
+/// `steps` greedy tokens after `prompt`, each fed back as the next call.
+fn greedy_steps(model: &mut GpuModel, prompt: &[u32], steps: usize) -> Vec<u32> {
+    let mut tokens = vec![argmax(model, prompt)];
+    for _ in 1..steps {
+        let next = argmax(model, &tokens[tokens.len() - 1..]);
+        tokens.push(next);
+    }
+    tokens
+}
+
+/// Fixture `name`'s first prompt, and the model twice: submitting decode steps ahead (the
+/// default), and one token at a time.
+fn ahead_and_one_at_a_time(name: &str) -> (Vec<u32>, GpuModel, GpuModel) {
+    let mut one_at_a_time = gpu_model(context(), name);
+    one_at_a_time.set_submit_ahead(false);
+    (first_prompt(name), gpu_model(context(), name), one_at_a_time)
+}
+
+#[test]
+fn greedy_decoding_chooses_the_same_tokens_with_or_without_submitting_ahead() {
+    let (prompt, mut ahead, mut one_at_a_time) = ahead_and_one_at_a_time("gemma2-q4_0");
+    let expected = greedy_steps(&mut one_at_a_time, &prompt, 12);
+    assert_eq!(greedy_steps(&mut ahead, &prompt, 12), expected);
+    // Every step after the prompt's was already running when it was asked for.
+    assert_eq!((ahead.steps_taken_ahead(), one_at_a_time.steps_taken_ahead()), (11, 0));
+    // The step submitted ahead is not counted until it is asked for.
+    assert_eq!(ahead.len(), prompt.len() + 11);
+    assert_eq!(ahead.len(), one_at_a_time.len());
+}
+
+#[test]
+fn a_call_for_another_token_runs_over_the_step_submitted_ahead() {
+    let (prompt, mut ahead, mut plain) = ahead_and_one_at_a_time("llama-q4_0");
+    let chosen = argmax(&mut ahead, &prompt);
+    assert_eq!(argmax(&mut plain, &prompt), chosen);
+    // Not the token the GPU ran ahead with: its cache entries are overwritten, by an argmax call
+    // and by a logits call.
+    let other = (chosen + 1) % ahead.config.n_vocab as u32;
+    assert_eq!(argmax(&mut ahead, &[other]), argmax(&mut plain, &[other]));
+    assert_eq!(ahead.steps_taken_ahead(), 0);
+    assert_eq!(logits(&mut ahead, &[other, chosen]), logits(&mut plain, &[other, chosen]));
+    assert_eq!(ahead.len(), plain.len());
+}
+
+#[test]
+fn decoding_after_a_truncate_ignores_the_step_submitted_ahead() {
+    let name = "qwen2-q4_0";
+    let prompt = first_prompt(name);
+    let mut model = gpu_model(context(), name);
+    let first = greedy_steps(&mut model, &prompt, 6);
+    model.truncate(prompt.len() - 1);
+    let again = greedy_steps(&mut model, &prompt[prompt.len() - 1..], 6);
+    assert_eq!(again, first);
+}
+
+#[test]
+fn the_last_position_of_the_context_submits_nothing_ahead() {
+    let name = "qwen2-q4_0";
+    let prompt = first_prompt(name);
+    let n_ctx = prompt.len() as u32 + 2;
+    let bytes = gguf(name);
+    let chunks = bytes.chunks(64 << 10).map(|c| Ok::<_, LoadError>(c.to_vec()));
+    let mut model = load_chunks(Arc::new(context()), chunks, n_ctx).expect("loads");
+    let tokens = greedy_steps(&mut model, &prompt, 3);
+    assert_eq!(model.len(), n_ctx as usize);
+    let error = pollster::block_on(model.forward(&tokens[2..], Want::Argmax)).expect_err("the context is full");
+    assert!(error.to_string().contains("the context is full"), "{error}");
 }
 
 #[test]

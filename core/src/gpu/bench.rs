@@ -1,7 +1,9 @@
 //! The GPU engine's speed on a loaded model, measured one way for the CLI (`mindseye bench model`)
 //! and for the browser (the app's `#/bench` page, which `scripts/browser_bench.mjs` runs next to
 //! wllama): one warm-up token, then the prompt in one call up to its argmax on the host (the first
-//! new token), then greedy decode steps, each token read back before the next call.
+//! new token), then greedy decode steps, each submitting the next step before reading its token
+//! back (as the app decodes), and the same steps again one at a time (each token read back before
+//! the next is recorded), for what submitting ahead gains.
 //!
 //! The page is driven by its URL: `#/bench/model=URL&prompt-tokens=N&decode-tokens=M`, or
 //! `prompt=TEXT` for a given prompt instead of `prompt-tokens`, `batch=B` to build the model for
@@ -28,7 +30,10 @@ pub struct Measurement {
     /// The whole prompt in one call until its argmax is on the host: the time to the first token.
     pub prefill_s: f64,
     pub decode_steps: usize,
+    /// The decode steps as the app runs them: each call submits the next before reading back.
     pub decode_s: f64,
+    /// The same steps again, each token read back before the next is recorded.
+    pub decode_one_at_a_time_s: f64,
     /// The greedy tokens: the prompt's argmax, then one per decode step.
     pub tokens: Vec<u32>,
 }
@@ -40,6 +45,20 @@ impl Measurement {
 
     pub fn decode_tokens_per_s(&self) -> f64 {
         self.decode_steps as f64 / self.decode_s
+    }
+
+    pub fn decode_one_at_a_time_tokens_per_s(&self) -> f64 {
+        self.decode_steps as f64 / self.decode_one_at_a_time_s
+    }
+
+    /// A line on what submitting each decode step ahead gains.
+    pub fn ahead_line(&self) -> String {
+        format!(
+            "decode, each step submitted before the last token is read back: {:.2} tok/s; one token at a time: {:.2} tok/s ({:.2}x)",
+            self.decode_tokens_per_s(),
+            self.decode_one_at_a_time_tokens_per_s(),
+            self.decode_one_at_a_time_s / self.decode_s
+        )
     }
 }
 
@@ -59,18 +78,46 @@ pub async fn measure(
 
     model.truncate(0);
     let started = clock();
-    let mut token = argmax(model, prompt).await?;
+    let token = argmax(model, prompt).await?;
     let prefill_s = clock() - started;
 
-    let mut tokens = vec![token];
-    let started = clock();
-    for _ in 0..decode_steps {
-        token = argmax(model, &[token]).await?;
-        tokens.push(token);
+    let (decode_s, tokens) = decode(model, token, decode_steps, &clock).await?;
+    model.truncate(prompt.len());
+    model.set_submit_ahead(false);
+    let again = decode(model, token, decode_steps, &clock).await;
+    model.set_submit_ahead(true);
+    let (decode_one_at_a_time_s, again) = again?;
+    if again != tokens {
+        return Err(GpuError::Readback(format!(
+            "decoding one token at a time chose {again:?}, submitting ahead {tokens:?}"
+        )));
     }
-    let decode_s = clock() - started;
     let batch = model.batch_size();
-    Ok(Measurement { warmup_s, prompt_tokens: prompt.len(), batch, prefill_s, decode_steps, decode_s, tokens })
+    Ok(Measurement {
+        warmup_s,
+        prompt_tokens: prompt.len(),
+        batch,
+        prefill_s,
+        decode_steps,
+        decode_s,
+        decode_one_at_a_time_s,
+        tokens,
+    })
+}
+
+/// `steps` greedy steps from `first`: their seconds, and `first` with the tokens they chose.
+async fn decode(
+    model: &mut GpuModel,
+    first: u32,
+    steps: usize,
+    clock: &impl Fn() -> f64,
+) -> Result<(f64, Vec<u32>), GpuError> {
+    let mut tokens = vec![first];
+    let started = clock();
+    for _ in 0..steps {
+        tokens.push(argmax(model, &tokens[tokens.len() - 1..]).await?);
+    }
+    Ok((clock() - started, tokens))
 }
 
 /// Where the time of the prompt's first batch (up to [`GpuModel::batch_size`] tokens) and of one
@@ -407,8 +454,11 @@ mod tests {
             prefill_s: 0.5,
             decode_steps: 8,
             decode_s: 2.0,
+            decode_one_at_a_time_s: 2.5,
             tokens: vec![0; 9],
         };
         assert_eq!((m.prefill_tokens_per_s(), m.decode_tokens_per_s()), (32.0, 4.0));
+        assert_eq!(m.decode_one_at_a_time_tokens_per_s(), 3.2);
+        assert!(m.ahead_line().ends_with("4.00 tok/s; one token at a time: 3.20 tok/s (1.25x)"), "{}", m.ahead_line());
     }
 }

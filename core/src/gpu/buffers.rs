@@ -40,24 +40,51 @@ pub fn storage_zeroed(ctx: &Context, label: &str, len: usize) -> wgpu::Buffer {
 /// Maps a `MAP_READ` buffer whose copy has been submitted and returns its bytes. Natively this
 /// polls the device; in the browser the map callback fires from the event loop while we await.
 pub(crate) async fn map_read(ctx: &Context, staging: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> {
-    ctx.check_alive()?;
-    let (tx, rx) = futures_channel::oneshot::channel();
-    staging.map_async(wgpu::MapMode::Read, .., move |result| {
-        let _ = tx.send(result);
-    });
-    #[cfg(not(target_arch = "wasm32"))]
-    ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Readback(e.to_string()))?;
-    #[cfg(target_arch = "wasm32")]
-    let _ = ctx;
-    let mapped = rx.await.map_err(|_| GpuError::Readback("the device was dropped before the copy finished".into()));
-    ctx.check_alive()?;
-    mapped?.map_err(|e| GpuError::Readback(e.to_string()))?;
-    let bytes = {
-        let view = staging.get_mapped_range(..).map_err(|e| GpuError::Readback(e.to_string()))?;
-        view.to_vec()
-    };
-    staging.unmap();
-    Ok(bytes)
+    Mapping::start(staging).bytes(ctx, None).await
+}
+
+/// A read-back buffer's mapping, asked for before later work is submitted: WebGPU maps a buffer
+/// once the work submitted before the request is done, so a decode step submitted after it keeps
+/// running while the token is read.
+pub(crate) struct Mapping<'a> {
+    staging: &'a wgpu::Buffer,
+    mapped: futures_channel::oneshot::Receiver<Result<(), wgpu::BufferAsyncError>>,
+}
+
+impl<'a> Mapping<'a> {
+    pub(crate) fn start(staging: &'a wgpu::Buffer) -> Mapping<'a> {
+        let (tx, mapped) = futures_channel::oneshot::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |result| {
+            let _ = tx.send(result);
+        });
+        Mapping { staging, mapped }
+    }
+
+    /// The buffer's bytes once the copy into it is done; natively `submission` (the one that made
+    /// the copy; the last one when None) is waited for, not work submitted after it.
+    pub(crate) async fn bytes(
+        self,
+        ctx: &Context,
+        submission: Option<wgpu::SubmissionIndex>,
+    ) -> Result<Vec<u8>, GpuError> {
+        ctx.check_alive()?;
+        #[cfg(not(target_arch = "wasm32"))]
+        ctx.device
+            .poll(wgpu::PollType::Wait { submission_index: submission, timeout: None })
+            .map_err(|e| GpuError::Readback(e.to_string()))?;
+        #[cfg(target_arch = "wasm32")]
+        let _ = submission;
+        let mapped =
+            self.mapped.await.map_err(|_| GpuError::Readback("the device was dropped before the copy finished".into()));
+        ctx.check_alive()?;
+        mapped?.map_err(|e| GpuError::Readback(e.to_string()))?;
+        let bytes = {
+            let view = self.staging.get_mapped_range(..).map_err(|e| GpuError::Readback(e.to_string()))?;
+            view.to_vec()
+        };
+        self.staging.unmap();
+        Ok(bytes)
+    }
 }
 
 /// Copies the first `len` 4-byte values of `buffer` to the host.

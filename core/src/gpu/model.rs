@@ -4,7 +4,9 @@
 //! Everything is bound once at load: activation buffers sized for a batch of tokens, one KV cache
 //! per layer, and each kernel's bind group. A call writes the token ids and the step uniform
 //! (position, token count), records the layers, and reads back either the chosen token (4 bytes,
-//! on-GPU argmax) or the last position's logits.
+//! on-GPU argmax) or the last position's logits. Greedy decoding keeps a step queued: each argmax
+//! call submits the next token's step (its id copied on the GPU) before reading its own token, so
+//! the GPU need not wait for the host between tokens.
 
 use super::profile::{Profile, TimestampRecorder, Timing, as_run_queries, as_run_seconds};
 use super::{
@@ -12,7 +14,7 @@ use super::{
     BoundMatvec, BoundMatvecGlu, BoundRmsNorm, BoundRopeKv, BoundSoftcap, BoundTopK, Context, Embedding, Glu, GpuError,
     KvCache, Matmul, Matvec, MatvecGlu, OutputRows, RmsNorm, RopeConfig, RopeKv, Softcap, Step, TopK, Weight,
     WeightUpload,
-    buffers::map_read,
+    buffers::{Mapping, map_read},
     record::{Counter, Kernel, KernelKind, PassRecorder, Recorder},
     storage_f32, storage_zeroed,
 };
@@ -243,6 +245,34 @@ pub struct GpuModel {
     batch: u32,
     /// Positions in the KV cache.
     len: u32,
+    /// Greedy decoding's next step, already submitted (see [`GpuModel::forward`]).
+    ahead: Option<Ahead>,
+    /// Whether argmax calls submit the next step ahead ([`GpuModel::set_submit_ahead`]).
+    submit_ahead: bool,
+    /// Argmax calls answered by a step submitted ahead.
+    taken_ahead: u64,
+}
+
+/// A decode step submitted before anyone asked for it: one token at position `GpuModel::len`,
+/// whose id the GPU copied from the argmax of the call before. Its cache entries are not counted
+/// in `len` until a call for exactly that token takes it; any other call runs over them.
+struct Ahead {
+    /// The token it ran: the argmax of the call before.
+    input: u32,
+    /// The read-back buffer its argmax goes to.
+    slot: usize,
+    submission: wgpu::SubmissionIndex,
+}
+
+/// What a recorded call ends with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tail {
+    /// Nothing: a prompt's earlier batches.
+    Nothing,
+    /// The last position's argmax, copied into the read-back buffer `slot`.
+    Token { slot: usize },
+    /// The last position's logits, copied into the read-back buffer.
+    Logits,
 }
 
 /// Activations for up to `GpuModel::batch` tokens, each `[tokens][width]` f32.
@@ -264,6 +294,8 @@ struct Buffers {
     last: wgpu::Buffer,
     logits: wgpu::Buffer,
     logits_staging: wgpu::Buffer,
+    /// Read-back buffers for the argmax: one for the call being read, one for the call ahead.
+    token_staging: [wgpu::Buffer; 2],
 }
 
 /// Every kernel of the forward pass, bound to its buffers.
@@ -387,12 +419,14 @@ impl GpuModel {
         // 64 KiB past the last token, so every matrix input can be read through the CPU kernels'
         // uniform window from any of its tokens.
         let zeroed = |label: &str, floats: usize| storage_zeroed(&ctx, label, floats + X_WINDOW_FLOATS);
-        let logits_staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("logits.staging"),
-            size: u64::from(vocab) * 4,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let staging = |label: &str, size: u64| {
+            ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
         let buffers = Buffers {
             ids: zeroed("ids", b),
             x: zeroed("x", b * c.n_embd),
@@ -405,7 +439,8 @@ impl GpuModel {
             act: zeroed("act", b * c.n_ff),
             last: zeroed("last", c.n_embd),
             logits: zeroed("logits", c.n_vocab),
-            logits_staging,
+            logits_staging: staging("logits.staging", u64::from(vocab) * 4),
+            token_staging: [staging("token.staging.0", 4), staging("token.staging.1", 4)],
         };
         let caches = (0..c.n_layer)
             .map(|i| KvCache::new(&ctx, &format!("kv.{i}"), n_ctx, dims(c.n_head_kv)?, dims(c.head_dim)?))
@@ -542,6 +577,9 @@ impl GpuModel {
             n_ctx,
             batch,
             len: 0,
+            ahead: None,
+            submit_ahead: true,
+            taken_ahead: 0,
         })
     }
 
@@ -561,7 +599,7 @@ impl GpuModel {
     /// Kernel dispatches recorded for one decoded token (the dispatch overhead a small model pays).
     pub fn dispatches_per_token(&self) -> usize {
         let mut counter = Counter::default();
-        self.record(&mut counter, 1, Some(Want::Argmax));
+        self.record(&mut counter, 1, Tail::Token { slot: 0 });
         counter.dispatches
     }
 
@@ -580,28 +618,82 @@ impl GpuModel {
 
     /// Forgets every position from `len` on (the cache keeps the prefix).
     pub fn truncate(&mut self, len: usize) {
+        self.ahead = None;
         self.len = self.len.min(u32::try_from(len).unwrap_or(u32::MAX));
     }
 
+    /// Whether argmax calls submit the next decode step before reading their token back (on by
+    /// default; off, each token is read back before the next is recorded). `mindseye bench model`
+    /// measures decoding both ways.
+    pub fn set_submit_ahead(&mut self, on: bool) {
+        self.submit_ahead = on;
+        self.ahead = None;
+    }
+
+    /// Argmax calls so far that a step submitted ahead answered (see [`GpuModel::forward`]).
+    pub fn steps_taken_ahead(&self) -> u64 {
+        self.taken_ahead
+    }
+
     /// Runs `tokens` at the next positions and reads back what `want` asks for about the last one.
+    ///
+    /// An argmax call also submits the next greedy step before it waits for its own token: that
+    /// token at the next position, its id copied on the GPU, so the GPU has the step to run while
+    /// the host reads back, returns and records. When the next call is for that one token (greedy
+    /// decoding), it only reads the step's token back (and submits the one after); any other call
+    /// runs over it.
     pub async fn forward(&mut self, tokens: &[u32], want: Want) -> Result<Output, GpuError> {
-        self.run(tokens, Some(want)).await?;
-        match want {
-            Want::Argmax => Ok(Output::Token(self.read_argmax().await?)),
-            Want::Logits => {
-                let bytes = map_read(&self.ctx, &self.buffers.logits_staging).await?;
-                Ok(Output::Logits(
-                    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-                ))
-            }
+        if want == Want::Logits {
+            self.run(tokens, Tail::Logits).await?;
+            let bytes = map_read(&self.ctx, &self.buffers.logits_staging).await?;
+            return Ok(Output::Logits(
+                bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+            ));
         }
+        let (slot, submission) = match self.ahead.take() {
+            Some(ahead) if tokens == [ahead.input] => {
+                self.len += 1;
+                self.taken_ahead += 1;
+                (ahead.slot, Some(ahead.submission))
+            }
+            _ => (0, self.run(tokens, Tail::Token { slot: 0 }).await?),
+        };
+        // Mapped before the next step is submitted, so that the browser need not wait for that too.
+        let mapping = Mapping::start(&self.buffers.token_staging[slot]);
+        let next_slot = 1 - slot;
+        let next = match self.submit_ahead && self.len < self.n_ctx {
+            true => Some(self.submit_next(next_slot).await),
+            false => None,
+        };
+        // Read even when the step ahead failed, so the buffer is not left mapping.
+        let token = mapping.bytes(&self.ctx, submission).await.and_then(|bytes| token_id(&bytes));
+        let (token, next) = (token?, next.transpose()?);
+        self.ahead = next.map(|submission| Ahead { input: token, slot: next_slot, submission });
+        Ok(Output::Token(token))
+    }
+
+    /// Submits the step after the last call: its argmax as the one token at position `len`,
+    /// copied on the GPU, with the argmax of that step going to read-back buffer `slot`.
+    async fn submit_next(&self, slot: usize) -> Result<wgpu::SubmissionIndex, GpuError> {
+        let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.step.write(&self.ctx, self.len, 1);
+        let mut recorder = PassRecorder::new(&self.ctx.device);
+        let (ids, argmax) = (&self.buffers.ids, self.plan.argmax.result());
+        recorder.copy(|e| e.copy_buffer_to_buffer(argmax, 0, ids, 0, 4));
+        self.record(&mut recorder, 1, Tail::Token { slot });
+        let submission = self.ctx.queue.submit([recorder.finish()]);
+        if let Some(error) = scope.pop().await {
+            self.ctx.check_alive()?;
+            return Err(GpuError::Rejected(error.to_string()));
+        }
+        Ok(submission)
     }
 
     /// Runs `tokens` at the next positions and reads nothing back: the first part of a long prompt,
     /// so that a page can give the main thread back between parts (recording a batch takes a few
     /// milliseconds there). The last part then goes through [`GpuModel::forward`].
     pub async fn prefill(&mut self, tokens: &[u32]) -> Result<(), GpuError> {
-        self.run(tokens, None).await
+        self.run(tokens, Tail::Nothing).await.map(|_| ())
     }
 
     /// Tokens per recorded batch: the model's [`Capacity::batch`]. On a CPU adapter whose
@@ -613,32 +705,35 @@ impl GpuModel {
         if slow_matmul { 1 } else { self.batch as usize }
     }
 
-    /// Records and submits `tokens` in batches of `batch_size` tokens; only the last batch computes
-    /// the output `want` asks for.
-    async fn run(&mut self, tokens: &[u32], want: Option<Want>) -> Result<(), GpuError> {
+    /// Records and submits `tokens` in batches of `batch_size` tokens; only the last batch ends
+    /// with `tail`. Returns the last submission.
+    async fn run(&mut self, tokens: &[u32], tail: Tail) -> Result<Option<wgpu::SubmissionIndex>, GpuError> {
+        self.ahead = None;
         self.ctx.check_alive()?;
         self.check_tokens(tokens)?;
         // WebGPU reports invalid work asynchronously and otherwise computes zeros: catch it here.
         let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let batches: Vec<&[u32]> = tokens.chunks(self.batch_size()).collect();
+        let mut submission = None;
         for (i, batch) in batches.iter().enumerate() {
             let last = i + 1 == batches.len();
             self.start(batch);
             let mut recorder = PassRecorder::new(&self.ctx.device);
-            self.record(&mut recorder, batch.len() as u32, want.filter(|_| last));
-            self.ctx.queue.submit([recorder.finish()]);
+            self.record(&mut recorder, batch.len() as u32, if last { tail } else { Tail::Nothing });
+            submission = Some(self.ctx.queue.submit([recorder.finish()]));
             self.len += batch.len() as u32;
         }
         if let Some(error) = scope.pop().await {
             self.ctx.check_alive()?;
             return Err(GpuError::Rejected(error.to_string()));
         }
-        Ok(())
+        Ok(submission)
     }
 
     /// Runs up to [`Capacity::batch`] tokens at the next positions like `forward(tokens, Want::Argmax)`,
     /// timing each kernel (see [`Profile`]).
     pub async fn profile(&mut self, tokens: &[u32], timing: Timing) -> Result<Profile, GpuError> {
+        self.ahead = None;
         self.check_tokens(tokens)?;
         if tokens.len() > self.batch as usize {
             return Err(GpuError::Shape(format!(
@@ -651,26 +746,26 @@ impl GpuModel {
             return Err(GpuError::Unsupported("timestamp queries on this adapter".into()));
         }
         let n = tokens.len() as u32;
-        let want = Some(Want::Argmax);
+        let tail = Tail::Token { slot: 0 };
         let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         self.start(tokens);
         let mut as_run = None;
         let times = match timing {
             Timing::Timestamps => {
                 let mut counter = Counter::default();
-                self.record(&mut counter, n, want);
+                self.record(&mut counter, n, tail);
                 // The call as forward records it, then kernel by kernel: both write the same cache
                 // entries and outputs.
                 let queries = as_run_queries(&self.ctx, counter.copies + 1)?;
                 let mut recorder = PassRecorder::timed(&self.ctx.device, queries.clone());
-                self.record(&mut recorder, n, want);
+                self.record(&mut recorder, n, tail);
                 as_run = Some(as_run_seconds(&self.ctx, recorder, &queries).await?);
                 let mut recorder = TimestampRecorder::new(&self.ctx, counter.kernels)?;
-                self.record(&mut recorder, n, want);
+                self.record(&mut recorder, n, tail);
                 recorder.finish().await
             }
             #[cfg(not(target_arch = "wasm32"))]
-            Timing::WallTime => super::profile::wall_times(&self.ctx, |recorder| self.record(recorder, n, want)),
+            Timing::WallTime => super::profile::wall_times(&self.ctx, |recorder| self.record(recorder, n, tail)),
             #[cfg(target_arch = "wasm32")]
             Timing::WallTime => {
                 Err(GpuError::Unsupported("wall-time profiling in the browser (it cannot wait for the GPU)".into()))
@@ -680,7 +775,8 @@ impl GpuModel {
         if let Some(error) = scope.pop().await {
             return Err(GpuError::Rejected(error.to_string()));
         }
-        Ok(Profile::new(timing, n, times?, self.read_argmax().await?, as_run))
+        let token = token_id(&Mapping::start(&self.buffers.token_staging[0]).bytes(&self.ctx, None).await?)?;
+        Ok(Profile::new(timing, n, times?, token, as_run))
     }
 
     fn check_tokens(&self, tokens: &[u32]) -> Result<(), GpuError> {
@@ -696,20 +792,15 @@ impl GpuModel {
         Ok(())
     }
 
-    async fn read_argmax(&self) -> Result<u32, GpuError> {
-        let ranked = self.plan.argmax.read(&self.ctx).await?;
-        ranked.indices.first().copied().ok_or_else(|| GpuError::Readback("no argmax".into()))
-    }
-
     /// Writes a batch's token ids and the step uniform, before its commands are submitted.
     fn start(&self, tokens: &[u32]) {
         self.ctx.queue.write_buffer(&self.buffers.ids, 0, bytemuck::cast_slice(tokens));
         self.step.write(&self.ctx, self.len, tokens.len() as u32);
     }
 
-    /// Records one batch of `n` tokens: the layers over all its tokens, then (when something is
-    /// wanted, for the last batch) the output head on its last token and the read-back copy.
-    fn record(&self, r: &mut impl Recorder, n: u32, want: Option<Want>) {
+    /// Records one batch of `n` tokens: the layers over all its tokens, then (unless the tail is
+    /// nothing) the output head on its last token and the read-back copy.
+    fn record(&self, r: &mut impl Recorder, n: u32, tail: Tail) {
         let (b, p) = (&self.buffers, &self.plan);
         r.kernel(&p.embed, n);
         r.kernel(&p.first_norm, n);
@@ -739,23 +830,32 @@ impl GpuModel {
             }
             r.kernel(&l.ffn_add_norm, n);
         }
-        let Some(want) = want else { return };
+        if tail == Tail::Nothing {
+            return;
+        }
         let row = self.config.n_embd as u64 * 4;
         r.copy(|e| e.copy_buffer_to_buffer(&b.h, u64::from(n - 1) * row, &b.last, 0, row));
         r.kernel(&p.output, 1);
         if let Some(cap) = &p.final_softcap {
             r.kernel(cap, 1);
         }
-        match want {
-            Want::Argmax => {
+        match tail {
+            Tail::Token { slot } => {
                 r.kernel(&p.argmax, 1);
-                r.copy(|e| p.argmax.copy_result(e));
+                r.copy(|e| e.copy_buffer_to_buffer(p.argmax.result(), 0, &b.token_staging[slot], 0, 4));
             }
-            Want::Logits => {
+            Tail::Logits => {
                 r.copy(|e| e.copy_buffer_to_buffer(&b.logits, 0, &b.logits_staging, 0, b.logits_staging.size()))
             }
+            Tail::Nothing => {}
         }
     }
+}
+
+/// The token id in an argmax read-back buffer's bytes.
+fn token_id(bytes: &[u8]) -> Result<u32, GpuError> {
+    let word = bytes.first_chunk::<4>().ok_or_else(|| GpuError::Readback("no argmax".into()))?;
+    Ok(u32::from_le_bytes(*word))
 }
 
 /// Loads a model from its file's bytes, given in order as chunks of any size (a native file read in

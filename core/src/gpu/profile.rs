@@ -251,6 +251,10 @@ pub(crate) fn wall_times(
     record: impl FnOnce(&mut WallRecorder<'_>),
 ) -> Result<Vec<(KernelKind, usize, f64)>, GpuError> {
     let mut recorder = WallRecorder { ctx, times: Vec::new(), error: None };
+    // Earlier work (a decode step submitted ahead) would be timed with the first kernel.
+    if let Err(e) = ctx.device.poll(wgpu::PollType::wait_indefinitely()) {
+        return Err(GpuError::Readback(e.to_string()));
+    }
     record(&mut recorder);
     recorder.error.map_or(Ok(recorder.times), Err)
 }
