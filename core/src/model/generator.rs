@@ -46,6 +46,8 @@ pub enum GenerateError {
     Finished,
     #[error("this generation samples from the logits; an argmax alone is not enough")]
     NeedsLogits,
+    #[error("sampling needs the {needed} most likely tokens, but only {found} were ranked")]
+    TooFewRanked { needed: usize, found: usize },
     #[error(transparent)]
     Constraint(#[from] ConstraintError),
 }
@@ -153,10 +155,38 @@ impl Generator {
         if self.needs_logits() {
             return Err(GenerateError::NeedsLogits);
         }
+        self.choose(|_| Ok(token))
+    }
+
+    /// `Some(k)` when the k most likely tokens are all [`Generator::next`] needs (sampling with
+    /// top-k, unconstrained): a GPU backend can then rank them itself and call
+    /// [`Generator::next_ranked`], reading back k pairs instead of the whole vocabulary.
+    pub fn top_k_suffices(&self) -> Option<usize> {
+        self.constraint.is_none().then(|| self.sampler.top_k_suffices()).flatten()
+    }
+
+    /// [`Generator::next`] given at least the [`Generator::top_k_suffices`] most likely tokens as
+    /// `(id, logit)`, most likely first and the lower id first among equal logits: the same token.
+    pub fn next_ranked(&mut self, ranked: &[(u32, f32)]) -> Result<Step, GenerateError> {
+        if self.done.is_some() {
+            return Err(GenerateError::Finished);
+        }
+        let Some(k) = self.top_k_suffices() else { return Err(GenerateError::NeedsLogits) };
+        let needed = k.min(self.n_vocab);
+        if ranked.len() < needed {
+            return Err(GenerateError::TooFewRanked { needed, found: ranked.len() });
+        }
+        self.choose(|sampler| sampler.sample_ranked(ranked))
+    }
+
+    /// Counts the pending tokens as fed, then takes the token `pick` chooses unless the limit was
+    /// reached.
+    fn choose(&mut self, pick: impl FnOnce(&mut Sampler) -> Result<u32, SamplingError>) -> Result<Step, GenerateError> {
         self.fed = self.tokens.len();
         if self.generated().len() >= self.limits.max_tokens {
             return Ok(self.finish(StopReason::MaxTokens));
         }
+        let token = pick(&mut self.sampler)?;
         Ok(self.accept(token))
     }
 
@@ -269,6 +299,39 @@ mod tests {
     fn logits_of_the_wrong_width_are_refused() {
         let mut g = greedy(vec![1], limits(8));
         assert_eq!(g.next(&[0.0; 4]), Err(GenerateError::LogitsWidth { expected: 5, found: 4 }));
+    }
+
+    fn top_k(k: usize, seed: u64) -> Generator {
+        let config = SamplingConfig { temperature: 1.0, top_k: Some(k), seed, ..SamplingConfig::greedy() };
+        Generator::new(vec![1], 5, config, Limits { max_tokens: 50, stop_tokens: vec![] }, None).unwrap()
+    }
+
+    #[test]
+    fn sampling_from_the_ranked_top_k_follows_sampling_from_the_logits() {
+        let logits = [0.5, 1.5, 1.0, 0.25, 1.5];
+        let ranked = [(1, 1.5), (4, 1.5), (2, 1.0)];
+        let (mut from_logits, mut from_ranked) = (top_k(3, 11), top_k(3, 11));
+        assert_eq!(from_ranked.top_k_suffices(), Some(3));
+        for _ in 0..50 {
+            assert_eq!(from_logits.next(&logits), from_ranked.next_ranked(&ranked));
+        }
+        assert_eq!(from_logits.generated(), from_ranked.generated());
+    }
+
+    #[test]
+    fn a_ranking_shorter_than_top_k_is_refused() {
+        let mut g = top_k(3, 0);
+        assert_eq!(g.next_ranked(&[(1, 1.5), (4, 1.5)]), Err(GenerateError::TooFewRanked { needed: 3, found: 2 }));
+        assert!(g.generated().is_empty());
+    }
+
+    #[test]
+    fn a_ranking_is_refused_where_sampling_needs_every_logit() {
+        let sampled = SamplingConfig { temperature: 1.0, ..SamplingConfig::greedy() };
+        let mut g = Generator::new(vec![1], 5, sampled, limits(8), None).unwrap();
+        assert_eq!(g.top_k_suffices(), None);
+        assert_eq!(g.next_ranked(&[(1, 1.0)]), Err(GenerateError::NeedsLogits));
+        assert_eq!(greedy(vec![1], limits(8)).top_k_suffices(), None);
     }
 
     #[test]

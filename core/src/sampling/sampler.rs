@@ -47,6 +47,18 @@ impl Sampler {
         self.config.temperature == 0.0 && self.config.repetition_penalty.is_none()
     }
 
+    /// `Some(k)` when the k most likely tokens are all a draw depends on (sampling with top-k and no
+    /// repetition penalty): [`Sampler::sample_ranked`] on them then draws what
+    /// [`Sampler::sample`] would on all the logits.
+    pub fn top_k_suffices(&self) -> Option<usize> {
+        match self.config {
+            SamplingConfig { temperature, top_k: Some(k), repetition_penalty: None, .. } if temperature > 0.0 => {
+                Some(k)
+            }
+            _ => None,
+        }
+    }
+
     /// The next token id given the logits over the vocabulary and the tokens so far (for the repetition
     /// penalty). Greedy picks the lowest id among equal maxima. Tokens whose logit is `-inf` (masked) are
     /// never chosen. Ids are `u32`, so logits past index `u32::MAX` are ignored.
@@ -64,17 +76,50 @@ impl Sampler {
         }
         let mut candidates: Vec<(u32, f64)> =
             (0..=u32::MAX).zip(logits).filter(|&(_, logit)| logit > f64::NEG_INFINITY).collect();
-        // Descending logit, ties by ascending id: the first candidate is the greedy choice.
-        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Only the candidates a draw can reach are put in order: the first k of a vocabulary.
+        let reachable = match (self.config.temperature, self.config.top_k) {
+            (0.0, _) => 1,
+            (_, Some(k)) => k,
+            _ => candidates.len(),
+        };
+        if reachable < candidates.len() {
+            candidates.select_nth_unstable_by(reachable, ranking);
+            candidates.truncate(reachable);
+        }
+        candidates.sort_by(ranking);
+        self.choose(&candidates)
+    }
+
+    /// A draw from the most likely tokens, most likely first and the lower id first among equal
+    /// logits (as `gpu::TopK` ranks them): the same draw as [`Sampler::sample`] on all the logits
+    /// when these are at least the [`Sampler::top_k_suffices`] first.
+    pub fn sample_ranked(&mut self, ranked: &[(u32, f32)]) -> Result<u32, SamplingError> {
+        if ranked.is_empty() {
+            return Err(SamplingError::EmptyLogits);
+        }
+        if let Some(&(id, value)) = ranked.iter().find(|(_, l)| l.is_nan() || *l == f32::INFINITY) {
+            return Err(SamplingError::NonFiniteLogit { id: id as usize, value });
+        }
+        let candidates: Vec<(u32, f64)> = ranked
+            .iter()
+            .map(|&(id, logit)| (id, f64::from(logit)))
+            .filter(|&(_, logit)| logit > f64::NEG_INFINITY)
+            .collect();
+        self.choose(&candidates)
+    }
+
+    /// A draw from `candidates` in [`ranking`] order, as the configuration says.
+    fn choose(&mut self, candidates: &[(u32, f64)]) -> Result<u32, SamplingError> {
         let Some(&(best, _)) = candidates.first() else {
             return Err(SamplingError::NoAllowedToken);
         };
         if self.config.temperature == 0.0 {
             return Ok(best);
         }
-        if let Some(k) = self.config.top_k {
-            candidates.truncate(k);
-        }
+        let candidates = match self.config.top_k {
+            Some(k) => &candidates[..k.min(candidates.len())],
+            None => candidates,
+        };
         let probabilities = softmax(candidates.iter().map(|&(_, logit)| logit), f64::from(self.config.temperature));
         let kept = match self.config.top_p {
             Some(p) => nucleus_len(&probabilities, f64::from(p)),
@@ -100,6 +145,12 @@ impl Sampler {
         // Rounding can leave `target` at the very top of the range: it belongs to the last token.
         weights.len().saturating_sub(1)
     }
+}
+
+/// Descending logit, ties by ascending id: the first candidate is the greedy choice. A total order,
+/// so the first k after a partial selection are those of a full sort.
+fn ranking(a: &(u32, f64), b: &(u32, f64)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
 }
 
 /// Softmax of `logits / temperature`, stable because the maximum is subtracted first. Expects the
@@ -250,6 +301,76 @@ mod tests {
     fn masked_tokens_are_never_sampled() {
         let logits = [f32::NEG_INFINITY, 0.0, f32::NEG_INFINITY, 0.0];
         assert!(draws(&mut sampler(|c| c.seed = 3), &logits, 500).iter().all(|&id| id == 1 || id == 3));
+    }
+
+    /// Logits with many ties, from a seeded stream.
+    fn tied_logits(n: usize, seed: u64) -> Vec<f32> {
+        let mut rng = SplitMix64::new(seed);
+        (0..n).map(|_| (rng.next_u64() % 16) as f32 * 0.25).collect()
+    }
+
+    /// The `k` most likely of `logits`, most likely first and the lower id first among equals,
+    /// by a full sort.
+    fn top_k_sorted(logits: &[f32], k: usize) -> Vec<(u32, f32)> {
+        let mut all: Vec<(u32, f32)> = (0..).zip(logits.iter().copied()).collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        all.truncate(k);
+        all
+    }
+
+    #[test]
+    fn sampling_the_top_k_draws_what_sampling_all_the_logits_does() {
+        for (k, top_p, seed) in [(1, None, 1), (5, None, 2), (40, Some(0.9), 3), (64, Some(0.5), 4), (3, Some(1.0), 5)]
+        {
+            let logits = tied_logits(1000, seed);
+            let config = |c: &mut SamplingConfig| {
+                c.temperature = 0.8;
+                c.top_k = Some(k);
+                c.top_p = top_p;
+                c.seed = seed;
+            };
+            let (mut all, mut ranked) = (sampler(config), sampler(config));
+            assert_eq!(all.top_k_suffices(), Some(k));
+            let top = top_k_sorted(&logits, k);
+            for _ in 0..50 {
+                assert_eq!(all.sample(&logits, &[]), ranked.sample_ranked(&top), "top-{k}");
+            }
+        }
+    }
+
+    #[test]
+    fn sampling_from_more_ranked_tokens_than_top_k_keeps_only_k() {
+        let logits = tied_logits(300, 9);
+        let config = |c: &mut SamplingConfig| c.top_k = Some(3);
+        let (mut all, mut ranked) = (sampler(config), sampler(config));
+        let top = top_k_sorted(&logits, 64);
+        for _ in 0..50 {
+            assert_eq!(all.sample(&logits, &[]), ranked.sample_ranked(&top));
+        }
+    }
+
+    #[test]
+    fn the_top_k_suffices_only_when_sampling_with_top_k_and_no_repetition_penalty() {
+        assert_eq!(sampler(|c| c.top_k = Some(8)).top_k_suffices(), Some(8));
+        assert_eq!(sampler(|_| {}).top_k_suffices(), None);
+        assert_eq!(
+            Sampler::new(SamplingConfig { top_k: Some(8), ..SamplingConfig::greedy() }).unwrap().top_k_suffices(),
+            None
+        );
+        let penalised = sampler(|c| {
+            c.top_k = Some(8);
+            c.repetition_penalty = Some((1.1, 16));
+        });
+        assert_eq!(penalised.top_k_suffices(), None);
+    }
+
+    #[test]
+    fn a_ranked_nan_is_an_error() {
+        let ranked = [(4, 1.0), (2, f32::NAN)];
+        assert_eq!(
+            sampler(|c| c.top_k = Some(2)).sample_ranked(&ranked).map_err(|e| e.to_string()),
+            Err("logit of token 2 is NaN".to_string())
+        );
     }
 
     #[test]
