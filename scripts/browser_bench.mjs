@@ -204,6 +204,10 @@ async function main() {
       `ours, decode with each step submitted before the last token is read back: ${rate(ours.decode_s)} tok/s; ` +
         `one token at a time: ${rate(ours.decode_one_at_a_time_s)} tok/s (${(ours.decode_one_at_a_time_s / ours.decode_s).toFixed(2)}x)`,
     );
+    console.log(
+      `ours, decode sampling top-40: from the GPU's ranking ${rate(ours.sampled_ranked_s)} tok/s; ` +
+        `from the logits read back ${rate(ours.sampled_logits_s)} tok/s (${(ours.sampled_logits_s / ours.sampled_ranked_s).toFixed(2)}x)`,
+    );
     if (ours.profile_text) {
       console.log(`\nprofile of ours: GPU timestamp queries (one compute pass per kernel, timed at its start and end)\n`);
       console.log(ours.profile_text);

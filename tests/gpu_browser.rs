@@ -115,6 +115,11 @@ mod model {
                 }
 
                 #[wasm_bindgen_test]
+                async fn top_k_sampling_from_the_webgpu_ranking_matches_sampling_the_logits() {
+                    gpu::top_k_sampling_matches_sampling_the_logits(context().await, $name).await;
+                }
+
+                #[wasm_bindgen_test]
                 async fn prefill_and_decode_logits_on_webgpu_match_the_exact_reference() {
                     let worst = gpu::logits_match_the_exact_reference(context().await, $name, TOLERANCE_EXACT).await;
                     console_log!("{}: worst {worst:.2e} of the std from the exact reference", $name);

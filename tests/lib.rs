@@ -137,10 +137,10 @@ pub mod models {
 
         /// The logits after running `tokens` at the next positions.
         pub async fn logits(model: &mut GpuModel, tokens: &[u32]) -> Vec<f32> {
-            match model.forward(tokens, Want::Logits).await.expect("GPU forward") {
-                Output::Logits(l) => l,
-                Output::Token(_) => unreachable!("asked for logits"),
-            }
+            let Output::Logits(l) = model.forward(tokens, Want::Logits).await.expect("GPU forward") else {
+                unreachable!("asked for logits")
+            };
+            l
         }
 
         /// `n` tokens decoded greedily after `prompt`, the argmax taken on the GPU and each step after
@@ -163,6 +163,41 @@ pub mod models {
             let steps = generator.generated().len() as u64;
             assert_eq!(model.steps_taken_ahead() - taken_ahead, steps.saturating_sub(1), "steps taken ahead");
             generator.generated().to_vec()
+        }
+
+        /// Sampling with top-k from the GPU's ranking draws the tokens that sampling from the whole
+        /// logits does (same seed), and the ranking is the top of the logits, ties by the lower id.
+        pub async fn top_k_sampling_matches_sampling_the_logits(ctx: Arc<Context>, name: &str) {
+            let mut model = load(ctx, name);
+            let prompt = ids(&golden(name)["cases"][0]["tokens"]);
+            let k = 40;
+            let logits = logits(&mut model, &prompt).await;
+            model.truncate(0);
+            let Output::Ranked(ranked) = model.forward(&prompt, Want::TopK(k)).await.expect("top-k") else {
+                unreachable!("asked for the top k")
+            };
+            let mut expected: Vec<(u32, f32)> = (0..).zip(logits).collect();
+            expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            assert_eq!(ranked, expected[..k as usize], "{name}: the ranking");
+            let sampling =
+                SamplingConfig { temperature: 0.9, top_k: Some(k as usize), seed: 5, ..SamplingConfig::greedy() };
+            let mut runs = Vec::new();
+            for force_logits in [false, true] {
+                model.truncate(0);
+                let limits = Limits { max_tokens: 12, stop_tokens: vec![] };
+                let mut generator =
+                    Generator::new(prompt.clone(), model.config.n_vocab, sampling.clone(), limits, None).unwrap();
+                while generator.stop_reason().is_none() {
+                    let want = if force_logits { Want::Logits } else { Want::for_generator(&generator) };
+                    assert_eq!(want == Want::TopK(k), !force_logits);
+                    let output = model.forward(generator.pending(), want).await.expect("forward");
+                    if let Step::Done(_) = output.choose(&mut generator).unwrap() {
+                        break;
+                    }
+                }
+                runs.push(generator.generated().to_vec());
+            }
+            assert_eq!(runs[0], runs[1], "{name}: sampled from the ranking, then from the logits");
         }
 
         /// Greedy decoding of every case's prompt gives llama.cpp's tokens exactly.

@@ -16,11 +16,12 @@
 #![cfg(not(target_arch = "wasm32"))] // the CPU reference runs natively; the browser runs the shared checks
 
 use mindseye_core::gpu::{
-    BATCH_LIMIT, Capacity, Context, DEFAULT_BATCH, GpuModel, KernelKind, Output, Timing, Want, bench, load_chunks,
+    BATCH_LIMIT, Capacity, Context, DEFAULT_BATCH, GpuModel, KernelKind, Output, TOP_K_LIMIT, Timing, Want, bench,
+    load_chunks,
 };
-use mindseye_core::model::CpuModel;
 use mindseye_core::model::LoadError;
-use mindseye_core::sampling::{ScoringError, score_options};
+use mindseye_core::model::{CpuModel, Generator, Limits};
+use mindseye_core::sampling::{Constraint, SamplingConfig, ScoringError, TokenConstraint, score_options};
 use mindseye_tests::models::gpu::{self, load};
 use mindseye_tests::models::{gguf, golden, ids, relative_difference};
 use std::sync::Arc;
@@ -145,6 +146,11 @@ macro_rules! gpu_parity {
             #[test]
             fn greedy_decoding_with_the_gpu_argmax_matches_llama_cpp() {
                 pollster::block_on(super::gpu::greedy_matches_llama_cpp(super::Arc::new(super::context()), $name));
+            }
+
+            #[test]
+            fn top_k_sampling_from_the_gpu_ranking_matches_sampling_the_logits() {
+                pollster::block_on(super::gpu::top_k_sampling_matches_sampling_the_logits(super::Arc::new(super::context()), $name));
             }
 
             #[test]
@@ -360,12 +366,53 @@ fn the_benchmark_run_decodes_llama_cpp_s_greedy_tokens() {
     assert!(measured.decode_one_at_a_time_s > 0.0);
 }
 
+#[test]
+fn each_generation_asks_the_gpu_for_the_least_it_needs() {
+    let want = |sampling: SamplingConfig, constrained: bool| {
+        let constraint =
+            constrained.then(|| Box::new(Constraint::new(&[vec![1, 2]]).unwrap()) as Box<dyn TokenConstraint>);
+        let limits = Limits { max_tokens: 4, stop_tokens: vec![] };
+        Want::for_generator(&Generator::new(vec![1], 100, sampling, limits, constraint).unwrap())
+    };
+    let greedy = SamplingConfig::greedy;
+    let top_k = |k: usize| SamplingConfig { temperature: 0.7, top_k: Some(k), ..greedy() };
+    assert_eq!(want(greedy(), false), Want::Argmax);
+    assert_eq!(want(top_k(40), false), Want::TopK(40));
+    assert_eq!(want(top_k(TOP_K_LIMIT as usize), false), Want::TopK(TOP_K_LIMIT));
+    assert_eq!(want(top_k(TOP_K_LIMIT as usize + 1), false), Want::Logits);
+    assert_eq!(want(SamplingConfig { temperature: 0.7, ..greedy() }, false), Want::Logits);
+    assert_eq!(want(top_k(40), true), Want::Logits);
+    assert_eq!(want(greedy(), true), Want::Logits);
+    let penalised = SamplingConfig { repetition_penalty: Some((1.1, 8)), ..top_k(40) };
+    assert_eq!(want(penalised, false), Want::Logits);
+}
+
+#[test]
+fn a_software_adapter_samples_top_k_from_the_logits_and_a_hardware_one_from_its_ranking() {
+    let model = gpu_model(context(), "qwen2-q4_0");
+    let sampling = SamplingConfig { temperature: 0.7, top_k: Some(40), ..SamplingConfig::greedy() };
+    let limits = Limits { max_tokens: 4, stop_tokens: vec![] };
+    let generator = Generator::new(vec![1], model.config.n_vocab, sampling, limits, None).unwrap();
+    let expected = if model.adapter().is_software() { Want::Logits } else { Want::TopK(40) };
+    assert_eq!(model.want_for(&generator), expected);
+}
+
+#[test]
+fn a_ranking_longer_than_the_limit_or_empty_is_refused() {
+    let mut model = gpu_model(context(), "qwen2-q4_0");
+    for k in [0, TOP_K_LIMIT + 1] {
+        let error = pollster::block_on(model.forward(&[1], Want::TopK(k))).expect_err("refused");
+        assert!(error.to_string().contains(&format!("top {k} tokens (1 to {TOP_K_LIMIT} here)")), "{error}");
+    }
+    assert!(model.is_empty());
+}
+
 /// The argmax of `tokens` at the next positions.
 fn argmax(model: &mut GpuModel, tokens: &[u32]) -> u32 {
-    match pollster::block_on(model.forward(tokens, Want::Argmax)).expect("forward") {
-        Output::Token(t) => t,
-        Output::Logits(_) => unreachable!("asked for the argmax"),
-    }
+    let Output::Token(t) = pollster::block_on(model.forward(tokens, Want::Argmax)).expect("forward") else {
+        unreachable!("asked for the argmax")
+    };
+    t
 }
 
 /// `steps` greedy tokens after `prompt`, each fed back as the next call.

@@ -8,7 +8,7 @@ use mindseye_core::chat::Template;
 use mindseye_core::generation::{ModelIdentity, PromptEncoder, Provenance, Settings};
 use mindseye_core::gpu::bench::{self, Measurement, Profiles, Prompt};
 use mindseye_core::gpu::{
-    AdapterSummary, Capacity, Context, DEFAULT_BATCH, GpuError, GpuLoader, GpuModel, Output, ScoreError, Timing, Want,
+    AdapterSummary, Capacity, Context, DEFAULT_BATCH, GpuError, GpuLoader, GpuModel, ScoreError, Timing,
 };
 use mindseye_core::karel::StraightLineGrammar;
 use mindseye_core::model::{Config, Generator, Limits, Step};
@@ -416,8 +416,9 @@ async fn run(
             *cached = generator.fed().to_vec();
             return Ok((generator.generated().len(), true));
         }
-        // Only greedy, unconstrained decoding can take the GPU's argmax (4 bytes read back).
-        let want = if generator.needs_logits() { Want::Logits } else { Want::Argmax };
+        // Greedy decoding reads back the GPU's argmax (4 bytes) and top-k sampling its ranking;
+        // the rest, the whole vocabulary's logits.
+        let want = model.want_for(&generator);
         // A long prompt goes in batches, each in its own task, so the page stays responsive.
         let pending = generator.pending();
         let batch_size = model.batch_size();
@@ -427,11 +428,7 @@ async fn run(
             crate::browser::sleep(0).await;
         }
         let output = model.forward(last, want).await?;
-        let step = match output {
-            Output::Token(token) => generator.next_argmax(token),
-            Output::Logits(logits) => generator.next(&logits),
-        };
-        match step.map_err(|e| e.to_string())? {
+        match output.choose(&mut generator).map_err(|e| e.to_string())? {
             Step::Token(id) => {
                 text.push_str(&decoder.push(id));
                 on_text(text.clone());

@@ -120,7 +120,7 @@ for base in $D/mindseye-*; do
       for bin in $D/mindseye $base; do
         echo "-- $(basename $bin) $(basename $m) (round $round)"
         timeout 60 taskset -c 0,1 $bin bench model "$m" --prompt-tokens 128 --decode-tokens 64 \
-          | grep -E "^kernels:|^mindseye|^decode,"
+          | grep -E "^kernels:|^mindseye|^decode"
       done
     done
   done

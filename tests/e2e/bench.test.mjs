@@ -51,6 +51,9 @@ test("both engines report positive, finite load, prefill, first-token and decode
       assert.ok(Number.isFinite(value) && value > 0, `${engine} ${name} = ${value}`);
     }
   }
+  for (const key of ["decode_one_at_a_time_s", "sampled_ranked_s", "sampled_logits_s"]) {
+    assert.ok(Number.isFinite(ours[key]) && ours[key] > 0, `ours ${key} = ${ours[key]}`);
+  }
   assert.equal(theirs.multithread, true, "the isolated page lets wllama run its multi-threaded build");
   assert.ok(ours.adapter.name.length > 0);
 });

@@ -56,6 +56,11 @@ pub struct AdapterSummary {
 }
 
 impl AdapterSummary {
+    /// Whether the adapter is software, running on the CPU (lavapipe, SwiftShader).
+    pub fn is_software(&self) -> bool {
+        self.device_type == device_type_name(wgpu::DeviceType::Cpu)
+    }
+
     fn new(info: &wgpu::AdapterInfo, limits: &wgpu::Limits, features: wgpu::Features) -> Self {
         Self {
             name: info.name.clone(),

@@ -3,7 +3,8 @@
 //! wllama): one warm-up token, then the prompt in one call up to its argmax on the host (the first
 //! new token), then greedy decode steps, each submitting the next step before reading its token
 //! back (as the app decodes), and the same steps again one at a time (each token read back before
-//! the next is recorded), for what submitting ahead gains.
+//! the next is recorded), for what submitting ahead gains; then the steps sampling with top-k from
+//! the GPU's ranking and from the logits read back, for what ranking on the GPU gains.
 //!
 //! The page is driven by its URL: `#/bench/model=URL&prompt-tokens=N&decode-tokens=M`, or
 //! `prompt=TEXT` for a given prompt instead of `prompt-tokens`, `batch=B` to build the model for
@@ -11,6 +12,7 @@
 //! afterwards ([`profile`]); [`Request::parse`] reads that.
 
 use super::{AdapterSummary, BATCH_LIMIT, DEFAULT_BATCH, GpuError, GpuModel, Output, Profile, Timing, Want};
+use crate::sampling::{Sampler, SamplingConfig};
 use crate::tokenizer::Tokenizer;
 use std::fmt;
 
@@ -34,9 +36,17 @@ pub struct Measurement {
     pub decode_s: f64,
     /// The same steps again, each token read back before the next is recorded.
     pub decode_one_at_a_time_s: f64,
+    /// The steps again sampling with top-k [`SAMPLED_TOP_K`] (temperature 1, seed 0), from the
+    /// GPU's ranking of the top k ...
+    pub sampled_ranked_s: f64,
+    /// ... and from the logits read back (the same draws).
+    pub sampled_logits_s: f64,
     /// The greedy tokens: the prompt's argmax, then one per decode step.
     pub tokens: Vec<u32>,
 }
+
+/// The top-k of the benchmark's sampled decoding.
+pub const SAMPLED_TOP_K: u32 = 40;
 
 impl Measurement {
     pub fn prefill_tokens_per_s(&self) -> f64 {
@@ -58,6 +68,17 @@ impl Measurement {
             self.decode_tokens_per_s(),
             self.decode_one_at_a_time_tokens_per_s(),
             self.decode_one_at_a_time_s / self.decode_s
+        )
+    }
+
+    /// A line on what ranking the top k on the GPU gains when sampling.
+    pub fn sampled_line(&self) -> String {
+        let rate = |s: f64| self.decode_steps as f64 / s;
+        format!(
+            "decode sampling top-{SAMPLED_TOP_K}: from the GPU's ranking {:.2} tok/s; from the logits read back {:.2} tok/s ({:.2}x)",
+            rate(self.sampled_ranked_s),
+            rate(self.sampled_logits_s),
+            self.sampled_logits_s / self.sampled_ranked_s
         )
     }
 }
@@ -92,6 +113,19 @@ pub async fn measure(
             "decoding one token at a time chose {again:?}, submitting ahead {tokens:?}"
         )));
     }
+    let mut sampled = Vec::new();
+    for want in [Want::TopK(SAMPLED_TOP_K), Want::Logits] {
+        model.truncate(prompt.len());
+        sampled.push(sample(model, want, token, decode_steps, &clock).await?);
+    }
+    let [(sampled_ranked_s, ranked), (sampled_logits_s, from_logits)] = &sampled[..] else {
+        unreachable!("two ways of sampling")
+    };
+    if ranked != from_logits {
+        return Err(GpuError::Readback(format!(
+            "sampling from the logits chose {from_logits:?}, from the GPU's ranking {ranked:?}"
+        )));
+    }
     let batch = model.batch_size();
     Ok(Measurement {
         warmup_s,
@@ -101,8 +135,34 @@ pub async fn measure(
         decode_steps,
         decode_s,
         decode_one_at_a_time_s,
+        sampled_ranked_s: *sampled_ranked_s,
+        sampled_logits_s: *sampled_logits_s,
         tokens,
     })
+}
+
+/// `steps` steps from `first` sampling with top-k [`SAMPLED_TOP_K`] from what `want` reads back:
+/// their seconds and the tokens drawn.
+async fn sample(
+    model: &mut GpuModel,
+    want: Want,
+    first: u32,
+    steps: usize,
+    clock: &impl Fn() -> f64,
+) -> Result<(f64, Vec<u32>), GpuError> {
+    let config = SamplingConfig { temperature: 1.0, top_k: Some(SAMPLED_TOP_K as usize), ..SamplingConfig::greedy() };
+    let mut sampler = Sampler::new(config).map_err(|e| GpuError::Shape(e.to_string()))?;
+    let mut tokens = vec![first];
+    let started = clock();
+    for _ in 0..steps {
+        let drawn = match model.forward(&tokens[tokens.len() - 1..], want).await? {
+            Output::Ranked(ranked) => sampler.sample_ranked(&ranked),
+            Output::Logits(logits) => sampler.sample(&logits, &[]),
+            Output::Token(_) => return Err(GpuError::Shape("asked for a ranking or logits, got a token".into())),
+        };
+        tokens.push(drawn.map_err(|e| GpuError::Readback(e.to_string()))?);
+    }
+    Ok((clock() - started, tokens))
 }
 
 /// `steps` greedy steps from `first`: their seconds, and `first` with the tokens they chose.
@@ -166,7 +226,7 @@ pub fn gpu_busy(decode: &Profile, decode_tok_s: f64) -> Option<String> {
 async fn argmax(model: &mut GpuModel, tokens: &[u32]) -> Result<u32, GpuError> {
     match model.forward(tokens, Want::Argmax).await? {
         Output::Token(t) => Ok(t),
-        Output::Logits(_) => Err(GpuError::Shape("asked for the argmax, got logits".into())),
+        _ => Err(GpuError::Shape("asked for the argmax, got something else".into())),
     }
 }
 
@@ -455,10 +515,13 @@ mod tests {
             decode_steps: 8,
             decode_s: 2.0,
             decode_one_at_a_time_s: 2.5,
+            sampled_ranked_s: 2.0,
+            sampled_logits_s: 4.0,
             tokens: vec![0; 9],
         };
         assert_eq!((m.prefill_tokens_per_s(), m.decode_tokens_per_s()), (32.0, 4.0));
         assert_eq!(m.decode_one_at_a_time_tokens_per_s(), 3.2);
         assert!(m.ahead_line().ends_with("4.00 tok/s; one token at a time: 3.20 tok/s (1.25x)"), "{}", m.ahead_line());
+        assert!(m.sampled_line().ends_with("ranking 4.00 tok/s; from the logits read back 2.00 tok/s (2.00x)"));
     }
 }

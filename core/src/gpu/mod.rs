@@ -71,7 +71,9 @@ pub use kernels::{
     Activation, BoundGlu, BoundResidualAdd, BoundRmsNorm, BoundSoftcap, Glu, ResidualAdd, RmsNorm, Softcap,
 };
 pub use matvec::{BoundMatmul, BoundMatvec, BoundMatvecGlu, Matmul, Matvec, MatvecGlu, OutputRows};
-pub use model::{BATCH_LIMIT, Capacity, DEFAULT_BATCH, GpuLoader, GpuModel, GpuTensor, Output, Want, load_chunks};
+pub use model::{
+    BATCH_LIMIT, Capacity, DEFAULT_BATCH, GpuLoader, GpuModel, GpuTensor, Output, TOP_K_LIMIT, Want, load_chunks,
+};
 pub use profile::{KindTime, Profile, Timing};
 pub use record::KernelKind;
 pub use score::ScoreError;

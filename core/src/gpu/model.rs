@@ -19,7 +19,7 @@ use super::{
     storage_f32, storage_zeroed,
 };
 use crate::gguf::{self, Piece};
-use crate::model::{Arch, Config, LoadError, Weights};
+use crate::model::{Arch, Config, GenerateError, Generator, LoadError, Step as GenerationStep, Weights};
 use crate::quant;
 use std::sync::Arc;
 
@@ -220,14 +220,45 @@ impl<'a> GpuLoader<'a> {
 pub enum Want {
     /// The most likely next token, chosen on the GPU (4 bytes back).
     Argmax,
+    /// The k most likely next tokens with their logits, ranked on the GPU (8k bytes back), for
+    /// k up to [`TOP_K_LIMIT`].
+    TopK(u32),
     /// The logits of the last position (the whole vocabulary back).
     Logits,
+}
+
+/// The most tokens [`Want::TopK`] ranks.
+pub const TOP_K_LIMIT: u32 = super::top_k::MAX_K;
+
+impl Want {
+    /// The least `generator` needs to choose its next token: the argmax when it decodes greedily,
+    /// the top k when it samples from them, else the logits.
+    pub fn for_generator(generator: &Generator) -> Want {
+        match generator.top_k_suffices() {
+            Some(k) if k <= TOP_K_LIMIT as usize => Want::TopK(k as u32),
+            _ if generator.needs_logits() => Want::Logits,
+            _ => Want::Argmax,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
     Token(u32),
+    /// `(id, logit)`, most likely first, the lower id first among equal logits.
+    Ranked(Vec<(u32, f32)>),
     Logits(Vec<f32>),
+}
+
+impl Output {
+    /// Hands the output to `generator` ([`Want::for_generator`] says what to ask for).
+    pub fn choose(self, generator: &mut Generator) -> Result<GenerationStep, GenerateError> {
+        match self {
+            Output::Token(token) => generator.next_argmax(token),
+            Output::Ranked(ranked) => generator.next_ranked(&ranked),
+            Output::Logits(logits) => generator.next(&logits),
+        }
+    }
 }
 
 pub struct GpuModel {
@@ -271,6 +302,8 @@ enum Tail {
     Nothing,
     /// The last position's argmax, copied into the read-back buffer `slot`.
     Token { slot: usize },
+    /// The last position's top-k ranking ([`TOP_K_LIMIT`] of them), copied into its read-back buffer.
+    Ranked,
     /// The last position's logits, copied into the read-back buffer.
     Logits,
 }
@@ -307,6 +340,8 @@ struct Plan {
     output: BoundMatvec,
     final_softcap: Option<BoundSoftcap>,
     argmax: BoundTopK,
+    /// The [`TOP_K_LIMIT`] most likely tokens (fewer for a smaller vocabulary).
+    top_k: BoundTopK,
 }
 
 struct LayerPlan {
@@ -563,6 +598,7 @@ impl GpuModel {
                 .map(|cap| Softcap::new(&ctx).bind(&ctx, &bf.logits, vocab, cap))
                 .transpose()?,
             argmax: TopK::new(&ctx).bind(&ctx, &bf.logits, vocab, 1)?,
+            top_k: TopK::new(&ctx).bind(&ctx, &bf.logits, vocab, TOP_K_LIMIT.min(vocab))?,
         };
         let stacked_biases = stacked_bias_buffers.into_inner();
         Ok(GpuModel {
@@ -630,6 +666,17 @@ impl GpuModel {
         self.ahead = None;
     }
 
+    /// What to ask [`GpuModel::forward`] for to step `generator`: [`Want::for_generator`], except
+    /// that on a software adapter top-k sampling reads the logits, since ranking the top k there (k
+    /// rounds of selection, each ending in a workgroup barrier tree) costs more than reading the
+    /// logits back and selecting on the host.
+    pub fn want_for(&self, generator: &Generator) -> Want {
+        match Want::for_generator(generator) {
+            Want::TopK(_) if self.ctx.summary.is_software() => Want::Logits,
+            want => want,
+        }
+    }
+
     /// Argmax calls so far that a step submitted ahead answered (see [`GpuModel::forward`]).
     pub fn steps_taken_ahead(&self) -> u64 {
         self.taken_ahead
@@ -643,13 +690,15 @@ impl GpuModel {
     /// decoding), it only reads the step's token back (and submits the one after); any other call
     /// runs over it.
     pub async fn forward(&mut self, tokens: &[u32], want: Want) -> Result<Output, GpuError> {
-        if want == Want::Logits {
-            self.run(tokens, Tail::Logits).await?;
-            let bytes = map_read(&self.ctx, &self.buffers.logits_staging).await?;
-            return Ok(Output::Logits(
-                bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            ));
+        match want {
+            Want::Argmax => self.argmax(tokens).await.map(Output::Token),
+            Want::TopK(k) => self.top_k(tokens, k).await.map(Output::Ranked),
+            Want::Logits => self.logits(tokens).await.map(Output::Logits),
         }
+    }
+
+    /// [`Want::Argmax`]: takes the step submitted ahead when it ran `tokens`, and submits the next.
+    async fn argmax(&mut self, tokens: &[u32]) -> Result<u32, GpuError> {
         let (slot, submission) = match self.ahead.take() {
             Some(ahead) if tokens == [ahead.input] => {
                 self.len += 1;
@@ -669,7 +718,25 @@ impl GpuModel {
         let token = mapping.bytes(&self.ctx, submission).await.and_then(|bytes| token_id(&bytes));
         let (token, next) = (token?, next.transpose()?);
         self.ahead = next.map(|submission| Ahead { input: token, slot: next_slot, submission });
-        Ok(Output::Token(token))
+        Ok(token)
+    }
+
+    /// [`Want::TopK`]: `(id, logit)` of the k most likely tokens.
+    async fn top_k(&mut self, tokens: &[u32], k: u32) -> Result<Vec<(u32, f32)>, GpuError> {
+        let limit = self.plan.top_k.k();
+        if k == 0 || k > limit {
+            return Err(GpuError::Unsupported(format!("ranking the top {k} tokens (1 to {limit} here)")));
+        }
+        self.run(tokens, Tail::Ranked).await?;
+        let ranked = self.plan.top_k.read(&self.ctx).await?;
+        Ok(ranked.indices.into_iter().zip(ranked.values).take(k as usize).collect())
+    }
+
+    /// [`Want::Logits`].
+    pub(super) async fn logits(&mut self, tokens: &[u32]) -> Result<Vec<f32>, GpuError> {
+        self.run(tokens, Tail::Logits).await?;
+        let bytes = map_read(&self.ctx, &self.buffers.logits_staging).await?;
+        Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
     }
 
     /// Submits the step after the last call: its argmax as the one token at position `len`,
@@ -843,6 +910,10 @@ impl GpuModel {
             Tail::Token { slot } => {
                 r.kernel(&p.argmax, 1);
                 r.copy(|e| e.copy_buffer_to_buffer(p.argmax.result(), 0, &b.token_staging[slot], 0, 4));
+            }
+            Tail::Ranked => {
+                r.kernel(&p.top_k, 1);
+                r.copy(|e| p.top_k.copy_result(e));
             }
             Tail::Logits => {
                 r.copy(|e| e.copy_buffer_to_buffer(&b.logits, 0, &b.logits_staging, 0, b.logits_staging.size()))

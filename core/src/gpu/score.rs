@@ -3,7 +3,7 @@
 //! part between options. The arithmetic is [`crate::sampling::score_options`]'s, so the CPU
 //! reference and the GPU give the same scores.
 
-use super::{GpuError, GpuModel, Output, Want};
+use super::{GpuError, GpuModel};
 use crate::sampling::{OptionScores, ScoringError, check_request, option_log_likelihood};
 
 /// Why options could not be scored.
@@ -51,13 +51,6 @@ impl GpuModel {
         }
         self.truncate(prompt.len());
         Ok(OptionScores::from_log_likelihoods(&scored)?)
-    }
-
-    async fn logits(&mut self, tokens: &[u32]) -> Result<Vec<f32>, GpuError> {
-        match self.forward(tokens, Want::Logits).await? {
-            Output::Logits(row) => Ok(row),
-            Output::Token(_) => Err(GpuError::Readback("the GPU returned a token where logits were asked for".into())),
-        }
     }
 }
 

@@ -94,6 +94,11 @@ impl TopK {
 }
 
 impl BoundTopK {
+    /// How many it ranks.
+    pub fn k(&self) -> u32 {
+        self.k
+    }
+
     /// The partial pass and the merge.
     pub fn dispatch_count(&self) -> usize {
         2

@@ -2,7 +2,7 @@
 
 use super::model_file;
 use mindseye_core::gguf::File;
-use mindseye_core::gpu::{Capacity, Context, GpuModel, Output, Want, load_chunks};
+use mindseye_core::gpu::{Capacity, Context, GpuModel, load_chunks};
 use mindseye_core::model::{CpuModel, Generator, KvCache, LoadError, Step};
 use mindseye_core::tokenizer::Tokenizer;
 use std::io::Read;
@@ -82,12 +82,9 @@ impl Backend {
                 generator.next(&logits).map_err(|e| e.to_string())
             }
             Backend::Gpu(model) => {
-                let want = if generator.needs_logits() { Want::Logits } else { Want::Argmax };
-                match pollster::block_on(model.forward(&pending, want)).map_err(|e| e.to_string())? {
-                    Output::Token(t) => generator.next_argmax(t),
-                    Output::Logits(logits) => generator.next(&logits),
-                }
-                .map_err(|e| e.to_string())
+                let want = model.want_for(generator);
+                let output = pollster::block_on(model.forward(&pending, want)).map_err(|e| e.to_string())?;
+                output.choose(generator).map_err(|e| e.to_string())
             }
         }
     }

@@ -81,6 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     println!("{:<34} {:>8} {:>13} {:>10} {:>12}", "engine", "load s", "prefill tok/s", "TTFT s", "decode tok/s");
     ours.print("mindseye (wgpu)");
     println!("{}", measured.ahead_line());
+    println!("{}", measured.sampled_line());
     if let (Some(peak), Some(device_open)) = (rss_mib("VmHWM"), rss_device_open) {
         // The bound is on what loading adds: the driver's own memory comes with the device.
         println!(
