@@ -84,7 +84,9 @@ impl Measurement {
 }
 
 /// Runs the benchmark on `model` (its cache is cleared first): a warm-up token, `prompt`, then
-/// `decode_steps` greedy steps. `clock` gives seconds from any fixed origin.
+/// `decode_steps` greedy steps submitted ahead and the same one at a time, then as many sampled
+/// steps from the GPU's top-k ranking and from the logits; each pair must choose the same tokens.
+/// `clock` gives seconds from any fixed origin.
 pub async fn measure(
     model: &mut GpuModel,
     prompt: &[u32],
