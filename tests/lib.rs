@@ -146,22 +146,32 @@ pub mod models {
         /// `n` tokens decoded greedily after `prompt`, the argmax taken on the GPU and each step after
         /// the first submitted ahead (checked).
         pub async fn greedy(model: &mut GpuModel, prompt: Vec<u32>, n: usize) -> Vec<u32> {
-            model.truncate(0);
             let taken_ahead = model.steps_taken_ahead();
+            let generated = generate(model, prompt, SamplingConfig::greedy(), n, |_| Want::Argmax).await;
+            // Every step after the prompt's was submitted ahead, before its token was asked for.
+            let steps = generated.len() as u64;
+            assert_eq!(model.steps_taken_ahead() - taken_ahead, steps.saturating_sub(1), "steps taken ahead");
+            generated
+        }
+
+        /// `n` tokens generated after `prompt` (the cache cleared first, no stop tokens), each step
+        /// asking the GPU for what `want` says.
+        async fn generate(
+            model: &mut GpuModel,
+            prompt: Vec<u32>,
+            sampling: SamplingConfig,
+            n: usize,
+            want: impl Fn(&Generator) -> Want,
+        ) -> Vec<u32> {
+            model.truncate(0);
             let limits = Limits { max_tokens: n, stop_tokens: vec![] };
-            let mut generator =
-                Generator::new(prompt, model.config.n_vocab, SamplingConfig::greedy(), limits, None).unwrap();
+            let mut generator = Generator::new(prompt, model.config.n_vocab, sampling, limits, None).unwrap();
             while generator.stop_reason().is_none() {
-                let Output::Token(t) = model.forward(generator.pending(), Want::Argmax).await.expect("forward") else {
-                    unreachable!("asked for the argmax")
-                };
-                if let Step::Done(_) = generator.next_argmax(t).unwrap() {
+                let output = model.forward(generator.pending(), want(&generator)).await.expect("forward");
+                if let Step::Done(_) = output.choose(&mut generator).unwrap() {
                     break;
                 }
             }
-            // Every step after the prompt's was submitted ahead, before its token was asked for.
-            let steps = generator.generated().len() as u64;
-            assert_eq!(model.steps_taken_ahead() - taken_ahead, steps.saturating_sub(1), "steps taken ahead");
             generator.generated().to_vec()
         }
 
@@ -181,23 +191,14 @@ pub mod models {
             assert_eq!(ranked, expected[..k as usize], "{name}: the ranking");
             let sampling =
                 SamplingConfig { temperature: 0.9, top_k: Some(k as usize), seed: 5, ..SamplingConfig::greedy() };
-            let mut runs = Vec::new();
-            for force_logits in [false, true] {
-                model.truncate(0);
-                let limits = Limits { max_tokens: 12, stop_tokens: vec![] };
-                let mut generator =
-                    Generator::new(prompt.clone(), model.config.n_vocab, sampling.clone(), limits, None).unwrap();
-                while generator.stop_reason().is_none() {
-                    let want = if force_logits { Want::Logits } else { Want::for_generator(&generator) };
-                    assert_eq!(want == Want::TopK(k), !force_logits);
-                    let output = model.forward(generator.pending(), want).await.expect("forward");
-                    if let Step::Done(_) = output.choose(&mut generator).unwrap() {
-                        break;
-                    }
-                }
-                runs.push(generator.generated().to_vec());
-            }
-            assert_eq!(runs[0], runs[1], "{name}: sampled from the ranking, then from the logits");
+            let from_ranking = generate(&mut model, prompt.clone(), sampling.clone(), 12, |generator| {
+                let want = Want::for_generator(generator);
+                assert_eq!(want, Want::TopK(k));
+                want
+            })
+            .await;
+            let from_logits = generate(&mut model, prompt, sampling, 12, |_| Want::Logits).await;
+            assert_eq!(from_ranking, from_logits, "{name}: sampled from the ranking, then from the logits");
         }
 
         /// Greedy decoding of every case's prompt gives llama.cpp's tokens exactly.

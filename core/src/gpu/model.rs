@@ -842,7 +842,7 @@ impl GpuModel {
         if let Some(error) = scope.pop().await {
             return Err(GpuError::Rejected(error.to_string()));
         }
-        let token = token_id(&Mapping::start(&self.buffers.token_staging[0]).bytes(&self.ctx, None).await?)?;
+        let token = token_id(&map_read(&self.ctx, &self.buffers.token_staging[0]).await?)?;
         Ok(Profile::new(timing, n, times?, token, as_run))
     }
 
